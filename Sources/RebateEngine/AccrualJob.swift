@@ -1,0 +1,69 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The whole `rebate accrue` job: read a dataset folder, compute, write the outputs.
+///
+/// This is what the CLI runs; a nightly job can call it the same way.
+public enum AccrualJob {
+    /// The accrual output files, removed when a run fails so no stale result is mistaken for a new one.
+    public static let accrualOutputs = ["accruals.csv", "settlements.csv", "statements.csv", "anomalies.csv"]
+
+    /// What a finished run reports.
+    public struct Outcome: Sendable {
+        public var loaded: LoadedDataset
+        /// `nil` when the run stopped at the reject limit.
+        public var report: AccrualReport?
+        public var timings: [(stage: String, nanoseconds: UInt64)]
+        /// The `summary.json` bytes written.
+        public var summary: [UInt8]
+    }
+
+    /// Runs the job and writes every output of SPEC section 6 into `outputFolder`.
+    /// - Throws: ``RebateError``; with ``RebateError/tooManyRejects(rejected:allowed:)``
+    ///   `rejects.csv` and `summary.json` have still been written.
+    public static func run(dataset folder: String, outputFolder: String, options: AccrualOptions, maxRejects: Int) throws(RebateError) -> Outcome {
+        var clock = StageClock()
+        let loaded = try DatasetLoader.load(folder: folder)
+        clock.lap("load")
+        try AtomicFile.makeFolder(outputFolder)
+        let path = { (name: String) in outputFolder + "/" + name }
+        try AtomicFile.write(AccrualReport.rejectsCSV(loaded.rejects), to: path("rejects.csv"))
+        if loaded.rejects.count > maxRejects {
+            for name in accrualOutputs { AtomicFile.remove(path(name)) }
+            clock.lap("write")
+            let summary = RunSummary.json(loaded: loaded, report: nil, options: options, maxRejects: maxRejects, timings: clock.laps)
+            try AtomicFile.write(summary, to: path("summary.json"))
+            throw .tooManyRejects(rejected: loaded.rejects.count, allowed: maxRejects)
+        }
+        let report = try RebateEngine.run(loaded.dataset, options: options)
+        clock.lap("compute")
+        try report.verifyInvariants()
+        try AtomicFile.write(report.accrualsCSV(), to: path("accruals.csv"))
+        try AtomicFile.write(report.settlementsCSV(), to: path("settlements.csv"))
+        try AtomicFile.write(report.statementsCSV(), to: path("statements.csv"))
+        try AtomicFile.write(report.anomaliesCSV(), to: path("anomalies.csv"))
+        clock.lap("write")
+        let summary = RunSummary.json(loaded: loaded, report: report, options: options, maxRejects: maxRejects, timings: clock.laps)
+        try AtomicFile.write(summary, to: path("summary.json"))
+        return Outcome(loaded: loaded, report: report, timings: clock.laps, summary: summary)
+    }
+}
+
+/// Wall-clock time of each stage, in integer nanoseconds.
+struct StageClock {
+    private var last = StageClock.now()
+    private(set) var laps: [(stage: String, nanoseconds: UInt64)] = []
+
+    static func now() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
+    mutating func lap(_ stage: String) {
+        let t = StageClock.now()
+        laps.append((stage, t - last))
+        last = t
+    }
+}

@@ -1,0 +1,113 @@
+/// Text forms of the output columns (SPEC section 6).
+enum RebateReportFormat {
+    /// Money with exactly `decimals` fraction digits.
+    static func money(_ v: Int128, _ decimals: Int) -> String { DecimalText.money(v, decimals: decimals) }
+
+    /// A quantity in milli-units as a plain decimal.
+    static func quantity(_ v: Int128) -> String { DecimalText.plain(v, scale: 3) }
+
+    /// A value in basis units: money for amount, plain decimal for quantity and pallets.
+    static func basisText(_ v: Int128, _ basis: RebateBasis, decimals: Int) -> String {
+        basis == .amount ? DecimalText.money(v, decimals: decimals) : DecimalText.plain(v, scale: 3)
+    }
+
+    /// Appends one CSV record, quoting fields that hold a comma, quote or line break.
+    static func appendRecord(_ fields: [String], to out: inout [UInt8]) {
+        for (i, f) in fields.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            appendField(Array(f.utf8), to: &out)
+        }
+        out.append(10)
+    }
+
+    static func appendField(_ bytes: [UInt8], to out: inout [UInt8]) {
+        let needsQuotes = bytes.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
+        guard needsQuotes else { out += bytes; return }
+        out.append(UInt8(ascii: "\""))
+        for b in bytes {
+            if b == UInt8(ascii: "\"") { out.append(b) }
+            out.append(b)
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}
+
+extension AccrualReport {
+    /// The header of `accruals.csv`.
+    public static let accrualsHeader = "agreement_id,program,beneficiary,period_start,period_end,month,quantity,amount,pallets,basis,tier,accrued_to_date,posting"
+    /// The header of `settlements.csv`.
+    public static let settlementsHeader = "agreement_id,program,beneficiary,period_start,period_end,quantity,amount,pallets,basis,tier,earned"
+    /// The header of `statements.csv`.
+    public static let statementsHeader = "beneficiary,agreement_id,program,period_start,period_end,as_of,basis,tier,earned_to_date,next_tier_from,to_next_tier,forecast_earned"
+    /// The header of `anomalies.csv`.
+    public static let anomaliesHeader = "kind,agreement_id,beneficiary,period_start,period_end,detail"
+    /// The header of `rejects.csv`.
+    public static let rejectsHeader = "file,line_number,line_id,reason,raw"
+
+    /// `accruals.csv`, bytes as written.
+    public func accrualsCSV() -> [UInt8] {
+        let d = decimals
+        return Self.csv(Self.accrualsHeader, accruals) { r in
+            [r.agreementID, r.program.rawValue, r.beneficiary, r.periodStart.description, r.periodEnd.description,
+             r.month.monthText, RebateReportFormat.quantity(r.quantity), RebateReportFormat.money(r.amount, d), String(r.pallets),
+             RebateReportFormat.basisText(r.basis, r.basisKind, decimals: d), String(r.tier),
+             RebateReportFormat.money(r.accruedToDate, d), RebateReportFormat.money(r.posting, d)]
+        }
+    }
+
+    /// `settlements.csv`, bytes as written.
+    public func settlementsCSV() -> [UInt8] {
+        let d = decimals
+        return Self.csv(Self.settlementsHeader, settlements) { r in
+            [r.agreementID, r.program.rawValue, r.beneficiary, r.periodStart.description, r.periodEnd.description,
+             RebateReportFormat.quantity(r.quantity), RebateReportFormat.money(r.amount, d), String(r.pallets),
+             RebateReportFormat.basisText(r.basis, r.basisKind, decimals: d), String(r.tier), RebateReportFormat.money(r.earned, d)]
+        }
+    }
+
+    /// `statements.csv`, bytes as written.
+    public func statementsCSV() -> [UInt8] {
+        let d = decimals
+        return Self.csv(Self.statementsHeader, statements) { r in
+            [r.beneficiary, r.agreementID, r.program.rawValue, r.periodStart.description, r.periodEnd.description,
+             r.asOf.description, RebateReportFormat.basisText(r.basis, r.basisKind, decimals: d), String(r.tier),
+             RebateReportFormat.money(r.earnedToDate, d),
+             r.nextTierFrom.map { RebateReportFormat.basisText(Int128($0), r.basisKind, decimals: d) } ?? "",
+             r.toNextTier.map { RebateReportFormat.basisText($0, r.basisKind, decimals: d) } ?? "",
+             RebateReportFormat.money(r.forecastEarned, d)]
+        }
+    }
+
+    /// `anomalies.csv`, bytes as written.
+    public func anomaliesCSV() -> [UInt8] {
+        Self.csv(Self.anomaliesHeader, anomalies) { r in
+            [r.kind.rawValue, r.agreementID, r.beneficiary, r.periodStart.description, r.periodEnd.description, r.detail]
+        }
+    }
+
+    /// `rejects.csv` for the given rejects, sorted bytewise by file, line number text and the rest.
+    public static func rejectsCSV(_ rejects: [TransactionReject]) -> [UInt8] {
+        let sorted = rejects.sorted {
+            Bytewise.less([$0.file, String($0.line), $0.lineID, $0.reason], [$1.file, String($1.line), $1.lineID, $1.reason])
+                || ([$0.file, String($0.line), $0.lineID, $0.reason] == [$1.file, String($1.line), $1.lineID, $1.reason]
+                    && $0.raw.lexicographicallyPrecedes($1.raw))
+        }
+        var out = Array((rejectsHeader + "\n").utf8)
+        for r in sorted {
+            RebateReportFormat.appendRecord([r.file, String(r.line), r.lineID, r.reason], to: &out)
+            out.removeLast()
+            out.append(UInt8(ascii: ","))
+            // The raw text is kept byte for byte, so the line can be fixed and fed again.
+            RebateReportFormat.appendField(r.raw, to: &out)
+            out.append(10)
+        }
+        return out
+    }
+
+    private static func csv<Row>(_ header: String, _ rows: [Row], _ fields: (Row) -> [String]) -> [UInt8] {
+        var out = Array((header + "\n").utf8)
+        out.reserveCapacity(rows.count * 96)
+        for r in rows { RebateReportFormat.appendRecord(fields(r), to: &out) }
+        return out
+    }
+}

@@ -1,0 +1,115 @@
+/// Options of one accrual run.
+public struct AccrualOptions: Sendable {
+    /// Lines dated after this day are not yet known; months after it are not reported.
+    public var asOf: CivilDate?
+    /// Worker threads for the parallel stages; results never depend on it.
+    public var threads: Int
+
+    /// Creates options; `threads` defaults to the number of active processors.
+    public init(asOf: CivilDate? = nil, threads: Int? = nil) {
+        self.asOf = asOf
+        self.threads = max(1, threads ?? RebateEngine.defaultThreadCount)
+    }
+}
+
+/// One row of `accruals.csv`: an agreement's liability at the end of a month.
+public struct AccrualRow: Hashable, Sendable {
+    public var agreementID: String
+    public var program: RebateProgram
+    public var beneficiary: String
+    public var periodStart: CivilDate
+    public var periodEnd: CivilDate
+    /// The first day of the calendar month.
+    public var month: CivilDate
+    /// Period-to-date sums: milli-units, minor units, whole pallets.
+    public var quantity: Int128
+    public var amount: Int128
+    public var pallets: Int128
+    /// The basis kind, and its period-to-date value in basis units (milli for quantity and pallets).
+    public var basisKind: RebateBasis
+    public var basis: Int128
+    /// The highest tier reached by the actual basis (1-based; 0 for none).
+    public var tier: Int
+    /// Minor units.
+    public var accruedToDate: Int128
+    /// The month's change of `accruedToDate` within its period, minor units.
+    public var posting: Int128
+}
+
+/// One row of `settlements.csv`: what an ended period earned.
+public struct SettlementRow: Hashable, Sendable {
+    public var agreementID: String
+    public var program: RebateProgram
+    public var beneficiary: String
+    public var periodStart: CivilDate
+    public var periodEnd: CivilDate
+    public var quantity: Int128
+    public var amount: Int128
+    public var pallets: Int128
+    public var basisKind: RebateBasis
+    public var basis: Int128
+    public var tier: Int
+    /// Minor units.
+    public var earned: Int128
+}
+
+/// One row of `statements.csv`: where a beneficiary stands in the current period.
+public struct StatementRow: Hashable, Sendable {
+    public var beneficiary: String
+    public var agreementID: String
+    public var program: RebateProgram
+    public var periodStart: CivilDate
+    public var periodEnd: CivilDate
+    /// The day the figures are taken at.
+    public var asOf: CivilDate
+    public var basisKind: RebateBasis
+    public var basis: Int128
+    public var tier: Int
+    /// Minor units.
+    public var earnedToDate: Int128
+    /// The next tier's threshold in basis units, `nil` at the top tier.
+    public var nextTierFrom: Int64?
+    /// How much basis is still missing to reach it, `nil` at the top tier.
+    public var toNextTier: Int128?
+    /// The period's expected total at run-rate, minor units.
+    public var forecastEarned: Int128
+}
+
+/// What kind of finding an anomaly is.
+public enum AnomalyKind: String, Sendable {
+    /// Buying over a threshold at period end and returning the goods after.
+    case tierGaming = "tier_gaming"
+    /// A period that ended with a negative basis.
+    case negativeBasis = "negative_basis"
+}
+
+/// One row of `anomalies.csv`.
+public struct Anomaly: Hashable, Sendable {
+    public var kind: AnomalyKind
+    public var agreementID: String
+    public var beneficiary: String
+    public var periodStart: CivilDate
+    public var periodEnd: CivilDate
+    /// What triggered it, for a person to read.
+    public var detail: String
+}
+
+/// Everything an accrual run computes, as Swift values, rows sorted as SPEC.md section 6 says.
+public struct AccrualReport: Sendable {
+    public var currency: String
+    public var decimals: Int
+    public var asOf: CivilDate?
+    public var accruals: [AccrualRow]
+    public var settlements: [SettlementRow]
+    public var statements: [StatementRow]
+    public var anomalies: [Anomaly]
+    /// Lines dated after the as-of date, ignored by this run.
+    public var linesAfterAsOf: Int
+    /// Lines that fed at least one agreement (its scope, its gates or its return window).
+    public var linesCounted: Int
+
+    /// The sum of all postings: the liability booked by this run, minor units.
+    public var totalAccrued: Int128 { accruals.reduce(0) { $0 + $1.posting } }
+    /// The sum of the settled periods' earnings, minor units.
+    public var totalSettled: Int128 { settlements.reduce(0) { $0 + $1.earned } }
+}

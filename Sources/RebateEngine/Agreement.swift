@@ -1,0 +1,144 @@
+/// The rebate program of the source document; used in reports.
+public enum RebateProgram: String, Sendable, CaseIterable {
+    case volume, upsell, logistics
+    case crossSell = "cross_sell"
+}
+
+/// Who receives the rebate: one partner, or every member of a buying group.
+public enum Beneficiary: Hashable, Sendable {
+    case partner(String)
+    case group(String)
+
+    /// The partner or group id, as written in the outputs.
+    public var id: String {
+        switch self {
+        case .partner(let id), .group(let id): return id
+        }
+    }
+}
+
+/// A product scope: the union of the listed categories and products.
+public struct ProductScope: Hashable, Sendable {
+    /// Category names whose products are in scope.
+    public var categories: [String]
+    /// Product ids in scope.
+    public var products: [String]
+
+    /// Creates a scope from categories and product ids.
+    public init(categories: [String] = [], products: [String] = []) {
+        self.categories = categories
+        self.products = products
+    }
+}
+
+/// How an agreement's time is cut into settlement periods.
+public enum SettlementFrequency: String, Sendable, CaseIterable {
+    case month, quarter, year, term
+}
+
+/// What the tier thresholds measure.
+public enum RebateBasis: String, Sendable, CaseIterable {
+    case quantity, amount, pallets
+}
+
+/// Whether the reached tier pays on the whole volume or tier by tier.
+public enum Tiering: String, Sendable, CaseIterable {
+    case retroactive, incremental
+}
+
+/// What every tier of an agreement pays.
+public enum TierValueKind: String, Sendable, CaseIterable {
+    /// A percent of the amount; the value is scaled by 10^4.
+    case percent
+    /// Money per unit of quantity; the value is money scaled by 10^4.
+    case perUnit = "per_unit"
+    /// Money per full pallet; the value is money scaled by 10^4.
+    case perPallet = "per_pallet"
+    /// A fixed sum; the value is in minor units of the currency.
+    case fixed
+}
+
+/// How the liability is accrued before a period ends.
+public enum AccrualMethod: String, Sendable, CaseIterable {
+    /// What the sums so far have earned.
+    case earned
+    /// The run-rate expected value, scaled back to the elapsed share of the period.
+    case forecast
+}
+
+/// One tier: a threshold and what it pays.
+public struct Tier: Hashable, Sendable {
+    /// The threshold in basis units: milli-units for quantity and pallets, minor units for amount.
+    public var from: Int64
+    /// The tier's value: rates scaled by 10^4, fixed sums in minor units (see ``TierValueKind``).
+    public var value: Int64
+
+    /// Creates a tier from scaled integers.
+    public init(from: Int64, value: Int64) {
+        self.from = from
+        self.value = value
+    }
+}
+
+/// A gate that must be met for a period to earn anything.
+public struct Gate: Hashable, Sendable {
+    /// What the gate measures.
+    public enum Measure: String, Sendable { case quantity, amount }
+    /// The products whose lines count toward the gate.
+    public var scope: ProductScope
+    /// Quantity (in milli-units) or amount (in minor units).
+    public var measure: Measure
+    /// The minimum the period's sum must reach, scaled as ``measure`` says.
+    public var minimum: Int64
+
+    /// Creates a gate.
+    public init(scope: ProductScope, measure: Measure, minimum: Int64) {
+        self.scope = scope
+        self.measure = measure
+        self.minimum = minimum
+    }
+}
+
+/// One rebate agreement, as SPEC.md section 2 defines it.
+///
+/// Amounts are scaled integers so that no rate or threshold is ever rounded:
+/// see ``Tier`` and ``Gate`` for the scales.
+public struct Agreement: Hashable, Sendable {
+    public var id: String
+    public var program: RebateProgram
+    public var beneficiary: Beneficiary
+    /// `nil` means every product.
+    public var scope: ProductScope?
+    public var start: CivilDate
+    public var end: CivilDate
+    public var settlement: SettlementFrequency
+    public var basis: RebateBasis
+    public var tiering: Tiering
+    public var valueKind: TierValueKind
+    public var tiers: [Tier]
+    /// The most one settlement period can earn, in minor units.
+    public var cap: Int64?
+    public var gates: [Gate]
+    public var accrual: AccrualMethod
+
+    /// Creates an agreement; ``RebateEngine/run(_:options:)`` checks it against the dataset.
+    public init(id: String, program: RebateProgram, beneficiary: Beneficiary, scope: ProductScope? = nil,
+                start: CivilDate, end: CivilDate, settlement: SettlementFrequency = .term, basis: RebateBasis,
+                tiering: Tiering = .retroactive, valueKind: TierValueKind, tiers: [Tier], cap: Int64? = nil,
+                gates: [Gate] = [], accrual: AccrualMethod = .earned) {
+        self.id = id
+        self.program = program
+        self.beneficiary = beneficiary
+        self.scope = scope
+        self.start = start
+        self.end = end
+        self.settlement = settlement
+        self.basis = basis
+        self.tiering = tiering
+        self.valueKind = valueKind
+        self.tiers = tiers
+        self.cap = cap
+        self.gates = gates
+        self.accrual = accrual
+    }
+}

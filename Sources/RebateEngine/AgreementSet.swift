@@ -1,0 +1,16 @@
+/// The contents of `agreements.json`: the currency and the agreements.
+public struct AgreementSet: Sendable {
+    /// The ISO currency code, used in reports.
+    public var currency: String
+    /// The currency's minor-unit digits (0 for JPY, 2 for EUR, 3 for KWD); 0...6.
+    public var decimals: Int
+    /// The agreements, in file order.
+    public var agreements: [Agreement]
+
+    /// Creates an agreement set.
+    public init(currency: String, decimals: Int, agreements: [Agreement]) {
+        self.currency = currency
+        self.decimals = decimals
+        self.agreements = agreements
+    }
+}

@@ -1,0 +1,120 @@
+/// A Gregorian calendar day, stored as the number of days since 1970-01-01.
+///
+/// Day numbers make period arithmetic exact and cheap: the length of a
+/// period is a subtraction, and a month lookup is a table index.
+public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// Days since 1970-01-01 (negative before it).
+    public var dayNumber: Int32
+
+    /// Creates a date from its day number (days since 1970-01-01).
+    public init(dayNumber: Int32) { self.dayNumber = dayNumber }
+
+    /// Creates a date from year, month and day; `nil` when the date does not exist.
+    public init?(year: Int, month: Int, day: Int) {
+        guard (1...12).contains(month), day >= 1, day <= CivilDate.daysInMonth(year: year, month: month) else { return nil }
+        self.dayNumber = Int32(CivilDate.days(year: year, month: month, day: day))
+    }
+
+    /// Parses `YYYY-MM-DD` with a year from 1900 to 2999; `nil` for anything else.
+    public init?(_ text: String) {
+        var text = text
+        guard let parsed = text.withUTF8({ CivilDate.parse($0[...]) }) else { return nil }
+        self = parsed
+    }
+
+    /// The year, month and day of this date.
+    public var components: (year: Int, month: Int, day: Int) {
+        // Howard Hinnant's civil_from_days.
+        let z = Int(dayNumber) + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let y = yoe + era * 400
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (m <= 2 ? y + 1 : y, m, d)
+    }
+
+    /// Months since January 1900: a dense index for calendar months.
+    public var monthIndex: Int {
+        let c = components
+        return (c.year - 1900) * 12 + (c.month - 1)
+    }
+
+    /// The first day of the calendar month with the given ``monthIndex``.
+    public static func firstDay(ofMonthIndex index: Int) -> CivilDate {
+        let year = 1900 + (index >= 0 ? index / 12 : (index - 11) / 12)
+        let month = index - (year - 1900) * 12 + 1
+        return CivilDate(dayNumber: Int32(days(year: year, month: month, day: 1)))
+    }
+
+    /// The last day of the calendar month with the given ``monthIndex``.
+    public static func lastDay(ofMonthIndex index: Int) -> CivilDate {
+        CivilDate(dayNumber: firstDay(ofMonthIndex: index + 1).dayNumber - 1)
+    }
+
+    /// `YYYY-MM-DD`.
+    public var description: String {
+        let c = components
+        return Self.pad(c.year, 4) + "-" + Self.pad(c.month, 2) + "-" + Self.pad(c.day, 2)
+    }
+
+    /// `YYYY-MM`, the form of the `month` column.
+    public var monthText: String {
+        let c = components
+        return Self.pad(c.year, 4) + "-" + Self.pad(c.month, 2)
+    }
+
+    public static func < (a: CivilDate, b: CivilDate) -> Bool { a.dayNumber < b.dayNumber }
+
+    /// Adds whole days.
+    public func adding(days: Int) -> CivilDate { CivilDate(dayNumber: dayNumber + Int32(days)) }
+
+    static func isLeap(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
+
+    static func daysInMonth(year: Int, month: Int) -> Int {
+        switch month {
+        case 2: return isLeap(year) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    static func days(year: Int, month: Int, day: Int) -> Int {
+        // Howard Hinnant's days_from_civil.
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = month > 2 ? month - 3 : month + 9
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// Parses exactly ten bytes `YYYY-MM-DD`, years 1900...2999.
+    static func parse(_ b: Slice<UnsafeBufferPointer<UInt8>>) -> CivilDate? {
+        guard b.count == 10 else { return nil }
+        let s = b.startIndex
+        guard b[s + 4] == UInt8(ascii: "-"), b[s + 7] == UInt8(ascii: "-") else { return nil }
+        var value = [0, 0, 0]
+        let ranges = [(0, 4), (5, 2), (8, 2)]
+        for (k, (offset, length)) in ranges.enumerated() {
+            var v = 0
+            for i in 0..<length {
+                let c = b[s + offset + i]
+                guard c >= 48, c <= 57 else { return nil }
+                v = v * 10 + Int(c - 48)
+            }
+            value[k] = v
+        }
+        guard (1900...2999).contains(value[0]) else { return nil }
+        return CivilDate(year: value[0], month: value[1], day: value[2])
+    }
+
+    private static func pad(_ v: Int, _ width: Int) -> String {
+        let s = String(v)
+        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    }
+}

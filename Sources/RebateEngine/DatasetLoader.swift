@@ -1,0 +1,75 @@
+/// Reads a dataset folder (SPEC.md section 1) into columns.
+public enum DatasetLoader {
+    /// Reads `partners.csv`, `products.csv`, `agreements.json` and `transactions.csv`.
+    ///
+    /// Master data and agreements are checked first, and every problem found is
+    /// reported at once; transaction lines that fail are collected as rejects.
+    /// - Throws: ``RebateError/invalidInput(_:)`` for unusable master data or
+    ///   agreements, ``RebateError/io(path:reason:)`` for unreadable files.
+    /// - Complexity: O(n) in the size of the files.
+    public static func load(folder: String) throws(RebateError) -> LoadedDataset {
+        let path = { (name: String) in folder.hasSuffix("/") ? folder + name : folder + "/" + name }
+        var problems: [InputProblem] = []
+        for name in ["partners.csv", "products.csv", "agreements.json", "transactions.csv"] where !FileBytes.exists(path(name)) {
+            problems.append(InputProblem(file: name, reason: "missing from the dataset folder \(folder)"))
+        }
+        if !problems.isEmpty { throw .invalidInput(problems) }
+
+        let partners = readPartners(try FileBytes(path: path("partners.csv")), &problems)
+        let products = readProducts(try FileBytes(path: path("products.csv")), &problems)
+        let master = MasterDataIndex(partners: partners, products: products)
+        let jsonFile = try FileBytes(path: path("agreements.json"))
+        var agreements: AgreementSet?
+        do {
+            agreements = try AgreementSet(json: Array(jsonFile.buffer), master: master)
+        } catch {
+            if case .invalidInput(let p) = error { problems += p } else { throw error }
+        }
+        let transactions = try FileBytes(path: path("transactions.csv"))
+        if !problems.isEmpty { throw .invalidInput(problems) }
+        var reader = TransactionCSVReader(partners: partners, products: products, decimals: agreements!.decimals)
+        try reader.read(transactions.buffer, fileName: "transactions.csv")
+        let dataset = Dataset(partners: partners, products: products, agreements: agreements!, transactions: reader.columns)
+        return LoadedDataset(dataset: dataset, rejects: reader.rejects, totals: reader.totals)
+    }
+
+    static func readPartners(_ file: FileBytes, _ problems: inout [InputProblem]) -> [Partner] {
+        var partners: [Partner] = []
+        var seen = ByteKeyTable()
+        MasterCSV.read(file.buffer, fileName: "partners.csv", required: ["partner_id", "name", "group_id"], problems: &problems) { row in
+            guard let id = row.identifier("partner_id"), let name = row.text("name"), let group = row.text("group_id") else { return }
+            if !group.isEmpty, group.utf8.count > 64 { row.fail("group_id", "ids are at most 64 bytes") ; return }
+            if let first = seen.insert(id, value: Int32(row.line)) {
+                row.fail("partner_id", "duplicate id \"\(id)\" (first on line \(first))")
+                return
+            }
+            partners.append(Partner(id: id, name: name, groupID: group.isEmpty ? nil : group))
+        }
+        return partners
+    }
+
+    static func readProducts(_ file: FileBytes, _ problems: inout [InputProblem]) -> [Product] {
+        var products: [Product] = []
+        var seen = ByteKeyTable()
+        MasterCSV.read(file.buffer, fileName: "products.csv", required: ["product_id", "name", "category", "pallet_qty"], problems: &problems) { row in
+            guard let id = row.identifier("product_id"), let name = row.text("name"), let category = row.text("category"),
+                  let palletText = row.text("pallet_qty") else { return }
+            var pallet: Int64 = 0
+            if !palletText.isEmpty {
+                switch DecimalText.parse(palletText, maxFraction: 3, scale: 3) {
+                case .success(let v) where v > 0: pallet = v
+                case .success: row.fail("pallet_qty", "\"\(palletText)\" must be greater than 0"); return
+                case .failure(.tooManyDecimals): row.fail("pallet_qty", "\"\(palletText)\" has more than 3 decimal places"); return
+                case .failure(.tooLarge): row.fail("pallet_qty", "\"\(palletText)\" is 10^12 or more"); return
+                case .failure(.syntax): row.fail("pallet_qty", "\"\(palletText)\" is not a plain decimal"); return
+                }
+            }
+            if let first = seen.insert(id, value: Int32(row.line)) {
+                row.fail("product_id", "duplicate id \"\(id)\" (first on line \(first))")
+                return
+            }
+            products.append(Product(id: id, name: name, category: category, palletQuantity: pallet))
+        }
+        return products
+    }
+}

@@ -1,0 +1,103 @@
+/// Why a decimal text was refused.
+enum DecimalTextError: Error, Equatable {
+    case syntax
+    case tooManyDecimals(max: Int)
+    case tooLarge
+}
+
+/// Parsing and printing of plain decimals as scaled integers.
+///
+/// No Foundation number parsing is used: `"0.1"` must mean exactly one tenth,
+/// and the hot path must not allocate.
+enum DecimalText {
+    /// The largest number of integer digits accepted (values below 10^12).
+    static let maxIntegerDigits = 12
+
+    static let powersOfTen: [Int64] = (0...18).map { p in (0..<p).reduce(Int64(1)) { acc, _ in acc * 10 } }
+
+    /// Parses `-?digits(.digits)?` into `value * 10^scale`.
+    ///
+    /// At most `maxFraction` fraction digits are accepted (trailing zeros count,
+    /// since the contract limits what is *written*), and the magnitude must be
+    /// below 10^12. `scale` must be at least `maxFraction` and at most 6.
+    @inline(__always)
+    static func parse(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, maxFraction: Int, scale: Int) -> Result<Int64, DecimalTextError> {
+        assert(scale >= maxFraction && scale <= 6)
+        var i = start
+        guard i < end else { return .failure(.syntax) }
+        var negative = false
+        if b[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+        var integer: Int64 = 0
+        var integerDigits = 0
+        var significant = 0
+        while i < end, b[i] &- 48 < 10 {
+            let d = Int64(b[i] &- 48)
+            if significant > 0 || d != 0 { significant += 1 }
+            if significant <= maxIntegerDigits { integer = integer * 10 + d }
+            integerDigits += 1
+            i += 1
+        }
+        guard integerDigits > 0 else { return .failure(.syntax) }
+        var fraction: Int64 = 0
+        var fractionDigits = 0
+        if i < end, b[i] == UInt8(ascii: ".") {
+            i += 1
+            let fractionStart = i
+            while i < end, b[i] &- 48 < 10 {
+                if fractionDigits < 18 { fraction = fractionDigits < scale ? fraction * 10 + Int64(b[i] &- 48) : fraction }
+                fractionDigits += 1
+                i += 1
+            }
+            guard i > fractionStart else { return .failure(.syntax) }
+        }
+        guard i == end else { return .failure(.syntax) }
+        if significant > maxIntegerDigits { return .failure(.tooLarge) }
+        if fractionDigits > maxFraction { return .failure(.tooManyDecimals(max: maxFraction)) }
+        let value = integer * powersOfTen[scale] + fraction * powersOfTen[scale - fractionDigits]
+        return .success(negative ? -value : value)
+    }
+
+    /// Parses a Swift string; see ``parse(_:from:to:maxFraction:scale:)``.
+    static func parse(_ text: String, maxFraction: Int, scale: Int) -> Result<Int64, DecimalTextError> {
+        var text = text
+        return text.withUTF8 { parse($0, from: 0, to: $0.count, maxFraction: maxFraction, scale: scale) }
+    }
+
+    /// Money: exactly `decimals` fraction digits (`-12.50`).
+    static func money(_ minor: Int128, decimals: Int) -> String {
+        fixed(minor, scale: decimals, keepZeros: true)
+    }
+
+    /// A plain decimal with no trailing fraction zeros (`2.5`, `100`, `-0.125`).
+    static func plain(_ scaled: Int128, scale: Int) -> String {
+        fixed(scaled, scale: scale, keepZeros: false)
+    }
+
+    private static func fixed(_ value: Int128, scale: Int, keepZeros: Bool) -> String {
+        let negative = value < 0
+        let magnitude = value.magnitude
+        let unit = UInt128(powersOfTen[scale])
+        let integer = magnitude / unit
+        var fraction = magnitude % unit
+        var digits = scale
+        if !keepZeros {
+            while digits > 0, fraction % 10 == 0 { fraction /= 10; digits -= 1 }
+        }
+        var out = negative && (integer != 0 || fraction != 0) ? "-" : ""
+        out += String(integer)
+        if digits > 0 {
+            let f = String(fraction)
+            out += "." + String(repeating: "0", count: digits - f.count) + f
+        }
+        return out
+    }
+
+    /// Divides and rounds half away from zero; `denominator` must be positive.
+    static func roundedQuotient(_ numerator: Int128, _ denominator: Int128) -> Int128 {
+        assert(denominator > 0)
+        let q = numerator.magnitude / denominator.magnitude
+        let r = numerator.magnitude % denominator.magnitude
+        let rounded = r >= denominator.magnitude - r ? q + 1 : q
+        return numerator < 0 ? -Int128(rounded) : Int128(rounded)
+    }
+}

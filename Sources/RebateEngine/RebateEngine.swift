@@ -1,0 +1,68 @@
+import Dispatch
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The accrual engine: one coarse entry point that runs the parallel work.
+public enum RebateEngine {
+    /// The number of processors the system reports as online.
+    public static var defaultThreadCount: Int {
+        #if canImport(Glibc)
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        #else
+        return 1
+        #endif
+    }
+
+    /// Computes every accrual, settlement, statement and anomaly of a dataset.
+    ///
+    /// Lines are grouped into partitions so that every line an agreement needs
+    /// (all members of a buying group) sits in one partition; partitions are
+    /// processed in parallel, biggest first, each filling its agreements'
+    /// accumulators in one pass and deriving their rows. The result does not
+    /// depend on the thread count or on the order of the lines.
+    /// - Throws: ``RebateError/invalidInput(_:)`` when an agreement does not
+    ///   match the master data.
+    /// - Complexity: O(lines × agreements per partner + agreements × months).
+    public static func run(_ dataset: Dataset, options: AccrualOptions = AccrualOptions()) throws(RebateError) -> AccrualReport {
+        let resolved = try ResolvedAgreement.resolve(dataset)
+        let plan = PartitionPlan(dataset: dataset, agreements: resolved, asOf: options.asOf)
+        let outputs = plan.run(dataset: dataset, agreements: resolved, threads: options.threads, asOf: options.asOf)
+
+        // Rows are sorted bytewise by their leading columns (SPEC section 6).
+        let byID = outputs.indices.sorted { Bytewise.less(resolved[$0].agreement.id, resolved[$1].agreement.id) }
+        var report = AccrualReport(currency: dataset.agreements.currency, decimals: dataset.agreements.decimals,
+                                   asOf: options.asOf, accruals: [], settlements: [], statements: [], anomalies: [],
+                                   linesAfterAsOf: plan.linesAfterAsOf, linesCounted: plan.linesCounted(outputs))
+        for i in byID {
+            report.accruals += outputs[i].output.accruals
+            report.settlements += outputs[i].output.settlements
+            if let s = outputs[i].output.statement { report.statements.append(s) }
+            report.anomalies += outputs[i].output.anomalies
+        }
+        report.statements.sort { Bytewise.less([$0.beneficiary, $0.agreementID], [$1.beneficiary, $1.agreementID]) }
+        report.anomalies.sort {
+            Bytewise.less([$0.kind.rawValue, $0.agreementID, $0.beneficiary, $0.periodStart.description, $0.periodEnd.description],
+                          [$1.kind.rawValue, $1.agreementID, $1.beneficiary, $1.periodStart.description, $1.periodEnd.description])
+        }
+        return report
+    }
+}
+
+/// Bytewise ordering of UTF-8 strings (Swift's `<` on `String` is Unicode-aware, not bytewise).
+enum Bytewise {
+    static func less(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+
+    static func less(_ a: [String], _ b: [String]) -> Bool {
+        for (x, y) in zip(a, b) where x != y { return less(x, y) }
+        return a.count < b.count
+    }
+}
+
+extension RebateEngine {
+    /// Money as written in the outputs: exactly `decimals` fraction digits.
+    public static func formatMoney(_ minor: Int128, decimals: Int) -> String {
+        DecimalText.money(minor, decimals: decimals)
+    }
+}

@@ -1,0 +1,66 @@
+/// One problem found in an input file, located by line or JSON path.
+public struct InputProblem: Hashable, Sendable, CustomStringConvertible {
+    /// The file name (`partners.csv`, `agreements.json`, ...).
+    public var file: String
+    /// The 1-based line of the record, for CSV files and JSON syntax errors.
+    public var line: Int?
+    /// The JSON path (`agreements[3].tiers[1].from`) or CSV column name.
+    public var field: String?
+    /// Why the input is refused.
+    public var reason: String
+
+    /// Creates a problem report.
+    public init(file: String, line: Int? = nil, field: String? = nil, reason: String) {
+        self.file = file
+        self.line = line
+        self.field = field
+        self.reason = reason
+    }
+
+    /// `file:line: field: reason`, the form printed on stderr.
+    public var description: String {
+        var s = file
+        if let line { s += ":\(line)" }
+        if let field { s += ": \(field)" }
+        return s + ": " + reason
+    }
+}
+
+/// The errors a run can end with; each maps to a documented exit code.
+public enum RebateError: Error, Sendable, CustomStringConvertible {
+    /// Master data, agreements or the transactions header are unusable (exit code 2).
+    case invalidInput([InputProblem])
+    /// More transaction lines were rejected than allowed (exit code 3).
+    case tooManyRejects(rejected: Int, allowed: Int)
+    /// A file could not be read or written (exit code 74).
+    case io(path: String, reason: String)
+    /// A value exceeded the documented limits of exact arithmetic (exit code 2).
+    case limitExceeded(String)
+    /// An internal consistency check failed; the outputs are not trustworthy (exit code 70).
+    case invariantViolated(String)
+
+    /// The process exit code documented in the README.
+    public var exitCode: Int32 {
+        switch self {
+        case .invalidInput, .limitExceeded: return 2
+        case .tooManyRejects: return 3
+        case .io: return 74
+        case .invariantViolated: return 70
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .invalidInput(let problems):
+            return "\(problems.count) problem\(problems.count == 1 ? "" : "s") in the input:\n" + problems.map { "  " + $0.description }.joined(separator: "\n")
+        case let .tooManyRejects(rejected, allowed):
+            return "\(rejected) transaction line\(rejected == 1 ? " was" : "s were") rejected, more than --max-rejects \(allowed); see rejects.csv"
+        case let .io(path, reason):
+            return "\(path): \(reason)"
+        case .limitExceeded(let what):
+            return "limit exceeded: \(what)"
+        case .invariantViolated(let what):
+            return "internal check failed: \(what)"
+        }
+    }
+}

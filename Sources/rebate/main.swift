@@ -1,0 +1,189 @@
+import RebateEngine
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `rebate`: the thin command-line layer over ``AccrualJob``.
+let version = "0.1.0"
+
+let rootHelp = """
+OVERVIEW: Exact rebate accruals from invoice lines (SPEC.md v1).
+
+USAGE: rebate <subcommand> [options]
+
+SUBCOMMANDS:
+  accrue DATASET --out DIR     Compute accruals, settlements, statements and anomalies.
+  validate DATASET             Check the four input files; write nothing.
+
+OPTIONS:
+  --version                    Show the version.
+  -h, --help                   Show help information.
+
+  See 'rebate <subcommand> --help' for the options of each subcommand.
+
+EXIT CODES:
+  0   success
+  2   bad partners, products or agreements file, or a transactions.csv header
+      without a required column (every problem is listed on stderr)
+  3   more transaction lines rejected than --max-rejects (rejects.csv and
+      summary.json are written; no accrual outputs)
+  64  wrong command-line usage
+  70  an internal check failed (a bug: please report it)
+  74  a file could not be read or written
+"""
+
+let accrueHelp = """
+OVERVIEW: Compute every accrual output of a dataset folder.
+
+USAGE: rebate accrue <dataset> --out <dir> [--as-of <date>] [--threads <n>] [--max-rejects <n>] [--quiet]
+
+ARGUMENTS:
+  <dataset>               Folder with partners.csv, products.csv, agreements.json, transactions.csv.
+
+OPTIONS:
+  --out <dir>             Folder for accruals.csv, settlements.csv, statements.csv,
+                          anomalies.csv, rejects.csv and summary.json (created if needed).
+  --as-of <date>          YYYY-MM-DD. Lines dated after it are ignored; months after it
+                          are not reported; periods ending after it are not settled.
+  --threads <n>           Worker threads (default: the number of processors). Outputs
+                          are byte-identical for any value.
+  --max-rejects <n>       Rejected transaction lines tolerated (default: 0). Above it the
+                          run exits with code 3 and writes only rejects.csv and summary.json.
+  --quiet                 Print nothing but errors.
+  -h, --help              Show help information.
+"""
+
+let validateHelp = """
+OVERVIEW: Check a dataset folder without writing anything.
+
+USAGE: rebate validate <dataset> [--max-rejects <n>] [--quiet]
+
+ARGUMENTS:
+  <dataset>               Folder with partners.csv, products.csv, agreements.json, transactions.csv.
+
+OPTIONS:
+  --max-rejects <n>       Rejected transaction lines tolerated (default: 0); above it, exit code 3.
+  --quiet                 Print nothing but errors.
+  -h, --help              Show help information.
+"""
+
+/// Writes to standard error through the file descriptor (the C `stderr` global is not concurrency-safe).
+func printError(_ text: String) {
+    var text = text
+    text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
+
+func fail(_ message: String, code: Int32, hint: String? = nil) -> Never {
+    var text = "Error: " + message + "\n"
+    if let hint { text += hint + "\n" }
+    printError(text)
+    exit(code)
+}
+
+func usage(_ message: String, _ command: String?) -> Never {
+    fail(message, code: 64, hint: "Help:  rebate \(command.map { $0 + " " } ?? "")--help")
+}
+
+struct Arguments {
+    var positional: [String] = []
+    var values: [String: String] = [:]
+    var flags: Set<String> = []
+}
+
+func parse(_ args: ArraySlice<String>, command: String, valueOptions: Set<String>, flagOptions: Set<String>) -> Arguments {
+    var result = Arguments()
+    var i = args.startIndex
+    while i < args.endIndex {
+        let a = args[i]
+        if a == "-h" || a == "--help" { result.flags.insert("--help"); i += 1; continue }
+        if a.hasPrefix("--") {
+            var name = a
+            var inline: String?
+            if let eq = a.firstIndex(of: "=") { name = String(a[..<eq]); inline = String(a[a.index(after: eq)...]) }
+            if valueOptions.contains(name) {
+                if let inline { result.values[name] = inline; i += 1; continue }
+                guard i + 1 < args.endIndex else { usage("missing value for '\(name)'", command) }
+                result.values[name] = args[i + 1]
+                i += 2
+                continue
+            }
+            if flagOptions.contains(name) { result.flags.insert(name); i += 1; continue }
+            usage("unknown option '\(a)'", command)
+        }
+        result.positional.append(a)
+        i += 1
+    }
+    return result
+}
+
+func count(_ args: Arguments, _ name: String, _ command: String) -> Int? {
+    guard let text = args.values[name] else { return nil }
+    guard let v = Int(text), v >= 0 else { usage("\(name) takes a whole number 0 or more, not '\(text)'", command) }
+    return v
+}
+
+func report(_ error: RebateError) -> Never {
+    fail(error.description, code: error.exitCode)
+}
+
+let argv = CommandLine.arguments.dropFirst()
+guard let command = argv.first else { print(rootHelp); exit(0) }
+switch command {
+case "-h", "--help", "help":
+    print(rootHelp)
+case "--version":
+    print("rebate \(version)")
+case "accrue":
+    let args = parse(argv.dropFirst(), command: "accrue", valueOptions: ["--out", "--as-of", "--threads", "--max-rejects"], flagOptions: ["--quiet"])
+    if args.flags.contains("--help") { print(accrueHelp); exit(0) }
+    guard args.positional.count == 1 else { usage(args.positional.isEmpty ? "missing <dataset>" : "one <dataset> folder expected", "accrue") }
+    guard let out = args.values["--out"] else { usage("missing '--out <dir>'", "accrue") }
+    var asOf: CivilDate?
+    if let text = args.values["--as-of"] {
+        guard let d = CivilDate(text) else { usage("--as-of takes a date YYYY-MM-DD (1900...2999), not '\(text)'", "accrue") }
+        asOf = d
+    }
+    let threads = count(args, "--threads", "accrue")
+    if threads == 0 { usage("--threads must be at least 1", "accrue") }
+    let maxRejects = count(args, "--max-rejects", "accrue") ?? 0
+    let quiet = args.flags.contains("--quiet")
+    do {
+        let outcome = try AccrualJob.run(dataset: args.positional[0], outputFolder: out,
+                                         options: AccrualOptions(asOf: asOf, threads: threads), maxRejects: maxRejects)
+        if !quiet, let r = outcome.report {
+            let t = outcome.loaded.totals
+            let money = { (v: Int128) in RebateEngine.formatMoney(v, decimals: r.decimals) + " " + r.currency }
+            print("read \(t.linesRead) lines: \(t.linesAccepted) accepted, \(t.linesRejected) rejected")
+            print("\(r.accruals.count) accrual rows, \(r.settlements.count) settlements, \(r.statements.count) statements, \(r.anomalies.count) anomalies")
+            print("accrued \(money(r.totalAccrued)), settled \(money(r.totalSettled))")
+            print("wrote \(out)/{accruals,settlements,statements,anomalies,rejects}.csv and summary.json")
+        }
+    } catch {
+        if case .tooManyRejects = error { printError("Error: \(error.description)\n"); exit(error.exitCode) }
+        report(error)
+    }
+case "validate":
+    let args = parse(argv.dropFirst(), command: "validate", valueOptions: ["--max-rejects"], flagOptions: ["--quiet"])
+    if args.flags.contains("--help") { print(validateHelp); exit(0) }
+    guard args.positional.count == 1 else { usage(args.positional.isEmpty ? "missing <dataset>" : "one <dataset> folder expected", "validate") }
+    let maxRejects = count(args, "--max-rejects", "validate") ?? 0
+    do {
+        let loaded = try DatasetLoader.load(folder: args.positional[0])
+        _ = try RebateEngine.run(loaded.dataset, options: AccrualOptions(threads: 1)).accruals.count
+        for r in loaded.rejects.prefix(20) {
+            printError("\(r.file):\(r.line): \(r.reason)\n")
+        }
+        if loaded.rejects.count > 20 { printError("... and \(loaded.rejects.count - 20) more rejected lines\n") }
+        if !args.flags.contains("--quiet") {
+            let t = loaded.totals
+            print("\(args.positional[0]): \(loaded.dataset.partners.count) partners, \(loaded.dataset.products.count) products, \(loaded.dataset.agreements.agreements.count) agreements; \(t.linesRead) lines read, \(t.linesAccepted) accepted, \(t.linesRejected) rejected")
+        }
+        if loaded.rejects.count > maxRejects {
+            report(.tooManyRejects(rejected: loaded.rejects.count, allowed: maxRejects))
+        }
+    } catch {
+        report(error)
+    }
+default:
+    usage("unknown subcommand '\(command)'", nil)
+}
