@@ -39,7 +39,8 @@ struct AgreementAccumulator {
         var cq = q, ca = a
         if r.agreement.basis == .pallets {
             cq = fullPallets * s
-            ca = q == 0 ? 0 : Int64(DecimalText.roundedQuotient(Int128(a) * Int128(cq), Int128(q)))
+            // amount * n*s / quantity; n*s and quantity share their sign, so divide magnitudes.
+            ca = q == 0 ? 0 : Int64(DecimalText.roundedQuotient(Int128(a) * Int128(cq.magnitude), Int128(q.magnitude)))
         }
         let basis: Int64
         switch r.agreement.basis {
