@@ -59,7 +59,7 @@ enum Fixture {
             + rows.enumerated().map { "L\($0.offset + 1),\($0.element)" }.joined(separator: "\n") + "\n"
     }
 
-    static func load(_ dir: String) throws -> LoadedDataset {
+    static func load(_ dir: String) throws(RebateError) -> LoadedDataset {
         try DatasetLoader.load(folder: dir)
     }
 
