@@ -54,6 +54,10 @@ public enum DatasetLoader {
         MasterCSV.read(file.buffer, fileName: "products.csv", required: ["product_id", "name", "category", "pallet_qty"], problems: &problems) { row in
             guard let id = row.identifier("product_id"), let name = row.text("name"), let category = row.text("category"),
                   let palletText = row.text("pallet_qty") else { return }
+            if let first = seen.insert(id, value: Int32(row.line)) {
+                row.fail("product_id", "duplicate id \"\(id)\" (first on line \(first))")
+                return
+            }
             var pallet: Int64 = 0
             if !palletText.isEmpty {
                 switch DecimalText.parse(palletText, maxFraction: 3, scale: 3) {
@@ -63,10 +67,6 @@ public enum DatasetLoader {
                 case .failure(.tooLarge): row.fail("pallet_qty", "\"\(palletText)\" is 10^12 or more"); return
                 case .failure(.syntax): row.fail("pallet_qty", "\"\(palletText)\" is not a plain decimal"); return
                 }
-            }
-            if let first = seen.insert(id, value: Int32(row.line)) {
-                row.fail("product_id", "duplicate id \"\(id)\" (first on line \(first))")
-                return
             }
             products.append(Product(id: id, name: name, category: category, palletQuantity: pallet))
         }
