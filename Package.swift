@@ -6,15 +6,17 @@ let package = Package(
     products: [
         .library(name: "RebateEngine", targets: ["RebateEngine"]),
         .executable(name: "rebate", targets: ["rebate"]),
+        .library(name: "RebateGenerator", targets: ["RebateGenerator"]),
         .executable(name: "data-gen", targets: ["DataGen"]),
         .executable(name: "rebate-bench", targets: ["RebateBench"]),
     ],
     targets: [
         .target(name: "RebateEngine", path: "Sources/RebateEngine"),
         .executableTarget(name: "rebate", dependencies: ["RebateEngine"], path: "Sources/rebate"),
-        .executableTarget(name: "DataGen", dependencies: ["RebateEngine"], path: "data-gen/Sources"),
-        .executableTarget(name: "RebateBench", dependencies: ["RebateEngine"], path: "Benchmarks/rebate-bench"),
-        .testTarget(name: "RebateEngineTests", dependencies: ["RebateEngine"], path: "Tests/RebateEngineTests"),
+        .target(name: "RebateGenerator", dependencies: ["RebateEngine"], path: "data-gen/Sources/RebateGenerator"),
+        .executableTarget(name: "DataGen", dependencies: ["RebateGenerator"], path: "data-gen/Sources/DataGen"),
+        .executableTarget(name: "RebateBench", dependencies: ["RebateEngine", "RebateGenerator"], path: "Benchmarks/rebate-bench"),
+        .testTarget(name: "RebateEngineTests", dependencies: ["RebateEngine", "RebateGenerator"], path: "Tests/RebateEngineTests"),
     ],
     swiftLanguageModes: [.v6]
 )

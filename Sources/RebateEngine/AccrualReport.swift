@@ -34,6 +34,24 @@ public struct AccrualRow: Hashable, Sendable {
     public var accruedToDate: Int128
     /// The month's change of `accruedToDate` within its period, minor units.
     public var posting: Int128
+
+    /// Creates a row from its values.
+    public init(agreementID: String, program: RebateProgram, beneficiary: String, periodStart: CivilDate, periodEnd: CivilDate, month: CivilDate, quantity: Int128, amount: Int128, pallets: Int128, basisKind: RebateBasis, basis: Int128, tier: Int, accruedToDate: Int128, posting: Int128) {
+        self.agreementID = agreementID
+        self.program = program
+        self.beneficiary = beneficiary
+        self.periodStart = periodStart
+        self.periodEnd = periodEnd
+        self.month = month
+        self.quantity = quantity
+        self.amount = amount
+        self.pallets = pallets
+        self.basisKind = basisKind
+        self.basis = basis
+        self.tier = tier
+        self.accruedToDate = accruedToDate
+        self.posting = posting
+    }
 }
 
 /// One row of `settlements.csv`: what an ended period earned.
@@ -51,6 +69,22 @@ public struct SettlementRow: Hashable, Sendable {
     public var tier: Int
     /// Minor units.
     public var earned: Int128
+
+    /// Creates a row from its values.
+    public init(agreementID: String, program: RebateProgram, beneficiary: String, periodStart: CivilDate, periodEnd: CivilDate, quantity: Int128, amount: Int128, pallets: Int128, basisKind: RebateBasis, basis: Int128, tier: Int, earned: Int128) {
+        self.agreementID = agreementID
+        self.program = program
+        self.beneficiary = beneficiary
+        self.periodStart = periodStart
+        self.periodEnd = periodEnd
+        self.quantity = quantity
+        self.amount = amount
+        self.pallets = pallets
+        self.basisKind = basisKind
+        self.basis = basis
+        self.tier = tier
+        self.earned = earned
+    }
 }
 
 /// One row of `statements.csv`: where a beneficiary stands in the current period.
@@ -73,6 +107,23 @@ public struct StatementRow: Hashable, Sendable {
     public var toNextTier: Int128?
     /// The period's expected total at run-rate, minor units.
     public var forecastEarned: Int128
+
+    /// Creates a row from its values.
+    public init(beneficiary: String, agreementID: String, program: RebateProgram, periodStart: CivilDate, periodEnd: CivilDate, asOf: CivilDate, basisKind: RebateBasis, basis: Int128, tier: Int, earnedToDate: Int128, nextTierFrom: Int64?, toNextTier: Int128?, forecastEarned: Int128) {
+        self.beneficiary = beneficiary
+        self.agreementID = agreementID
+        self.program = program
+        self.periodStart = periodStart
+        self.periodEnd = periodEnd
+        self.asOf = asOf
+        self.basisKind = basisKind
+        self.basis = basis
+        self.tier = tier
+        self.earnedToDate = earnedToDate
+        self.nextTierFrom = nextTierFrom
+        self.toNextTier = toNextTier
+        self.forecastEarned = forecastEarned
+    }
 }
 
 /// What kind of finding an anomaly is.
@@ -92,6 +143,16 @@ public struct Anomaly: Hashable, Sendable {
     public var periodEnd: CivilDate
     /// What triggered it, for a person to read.
     public var detail: String
+
+    /// Creates a row from its values.
+    public init(kind: AnomalyKind, agreementID: String, beneficiary: String, periodStart: CivilDate, periodEnd: CivilDate, detail: String) {
+        self.kind = kind
+        self.agreementID = agreementID
+        self.beneficiary = beneficiary
+        self.periodStart = periodStart
+        self.periodEnd = periodEnd
+        self.detail = detail
+    }
 }
 
 /// Everything an accrual run computes, as Swift values, rows sorted as SPEC.md section 6 says.
@@ -112,4 +173,17 @@ public struct AccrualReport: Sendable {
     public var totalAccrued: Int128 { accruals.reduce(0) { $0 + $1.posting } }
     /// The sum of the settled periods' earnings, minor units.
     public var totalSettled: Int128 { settlements.reduce(0) { $0 + $1.earned } }
+
+    /// Creates a row from its values.
+    public init(currency: String, decimals: Int, asOf: CivilDate?, accruals: [AccrualRow], settlements: [SettlementRow], statements: [StatementRow], anomalies: [Anomaly], linesAfterAsOf: Int, linesCounted: Int) {
+        self.currency = currency
+        self.decimals = decimals
+        self.asOf = asOf
+        self.accruals = accruals
+        self.settlements = settlements
+        self.statements = statements
+        self.anomalies = anomalies
+        self.linesAfterAsOf = linesAfterAsOf
+        self.linesCounted = linesCounted
+    }
 }

@@ -86,3 +86,14 @@ public struct Dataset: Sendable {
         self.transactions = transactions
     }
 }
+
+extension TransactionColumns {
+    /// Appends every line of `other`.
+    public mutating func append(contentsOf other: TransactionColumns) {
+        partner += other.partner
+        product += other.product
+        day += other.day
+        quantity += other.quantity
+        amount += other.amount
+    }
+}

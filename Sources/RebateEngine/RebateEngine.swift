@@ -66,3 +66,10 @@ extension RebateEngine {
         DecimalText.money(minor, decimals: decimals)
     }
 }
+
+extension RebateEngine {
+    /// A scaled integer as a plain decimal with no trailing fraction zeros (`2.5`, `100`).
+    public static func formatDecimal(_ scaled: Int128, scale: Int) -> String {
+        DecimalText.plain(scaled, scale: scale)
+    }
+}

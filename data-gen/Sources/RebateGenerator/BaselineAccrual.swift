@@ -1,0 +1,269 @@
+import RebateEngine
+
+/// A straightforward, single-threaded, row-at-a-time accrual: the second path
+/// that tests compare the engine with, and the baseline the benchmark measures.
+///
+/// It shares no arithmetic with the engine: it works in natural units
+/// (currency, units, pallets) with exact fractions and follows SPEC.md
+/// section 4 literally (it builds `k = D/e` and multiplies the sums by it),
+/// where the engine cross-multiplies scaled integers.
+public enum BaselineAccrual {
+    /// Daily sums of one agreement.
+    struct Day {
+        var quantity: Int128 = 0, amount: Int128 = 0, pallets: Int128 = 0
+        var positiveBasis: Int128 = 0, returnsBasis: Int128 = 0
+        var gates: [Int128]
+    }
+
+    /// Computes the same report as ``RebateEngine/run(_:options:)``.
+    public static func run(_ dataset: Dataset, asOf: CivilDate?) -> AccrualReport {
+        let d = dataset.agreements.decimals
+        let agreements = dataset.agreements.agreements
+        var productIndex: [String: Int] = [:]
+        for (i, p) in dataset.products.enumerated() { productIndex[p.id] = i }
+        func inScope(_ s: ProductScope?, _ k: Int) -> Bool {
+            guard let s else { return true }
+            return s.products.contains(dataset.products[k].id) || s.categories.contains(dataset.products[k].category)
+        }
+        // Which agreements each partner feeds.
+        var feeds: [[Int]] = Array(repeating: [], count: dataset.partners.count)
+        for (ai, a) in agreements.enumerated() {
+            for (pi, p) in dataset.partners.enumerated() {
+                switch a.beneficiary {
+                case .partner(let id): if p.id == id { feeds[pi].append(ai) }
+                case .group(let g): if p.groupID == g { feeds[pi].append(ai) }
+                }
+            }
+        }
+        var days: [[Int32: Day]] = Array(repeating: [:], count: agreements.count)
+        let t = dataset.transactions
+        for i in 0..<t.count {
+            let day = t.day[i]
+            if let asOf, day > asOf.dayNumber { continue }
+            let k = Int(t.product[i])
+            let q = Int128(t.quantity[i]), amt = Int128(t.amount[i])
+            let s = Int128(dataset.products[k].palletQuantity)
+            let n: Int128 = s > 0 ? q / s : 0
+            for ai in feeds[Int(t.partner[i])] {
+                let a = agreements[ai]
+                guard day >= a.start.dayNumber, day <= a.end.dayNumber + 30 else { continue }
+                var entry = days[ai][day] ?? Day(gates: Array(repeating: 0, count: a.gates.count))
+                var cq = q, ca = amt
+                if a.basis == .pallets {
+                    cq = n * s
+                    ca = q == 0 ? 0 : roundHalfAway(Fraction(amt * cq, q))
+                }
+                let basis = a.basis == .quantity ? cq : a.basis == .amount ? ca : n * 1000
+                let scoped = inScope(a.scope, k)
+                if day <= a.end.dayNumber {
+                    if scoped {
+                        entry.quantity += cq
+                        entry.amount += ca
+                        entry.pallets += n
+                        if basis > 0 { entry.positiveBasis += basis }
+                    }
+                    for (g, gate) in a.gates.enumerated() where inScope(gate.scope, k) {
+                        entry.gates[g] += gate.measure == .quantity ? q : amt
+                    }
+                }
+                if scoped, q < 0 { entry.returnsBasis += basis }
+                days[ai][day] = entry
+            }
+        }
+
+        var report = AccrualReport(currency: dataset.agreements.currency, decimals: d, asOf: asOf, accruals: [], settlements: [],
+                                   statements: [], anomalies: [], linesAfterAsOf: 0, linesCounted: 0)
+        for (ai, a) in agreements.enumerated().sorted(by: { $0.element.id.utf8.lexicographicallyPrecedes($1.element.id.utf8) }) {
+            let lastDay = asOf.map { min($0, a.end) } ?? a.end
+            if lastDay < a.start { continue }
+            let periods = periodsOf(a)
+            for (pi, period) in periods.enumerated() where period.start <= lastDay {
+                var previous: Int128 = 0
+                func sums(through day: CivilDate) -> Day {
+                    var total = Day(gates: Array(repeating: 0, count: a.gates.count))
+                    for (dd, e) in days[ai] where dd >= period.start.dayNumber && dd <= day.dayNumber {
+                        total.quantity += e.quantity; total.amount += e.amount; total.pallets += e.pallets
+                        for g in 0..<a.gates.count { total.gates[g] += e.gates[g] }
+                    }
+                    return total
+                }
+                let D = Int128(period.end.dayNumber - period.start.dayNumber + 1)
+                var month = period.start.monthIndex
+                while month <= period.end.monthIndex, CivilDate.firstDay(ofMonthIndex: month) <= lastDay {
+                    let day = min(CivilDate.lastDay(ofMonthIndex: month), period.end, lastDay)
+                    let s = sums(through: day)
+                    let e = Int128(day.dayNumber - period.start.dayNumber + 1)
+                    let k = a.accrual == .forecast ? Fraction(D, e) : Fraction(1, 1)
+                    let accrued = roundHalfAway(rebate(a, s, k: k, decimals: d) / k * Fraction(pow10(d), 1))
+                    let b = basis(a, s)
+                    report.accruals.append(AccrualRow(agreementID: a.id, program: a.program, beneficiary: a.beneficiary.id,
+                                                      periodStart: period.start, periodEnd: period.end, month: CivilDate.firstDay(ofMonthIndex: month),
+                                                      quantity: s.quantity, amount: s.amount, pallets: s.pallets, basisKind: a.basis, basis: b,
+                                                      tier: tier(a, Fraction(b, 1)), accruedToDate: accrued, posting: accrued - previous))
+                    previous = accrued
+                    month += 1
+                }
+                let asOfDay = min(period.end, lastDay)
+                let s = sums(through: asOfDay)
+                let b = basis(a, s)
+                if asOf.map({ period.end <= $0 }) ?? true {
+                    let earned = roundHalfAway(rebate(a, s, k: Fraction(1, 1), decimals: d) * Fraction(pow10(d), 1))
+                    report.settlements.append(SettlementRow(agreementID: a.id, program: a.program, beneficiary: a.beneficiary.id,
+                                                            periodStart: period.start, periodEnd: period.end, quantity: s.quantity,
+                                                            amount: s.amount, pallets: s.pallets, basisKind: a.basis, basis: b,
+                                                            tier: tier(a, Fraction(b, 1)), earned: earned))
+                    // Anomalies, straight from the daily sums.
+                    let weekStart = max(period.start.dayNumber, period.end.dayNumber - 6)
+                    var lifted: Int128 = 0, returned: Int128 = 0
+                    for (dd, e) in days[ai] {
+                        if dd >= weekStart && dd <= period.end.dayNumber { lifted += e.positiveBasis }
+                        if dd > period.end.dayNumber && dd <= period.end.dayNumber + 30 { returned += e.returnsBasis }
+                    }
+                    if lifted > 0, tier(a, Fraction(b - lifted, 1)) < tier(a, Fraction(b, 1)), -2 * returned >= lifted {
+                        report.anomalies.append(Anomaly(kind: .tierGaming, agreementID: a.id, beneficiary: a.beneficiary.id,
+                                                        periodStart: period.start, periodEnd: period.end, detail: ""))
+                    }
+                    if b < 0 {
+                        report.anomalies.append(Anomaly(kind: .negativeBasis, agreementID: a.id, beneficiary: a.beneficiary.id,
+                                                        periodStart: period.start, periodEnd: period.end, detail: ""))
+                    }
+                }
+                if period.end >= lastDay || pi == periods.count - 1, !report.statements.contains(where: { $0.agreementID == a.id }) {
+                    let e = Int128(asOfDay.dayNumber - period.start.dayNumber + 1)
+                    let t = tier(a, Fraction(b, 1))
+                    let next: Int64? = t < a.tiers.count ? a.tiers[t].from : nil
+                    report.statements.append(StatementRow(
+                        beneficiary: a.beneficiary.id, agreementID: a.id, program: a.program, periodStart: period.start, periodEnd: period.end,
+                        asOf: asOfDay, basisKind: a.basis, basis: b, tier: t,
+                        earnedToDate: roundHalfAway(rebate(a, s, k: Fraction(1, 1), decimals: d) * Fraction(pow10(d), 1)),
+                        nextTierFrom: next, toNextTier: next.map { Int128($0) - b },
+                        forecastEarned: roundHalfAway(rebate(a, s, k: Fraction(D, e), decimals: d) * Fraction(pow10(d), 1))))
+                }
+            }
+        }
+        report.statements.sort { ($0.beneficiary + "\u{0}" + $0.agreementID).utf8.lexicographicallyPrecedes(($1.beneficiary + "\u{0}" + $1.agreementID).utf8) }
+        report.anomalies.sort {
+            let l = [$0.kind.rawValue, $0.agreementID, $0.periodStart.description], r = [$1.kind.rawValue, $1.agreementID, $1.periodStart.description]
+            return l.joined(separator: "\u{0}").utf8.lexicographicallyPrecedes(r.joined(separator: "\u{0}").utf8)
+        }
+        return report
+    }
+
+    static func basis(_ a: Agreement, _ s: Day) -> Int128 {
+        switch a.basis {
+        case .quantity: return s.quantity
+        case .amount: return s.amount
+        case .pallets: return s.pallets * 1000
+        }
+    }
+
+    /// Highest tier reached by `b` (in scaled basis units).
+    static func tier(_ a: Agreement, _ b: Fraction) -> Int {
+        var j = 0
+        for (i, t) in a.tiers.enumerated() where b >= Fraction(Int128(t.from), 1) { j = i + 1 }
+        return j
+    }
+
+    /// SPEC section 4, literally: `R(k*B, k*Q, k*A, k*N)` in currency units.
+    static func rebate(_ a: Agreement, _ s: Day, k: Fraction, decimals d: Int) -> Fraction {
+        let unitScale = a.basis == .amount ? pow10(d) : 1000
+        let B = k * Fraction(basis(a, s), unitScale)                      // natural units
+        let Q = k * Fraction(s.quantity, 1000), A = k * Fraction(s.amount, pow10(d)), N = k * Fraction(s.pallets, 1)
+        for (g, gate) in a.gates.enumerated() {
+            let scale = gate.measure == .quantity ? 1000 : pow10(d)
+            if k * Fraction(s.gates[g], scale) < Fraction(Int128(gate.minimum), scale) { return Fraction(0, 1) }
+        }
+        let f = a.tiers.map { Fraction(Int128($0.from), unitScale) }
+        guard let j = f.lastIndex(where: { B >= $0 }) else { return Fraction(0, 1) }
+        func value(_ i: Int) -> Fraction {
+            let v = Int128(a.tiers[i].value)
+            switch a.valueKind {
+            case .percent: return A * Fraction(v, 10_000) / Fraction(100, 1)
+            case .perUnit: return Q * Fraction(v, 10_000)
+            case .perPallet: return N * Fraction(v, 10_000)
+            case .fixed: return Fraction(v, pow10(d))
+            }
+        }
+        var r = Fraction(0, 1)
+        if a.tiering == .retroactive {
+            r = value(j)
+        } else if a.valueKind == .fixed {
+            for i in 0...j { r = r + value(i) }
+        } else if B.numerator != 0 {
+            for i in 0...j {
+                let upper = i + 1 < f.count ? min(B, f[i + 1]) : B
+                r = r + value(i) * ((upper - f[i]) / B)
+            }
+        }
+        if r < Fraction(0, 1) { r = Fraction(0, 1) }
+        if let cap = a.cap, r > Fraction(Int128(cap), pow10(d)) { r = Fraction(Int128(cap), pow10(d)) }
+        return r
+    }
+
+    static func periodsOf(_ a: Agreement) -> [(start: CivilDate, end: CivilDate)] {
+        let step: Int
+        switch a.settlement {
+        case .term: return [(a.start, a.end)]
+        case .month: step = 1
+        case .quarter: step = 3
+        case .year: step = 12
+        }
+        var out: [(start: CivilDate, end: CivilDate)] = []
+        var m = a.start.monthIndex / step * step
+        while CivilDate.firstDay(ofMonthIndex: m) <= a.end {
+            out.append((max(a.start, CivilDate.firstDay(ofMonthIndex: m)), min(a.end, CivilDate.lastDay(ofMonthIndex: m + step - 1))))
+            m += step
+        }
+        return out
+    }
+
+    static func pow10(_ n: Int) -> Int128 { (0..<n).reduce(Int128(1)) { a, _ in a * 10 } }
+
+    static func roundHalfAway(_ f: Fraction) -> Int128 {
+        let q = f.numerator.magnitude / f.denominator.magnitude
+        let r = f.numerator.magnitude % f.denominator.magnitude
+        let m = Int128(2 * r >= f.denominator.magnitude ? q + 1 : q)
+        return f.numerator < 0 ? -m : m
+    }
+}
+
+/// An exact fraction in lowest terms with a positive denominator.
+struct Fraction: Comparable {
+    let numerator: Int128
+    let denominator: Int128
+
+    init(_ n: Int128, _ d: Int128) {
+        precondition(d != 0, "zero denominator")
+        let g = Fraction.gcd(n.magnitude, d.magnitude)
+        let sign: Int128 = d < 0 ? -1 : 1
+        numerator = sign * n / Int128(g)
+        denominator = sign * d / Int128(g)
+    }
+
+    static func gcd(_ a: UInt128, _ b: UInt128) -> UInt128 {
+        var (a, b) = (a, b)
+        while b != 0 { (a, b) = (b, a % b) }
+        return a == 0 ? 1 : a
+    }
+
+    static func checked(_ r: (partialValue: Int128, overflow: Bool)) -> Int128 {
+        precondition(!r.overflow, "baseline fraction overflow")
+        return r.partialValue
+    }
+
+    static func + (a: Fraction, b: Fraction) -> Fraction {
+        let g = Int128(gcd(a.denominator.magnitude, b.denominator.magnitude))
+        let l = a.denominator / g
+        return Fraction(checked(checked(a.numerator.multipliedReportingOverflow(by: b.denominator / g)).addingReportingOverflow(checked(b.numerator.multipliedReportingOverflow(by: l)))),
+                        checked(l.multipliedReportingOverflow(by: b.denominator)))
+    }
+    static func - (a: Fraction, b: Fraction) -> Fraction { a + Fraction(-b.numerator, b.denominator) }
+    static func * (a: Fraction, b: Fraction) -> Fraction {
+        let g1 = Int128(gcd(a.numerator.magnitude, b.denominator.magnitude)), g2 = Int128(gcd(b.numerator.magnitude, a.denominator.magnitude))
+        return Fraction(checked((a.numerator / g1).multipliedReportingOverflow(by: b.numerator / g2)),
+                        checked((a.denominator / g2).multipliedReportingOverflow(by: b.denominator / g1)))
+    }
+    static func / (a: Fraction, b: Fraction) -> Fraction { a * Fraction(b.denominator, b.numerator) }
+    static func < (a: Fraction, b: Fraction) -> Bool { (a - b).numerator < 0 }
+    static func == (a: Fraction, b: Fraction) -> Bool { a.numerator == b.numerator && a.denominator == b.denominator }
+}

@@ -1,0 +1,124 @@
+import Dispatch
+import RebateEngine
+
+/// How a planted bad line is broken (one of each reject reason of SPEC section 7).
+enum BadLineKind: Int, CaseIterable {
+    case badDate, badNumber, tooManyDecimals, oppositeSigns, unknownPartner, unknownProduct
+    case duplicateID, wrongFieldCount, unterminatedQuote, invalidUTF8, tooLarge
+}
+
+/// One generated invoice line, in dataset indices and fixed point.
+struct GeneratedLine {
+    var partner: Int32
+    var product: Int32
+    var day: Int32
+    var quantity: Int64   // milli-units
+    var amount: Int64     // minor units
+    var bad: BadLineKind?
+}
+
+extension DatasetGenerator {
+    /// The number of independent chunks the lines are generated in.
+    public var chunkCount: Int { (configuration.lines + Self.linesPerChunk - 1) / Self.linesPerChunk }
+
+    @inline(__always)
+    private func sample(_ cumulative: [UInt64], total: UInt64, _ r: UInt64) -> Int {
+        let target = UInt64((UInt128(r) * UInt128(total)) >> 64)
+        var lo = 0, hi = cumulative.count - 1
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if cumulative[mid] > target { hi = mid } else { lo = mid + 1 }
+        }
+        return lo
+    }
+
+    /// Calls `body` with every line of chunk `c`, in line order.
+    func forEachLine(inChunk c: Int, _ body: (Int, GeneratedLine) -> Void) {
+        var rng = SplitMix64(seed: configuration.seed, stream: 2, chunk: UInt64(c))
+        let first = c * Self.linesPerChunk
+        let last = min(configuration.lines, first + Self.linesPerChunk)
+        let dayTotal = dayCumulative[dayCumulative.count - 1]
+        let planted = max(1, configuration.lines / 50_000 / max(1, gamers.count) / 4)
+        let bad = UInt64(configuration.badLinesPerMillion)
+        for i in first..<last {
+            let r0 = rng.next(), r1 = rng.next(), r2 = rng.next()
+            var p = sample(partnerCumulative, total: partnerWeightTotal, r0)
+            var k = (Int(windowStart[p]) + Int(r1 % UInt64(Self.windowSize))) % products.count
+            var day = firstDay.dayNumber + Int32(sample(dayCumulative, total: dayTotal, r2))
+            let kind = (r1 >> 8) % 1000
+            let s = products[k].palletQuantity
+            var q: Int64
+            if s > 0, (r1 >> 20) % 4 == 0 {
+                q = s * Int64(1 + (r1 >> 24) % 3)                        // full pallets
+            } else if fractional[k] {
+                q = 500 + Int64((r1 >> 24) % 23_500)                     // 0.5 to 24 with three decimals
+            } else {
+                q = 1000 * Int64(1 + (r1 >> 24) % 24)                    // 1 to 24 units
+            }
+            // Planted tier gaming: a quarter-end spike by a gamer, returned within three weeks.
+            if !gamers.isEmpty, i % 50_000 == 17 || i % 50_000 == 18 {
+                let g = Int(gamers[(i / 50_000) % gamers.count])
+                let quarter = (i / 50_000 / gamers.count) % 4
+                let quarterEnd = CivilDate.lastDay(ofMonthIndex: firstDay.monthIndex + quarter * 3 + 2).dayNumber
+                p = g
+                k = Int(windowStart[g])
+                let spike = max(1000, expectedBasis(g, nil, .quantity, days: 91) * 15 / 100 / Int64(planted) / 1000 * 1000)
+                if i % 50_000 == 17 {
+                    day = quarterEnd - Int32(r2 % 5)
+                    q = spike
+                } else {
+                    day = quarterEnd + 3 + Int32(r2 % 18)
+                    q = -spike * 8 / 10 / 1000 * 1000
+                }
+            }
+            var a = (q * unitPrice[k] + (q >= 0 ? 500 : -500)) / 1000      // half away from zero
+            if kind < 30 {                                                 // a return or credit note
+                q = -q
+                a = -a
+            } else if kind < 40 {                                          // a price adjustment
+                a = (kind % 2 == 0 ? 1 : -1) * max(1, a / 20)
+                q = 0
+            }
+            var line = GeneratedLine(partner: Int32(p), product: Int32(k), day: day, quantity: q, amount: a, bad: nil)
+            if bad > 0, (r2 >> 16) % 1_000_000 < bad {
+                line.bad = BadLineKind(rawValue: Int((r2 >> 40) % UInt64(BadLineKind.allCases.count)))
+            }
+            body(i, line)
+        }
+    }
+
+    /// The lines as in-memory columns (bad lines left out), generated in parallel.
+    /// - Complexity: O(lines), on `threads` threads.
+    public func makeColumns(threads: Int = RebateEngine.defaultThreadCount) -> TransactionColumns {
+        let chunks = chunkCount
+        var parts = [TransactionColumns](repeating: TransactionColumns(), count: chunks)
+        parts.withUnsafeMutableBufferPointer { buffer in
+            let slots = ChunkSlots(base: buffer)
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                var columns = TransactionColumns(capacity: Self.linesPerChunk)
+                forEachLine(inChunk: c) { _, line in
+                    if line.bad == nil {
+                        columns.append(partner: line.partner, product: line.product, date: CivilDate(dayNumber: line.day),
+                                       quantity: line.quantity, amount: line.amount)
+                    }
+                }
+                slots.base[c] = columns
+            }
+        }
+        var all = TransactionColumns(capacity: configuration.lines)
+        for part in parts { all.append(contentsOf: part) }
+        _ = threads
+        return all
+    }
+
+    /// The whole dataset in memory, as `rebate` would load it from the files (bad lines left out).
+    public func makeDataset() -> Dataset {
+        Dataset(partners: partners, products: products, agreements: agreements, transactions: makeColumns())
+    }
+}
+
+/// Per-chunk result slots; each chunk index is written by exactly one iteration
+/// of `concurrentPerform`, so the writes never overlap.
+struct ChunkSlots<Element>: @unchecked Sendable {
+    let base: UnsafeMutableBufferPointer<Element>
+}
