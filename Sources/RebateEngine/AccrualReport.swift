@@ -166,8 +166,8 @@ public struct AccrualReport: Sendable {
     public var anomalies: [Anomaly]
     /// Lines dated after the as-of date, ignored by this run.
     public var linesAfterAsOf: Int
-    /// Lines that fed at least one agreement (its scope, its gates or its return window).
-    public var linesCounted: Int
+    /// Lines of partners that have agreements (dated up to the as-of date): the lines the engine scans.
+    public var linesInPartitions: Int
 
     /// The sum of all postings: the liability booked by this run, minor units.
     public var totalAccrued: Int128 { accruals.reduce(0) { $0 + $1.posting } }
@@ -175,7 +175,7 @@ public struct AccrualReport: Sendable {
     public var totalSettled: Int128 { settlements.reduce(0) { $0 + $1.earned } }
 
     /// Creates a row from its values.
-    public init(currency: String, decimals: Int, asOf: CivilDate?, accruals: [AccrualRow], settlements: [SettlementRow], statements: [StatementRow], anomalies: [Anomaly], linesAfterAsOf: Int, linesCounted: Int) {
+    public init(currency: String, decimals: Int, asOf: CivilDate?, accruals: [AccrualRow], settlements: [SettlementRow], statements: [StatementRow], anomalies: [Anomaly], linesAfterAsOf: Int, linesInPartitions: Int) {
         self.currency = currency
         self.decimals = decimals
         self.asOf = asOf
@@ -184,6 +184,6 @@ public struct AccrualReport: Sendable {
         self.statements = statements
         self.anomalies = anomalies
         self.linesAfterAsOf = linesAfterAsOf
-        self.linesCounted = linesCounted
+        self.linesInPartitions = linesInPartitions
     }
 }

@@ -28,18 +28,18 @@ public enum RebateEngine {
     public static func run(_ dataset: Dataset, options: AccrualOptions = AccrualOptions()) throws(RebateError) -> AccrualReport {
         let resolved = try ResolvedAgreement.resolve(dataset)
         let plan = PartitionPlan(dataset: dataset, agreements: resolved, asOf: options.asOf)
-        let outputs = plan.run(dataset: dataset, agreements: resolved, threads: options.threads, asOf: options.asOf)
+        let outputs = plan.run(agreements: resolved, threads: options.threads, asOf: options.asOf)
 
         // Rows are sorted bytewise by their leading columns (SPEC section 6).
         let byID = outputs.indices.sorted { Bytewise.less(resolved[$0].agreement.id, resolved[$1].agreement.id) }
         var report = AccrualReport(currency: dataset.agreements.currency, decimals: dataset.agreements.decimals,
                                    asOf: options.asOf, accruals: [], settlements: [], statements: [], anomalies: [],
-                                   linesAfterAsOf: plan.linesAfterAsOf, linesCounted: plan.linesCounted(outputs))
+                                   linesAfterAsOf: plan.linesAfterAsOf, linesInPartitions: plan.lineStart.last ?? 0)
         for i in byID {
-            report.accruals += outputs[i].output.accruals
-            report.settlements += outputs[i].output.settlements
-            if let s = outputs[i].output.statement { report.statements.append(s) }
-            report.anomalies += outputs[i].output.anomalies
+            report.accruals += outputs[i].accruals
+            report.settlements += outputs[i].settlements
+            if let s = outputs[i].statement { report.statements.append(s) }
+            report.anomalies += outputs[i].anomalies
         }
         report.statements.sort { Bytewise.less([$0.beneficiary, $0.agreementID], [$1.beneficiary, $1.agreementID]) }
         report.anomalies.sort {

@@ -27,10 +27,10 @@ extension AgreementAccumulator {
                 let m = monthIndex - r.firstMonth
                 let monthStart = CivilDate.firstDay(ofMonthIndex: monthIndex)
                 if monthStart > lastDay { break }
-                sums.quantity += quantity[m]
-                sums.amount += amount[m]
-                sums.pallets += pallets[m]
-                for g in 0..<gateCount { sums.gates[g] += gates[g * r.monthCount + m] }
+                sums.quantity += quantity(m)
+                sums.amount += amount(m)
+                sums.pallets += pallets(m)
+                for g in 0..<gateCount { sums.gates[g] += gate(g, m) }
                 // The day the month's figure is taken at.
                 let day = min(CivilDate.lastDay(ofMonthIndex: monthIndex), period.end, lastDay)
                 let e = Int64(day.dayNumber - period.start.dayNumber) + 1
@@ -84,9 +84,9 @@ extension AgreementAccumulator {
         let period = r.periods[p]
         var found: [Anomaly] = []
         let text = { (v: Int128) in RebateReportFormat.basisText(v, a.basis, decimals: r.formula.decimals) }
-        let lifted = lastWeekBasis[p]
+        let lifted = lastWeekBasis(p)
         let tierWithout = r.formula.tier(basis: basis - lifted)
-        let returned = -returnsAfter[p]
+        let returned = -returnsAfter(p)
         if lifted > 0, tierWithout < tier, 2 * returned >= lifted {
             found.append(Anomaly(kind: .tierGaming, agreementID: a.id, beneficiary: a.beneficiary.id,
                                  periodStart: period.start, periodEnd: period.end,

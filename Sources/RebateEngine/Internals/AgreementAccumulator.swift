@@ -1,79 +1,128 @@
-/// The running sums of one agreement, filled by one pass over its partition.
+/// Read-only views of the partitioned line columns, valid inside
+/// ``PartitionPlan/withLineView(_:)``.
+///
+/// `@unchecked Sendable`: the buffers are not written while workers read
+/// them, and the view never escapes the scope that owns the arrays.
+struct LineView: @unchecked Sendable {
+    let product: UnsafeBufferPointer<Int32>
+    let day: UnsafeBufferPointer<Int32>
+    let quantity: UnsafeBufferPointer<Int64>
+    let amount: UnsafeBufferPointer<Int64>
+    /// Full pallets of each line, `trunc(quantity / pallet_qty)`, computed once.
+    let pallets: UnsafeBufferPointer<Int64>
+    let palletQuantity: UnsafeBufferPointer<Int64>
+    /// Calendar month index of each day from `firstDay`.
+    let monthOfDay: UnsafeBufferPointer<Int32>
+    let firstDay: Int32
+}
+
+/// The running sums of one agreement, filled by one pass over its partners' lines.
 ///
 /// Sums are kept per calendar month (quantity, amount, pallets and each
 /// gate's measure), plus per settlement period the positive basis of its last
 /// 7 days and the returns of the 30 days after it. Every output is derived
 /// from these: month-end accruals are prefix sums, so no line is read twice.
+/// All of it lives in one flat `Int128` array, local to the worker.
 struct AgreementAccumulator {
     let resolved: ResolvedAgreement
-    var quantity: [Int128]
-    var amount: [Int128]
-    var pallets: [Int128]
-    /// `gates[g * monthCount + m]`.
-    var gates: [Int128]
-    /// Positive basis of lines in each period's last 7 days.
-    var lastWeekBasis: [Int128]
-    /// Basis of returns dated in the 30 days after each period's end.
-    var returnsAfter: [Int128]
+    /// `[quantity × months | amount × months | pallets × months | gate g × months ... | last week × periods | returns × periods]`
+    private(set) var sums: [Int128]
+
     init(_ r: ResolvedAgreement) {
         resolved = r
-        quantity = Array(repeating: 0, count: r.monthCount)
-        amount = quantity
-        pallets = quantity
-        gates = Array(repeating: 0, count: r.monthCount * r.gateScopes.count)
-        lastWeekBasis = Array(repeating: 0, count: r.periods.count)
-        returnsAfter = lastWeekBasis
+        sums = Array(repeating: 0, count: r.monthCount * (3 + r.gateScopes.count) + 2 * r.periods.count)
     }
 
-    /// Adds one line. `dayMonth` maps the line's day to its calendar month index.
-    /// - Precondition: the partner of the line is one of the agreement's partners.
-    /// - Returns: whether the line counted for the agreement (scope, gate or return window).
-    @inline(__always)
-    mutating func add(product k: Int, day t: Int32, monthIndex: Int, quantity q: Int64, amount a: Int64, palletQuantity s: Int64) -> Bool {
+    private var months: Int { resolved.monthCount }
+    func quantity(_ m: Int) -> Int128 { sums[m] }
+    func amount(_ m: Int) -> Int128 { sums[months + m] }
+    func pallets(_ m: Int) -> Int128 { sums[2 * months + m] }
+    func gate(_ g: Int, _ m: Int) -> Int128 { sums[(3 + g) * months + m] }
+    /// Positive basis of the lines of period `p`'s last 7 days.
+    func lastWeekBasis(_ p: Int) -> Int128 { sums[(3 + resolved.gateScopes.count) * months + p] }
+    /// Basis of the returns dated in the 30 days after period `p` ends.
+    func returnsAfter(_ p: Int) -> Int128 { sums[(3 + resolved.gateScopes.count) * months + resolved.periods.count + p] }
+
+    /// Adds the lines `range` of one partner of the agreement.
+    ///
+    /// The hot loop: every per-agreement constant is hoisted, the buffers are
+    /// read without bounds checks (asserted in debug builds), and sums go to a
+    /// local array. `Int128` sums of `Int64` values cannot overflow below 2^64 lines.
+    /// - Complexity: O(lines in `range`).
+    mutating func accumulate(_ v: LineView, _ range: Range<Int>) {
         let r = resolved
-        guard t >= r.start, t <= r.watchEnd else { return false }
-        var counted = false
-        let inScope = r.scope.contains(k)
-        let fullPallets: Int64 = s > 0 ? q / s : 0   // toward zero: a return of 2.5 pallets is -2
-        // What the line contributes in the agreement's own terms (SPEC section 3).
-        var cq = q, ca = a
-        if r.agreement.basis == .pallets {
-            cq = fullPallets * s
-            // amount * n*s / quantity; n*s and quantity share their sign, so divide magnitudes.
-            ca = q == 0 ? 0 : Int64(DecimalText.roundedQuotient(Int128(a) * Int128(cq.magnitude), Int128(q.magnitude)))
-        }
-        let basis: Int64
-        switch r.agreement.basis {
-        case .quantity: basis = cq
-        case .amount: basis = ca
-        case .pallets: basis = fullPallets * 1000
-        }
-        if t <= r.end {
-            let m = monthIndex - r.firstMonth
-            assert(m >= 0 && m < r.monthCount)
-            if inScope {
-                quantity[m] += Int128(cq)
-                amount[m] += Int128(ca)
-                pallets[m] += Int128(fullPallets)
-                let p = Int(r.periodOfMonth[m])
-                if basis > 0, t >= r.lastWeekStart[p] { lastWeekBasis[p] += Int128(basis) }
-                counted = true
+        let months = r.monthCount
+        let start = r.start, end = r.end, watchEnd = r.watchEnd
+        let firstMonth = Int32(r.firstMonth)
+        let basisKind = r.agreement.basis
+        let everything = r.scope.everything
+        let gateCount = r.gateScopes.count
+        let lastWeekBase = (3 + gateCount) * months
+        let returnsBase = lastWeekBase + r.periods.count
+        let periodCount = r.periods.count
+        assert(range.upperBound <= v.day.count)
+        r.scope.words.withUnsafeBufferPointer { scope in
+        r.periodOfMonth.withUnsafeBufferPointer { periodOfMonth in
+        r.lastWeekStart.withUnsafeBufferPointer { lastWeekStart in
+        sums.withUnsafeMutableBufferPointer { s in
+            let (qBase, aBase, nBase) = (0, months, 2 * months)
+            for i in range {
+                let t = v.day[i]
+                if t < start || t > watchEnd { continue }
+                let k = Int(v.product[i])
+                if !everything, scope[k >> 6] & (1 << UInt64(k & 63)) == 0 { continue }
+                let q = v.quantity[i]
+                let n = v.pallets[i]
+                // What the line contributes in the agreement's own terms (SPEC section 3).
+                var cq = q, ca = v.amount[i]
+                let basis: Int64
+                switch basisKind {
+                case .quantity: basis = q
+                case .amount: basis = ca
+                case .pallets:
+                    cq = n * v.palletQuantity[k]
+                    // amount * n*s / quantity, rounded once per line; n*s and quantity share their sign.
+                    ca = cq == 0 ? 0 : Int64(DecimalText.roundedQuotient(Int128(ca) * Int128(cq.magnitude), Int128(q.magnitude)))
+                    basis = n * 1000
+                }
+                if t <= end {
+                    let m = Int(v.monthOfDay[Int(t - v.firstDay)] - firstMonth)
+                    assert(m >= 0 && m < months)
+                    s[qBase + m] &+= Int128(cq)
+                    s[aBase + m] &+= Int128(ca)
+                    s[nBase + m] &+= Int128(n)
+                    if basis > 0 {
+                        let p = Int(periodOfMonth[m])
+                        if t >= lastWeekStart[p] { s[lastWeekBase + p] &+= Int128(basis) }
+                    }
+                }
+                // A return counts against every period whose 30-day window holds it.
+                if q < 0 {
+                    var p = periodCount - 1
+                    while p >= 0, r.periods[p].end.dayNumber >= t { p -= 1 }
+                    while p >= 0, r.periods[p].end.dayNumber + 30 >= t {
+                        s[returnsBase + p] &+= Int128(basis)
+                        p -= 1
+                    }
+                }
             }
-            for g in 0..<r.gateScopes.count where r.gateScopes[g].contains(k) {
-                gates[g * r.monthCount + m] += Int128(r.gateMeasures[g] == .quantity ? q : a)
-                counted = true
+            for g in 0..<gateCount {
+                let base = (3 + g) * months
+                let byQuantity = r.gateMeasures[g] == .quantity
+                r.gateScopes[g].words.withUnsafeBufferPointer { gateScope in
+                    for i in range {
+                        let t = v.day[i]
+                        if t < start || t > end { continue }
+                        let k = Int(v.product[i])
+                        if gateScope[k >> 6] & (1 << UInt64(k & 63)) == 0 { continue }
+                        let m = Int(v.monthOfDay[Int(t - v.firstDay)] - firstMonth)
+                        s[base + m] &+= Int128(byQuantity ? v.quantity[i] : v.amount[i])
+                    }
+                }
             }
         }
-        // A return counts against every period whose 30-day window holds it.
-        if inScope, q < 0 {
-            var p = r.periods.count - 1
-            while p >= 0, r.periods[p].end.dayNumber >= t { p -= 1 }
-            while p >= 0, r.periods[p].end.dayNumber + 30 >= t {
-                returnsAfter[p] += Int128(basis)
-                counted = true
-                p -= 1
-            }
         }
-        return counted
+        }
+        }
     }
 }

@@ -10,27 +10,40 @@ struct SharedSlots<Element>: @unchecked Sendable {
     let base: UnsafeMutableBufferPointer<Element>
 }
 
-/// Lines regrouped by partition: every line that an agreement needs is in the
-/// same partition as the agreement, so partitions run independently.
+/// Lines regrouped so that every line an agreement needs sits in its partition.
+///
+/// Partners joined by an agreement (a buying group and its members) form one
+/// partition. Lines are counting-sorted by partner, partners ordered by
+/// partition, so a partition is a contiguous run of partners and each partner
+/// a contiguous run of lines; the hot loop then walks one partner's lines
+/// once per agreement it feeds, with every agreement constant hoisted.
 struct PartitionPlan {
-    /// Line columns reordered partition by partition.
-    var partner: [Int32] = []
-    var product: [Int32] = []
-    var day: [Int32] = []
-    var quantity: [Int64] = []
-    var amount: [Int64] = []
-    /// Partition `p` holds lines `lineStart[p]..<lineStart[p + 1]` and the agreements `agreementsOf[p]`.
-    var lineStart: [Int] = []
-    var agreementsOf: [[Int]] = []
-    /// For each partner, the resolved agreements its lines feed.
-    var feedsOfPartner: [[Int32]] = []
-    var linesAfterAsOf = 0
-    /// Calendar month of each day from `firstDay`.
-    var monthOfDay: [Int32] = []
-    var firstDay: Int32 = 0
+    // Line columns, partner by partner.
+    private(set) var product: [Int32] = []
+    private(set) var day: [Int32] = []
+    private(set) var quantity: [Int64] = []
+    private(set) var amount: [Int64] = []
+    private(set) var pallets: [Int64] = []
+    /// Lines of the partner of rank `r`: `lineStart[r]..<lineStart[r + 1]`.
+    private(set) var lineStart: [Int] = []
+    /// Ranks of partition `p`: `rankStart[p]..<rankStart[p + 1]`.
+    private(set) var rankStart: [Int] = []
+    /// Resolved agreements of each partition, and each one's slot in its partition.
+    private(set) var agreementsOf: [[Int]] = []
+    /// For each partner rank, the local slots of the agreements its lines feed.
+    private(set) var feedsOfRank: [[Int]] = []
+    private(set) var linesAfterAsOf = 0
+    private(set) var monthOfDay: [Int32] = []
+    private(set) var firstDay: Int32 = 0
+    private let palletQuantity: [Int64]
 
+    var partitionCount: Int { agreementsOf.count }
+    func lineCount(ofPartition p: Int) -> Int { lineStart[rankStart[p + 1]] - lineStart[rankStart[p]] }
+
+    /// - Complexity: O(lines + partners + agreements).
     init(dataset: Dataset, agreements: [ResolvedAgreement], asOf: CivilDate?) {
         let partnerCount = dataset.partners.count
+        palletQuantity = dataset.products.map(\.palletQuantity)
         // Union-find over partners: an agreement joins all of its partners.
         var parent = Array(0..<partnerCount)
         func find(_ x: Int) -> Int {
@@ -38,58 +51,68 @@ struct PartitionPlan {
             while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }
             return x
         }
-        feedsOfPartner = Array(repeating: [], count: partnerCount)
-        for (i, a) in agreements.enumerated() {
+        for a in agreements {
             for p in a.partners {
-                feedsOfPartner[Int(p)].append(Int32(i))
                 let (x, y) = (find(Int(a.partners[0])), find(Int(p)))
                 if x != y { parent[y] = x }
             }
         }
-        var partitionOfRoot = [Int32](repeating: -1, count: partnerCount)
-        var partitionOfPartner = [Int32](repeating: -1, count: partnerCount)
-        for (i, a) in agreements.enumerated() {
-            let root = find(Int(a.partners.first ?? 0))
-            guard !a.partners.isEmpty else { continue }
+        var partitionOfRoot = [Int](repeating: -1, count: partnerCount)
+        var slotOfAgreement = [Int](repeating: -1, count: agreements.count)
+        for (i, a) in agreements.enumerated() where !a.partners.isEmpty {
+            let root = find(Int(a.partners[0]))
             if partitionOfRoot[root] < 0 {
-                partitionOfRoot[root] = Int32(agreementsOf.count)
+                partitionOfRoot[root] = agreementsOf.count
                 agreementsOf.append([])
             }
-            agreementsOf[Int(partitionOfRoot[root])].append(i)
+            slotOfAgreement[i] = agreementsOf[partitionOfRoot[root]].count
+            agreementsOf[partitionOfRoot[root]].append(i)
         }
-        for p in 0..<partnerCount where !feedsOfPartner[p].isEmpty {
-            partitionOfPartner[p] = partitionOfRoot[find(p)]
+        var feedsOfPartner = [[Int]](repeating: [], count: partnerCount)
+        for (i, a) in agreements.enumerated() { for p in a.partners { feedsOfPartner[Int(p)].append(slotOfAgreement[i]) } }
+        // Ranks: partners with agreements, ordered by partition.
+        var partnersOf = [[Int]](repeating: [], count: agreementsOf.count)
+        for p in 0..<partnerCount where !feedsOfPartner[p].isEmpty { partnersOf[partitionOfRoot[find(p)]].append(p) }
+        var rankOfPartner = [Int32](repeating: -1, count: partnerCount)
+        rankStart = [0]
+        for members in partnersOf {
+            for p in members {
+                rankOfPartner[p] = Int32(feedsOfRank.count)
+                feedsOfRank.append(feedsOfPartner[p])
+            }
+            rankStart.append(feedsOfRank.count)
         }
 
-        // Counting sort of the lines by partition; lines after the as-of date are not yet known.
+        // Counting sort of the lines by partner rank; lines after the as-of date are not yet known.
         let t = dataset.transactions
         let limit = asOf?.dayNumber ?? Int32.max
-        let partitionCount = agreementsOf.count
-        var counts = [Int](repeating: 0, count: partitionCount + 1)
+        var counts = [Int](repeating: 0, count: feedsOfRank.count + 1)
         for i in 0..<t.count {
             if t.day[i] > limit { linesAfterAsOf += 1; continue }
-            let q = partitionOfPartner[Int(t.partner[i])]
-            if q >= 0 { counts[Int(q) + 1] += 1 }
+            let r = rankOfPartner[Int(t.partner[i])]
+            if r >= 0 { counts[Int(r) + 1] += 1 }
         }
-        for p in 0..<partitionCount { counts[p + 1] += counts[p] }
+        for r in 0..<feedsOfRank.count { counts[r + 1] += counts[r] }
         lineStart = counts
-        let total = counts[partitionCount]
-        partner = Array(repeating: 0, count: total)
-        product = partner
-        day = partner
+        let total = counts[feedsOfRank.count]
+        product = Array(repeating: 0, count: total)
+        day = product
         quantity = Array(repeating: 0, count: total)
         amount = quantity
+        pallets = quantity
         var cursor = counts
         for i in 0..<t.count where t.day[i] <= limit {
-            let q = partitionOfPartner[Int(t.partner[i])]
-            guard q >= 0 else { continue }
-            let j = cursor[Int(q)]
-            cursor[Int(q)] += 1
-            partner[j] = t.partner[i]
-            product[j] = t.product[i]
+            let r = rankOfPartner[Int(t.partner[i])]
+            guard r >= 0 else { continue }
+            let j = cursor[Int(r)]
+            cursor[Int(r)] += 1
+            let k = t.product[i]
+            let s = palletQuantity[Int(k)]
+            product[j] = k
             day[j] = t.day[i]
             quantity[j] = t.quantity[i]
             amount[j] = t.amount[i]
+            pallets[j] = s > 0 ? t.quantity[i] / s : 0   // toward zero: a return of 2.5 pallets is -2
         }
 
         // Day-to-month table over every day an agreement watches.
@@ -99,69 +122,60 @@ struct PartitionPlan {
         }
     }
 
-    /// One partition's result: agreements and what they output.
-    struct Result {
-        var output: AgreementOutput
-        var linesCounted: Int
+    /// Runs `body` with bounds-check-free views of the columns: the one scoped place they are taken.
+    func withLineView<R>(_ body: (LineView) -> R) -> R {
+        product.withUnsafeBufferPointer { product in
+        day.withUnsafeBufferPointer { day in
+        quantity.withUnsafeBufferPointer { quantity in
+        amount.withUnsafeBufferPointer { amount in
+        pallets.withUnsafeBufferPointer { pallets in
+        palletQuantity.withUnsafeBufferPointer { palletQuantity in
+        monthOfDay.withUnsafeBufferPointer { monthOfDay in
+            body(LineView(product: product, day: day, quantity: quantity, amount: amount, pallets: pallets,
+                          palletQuantity: palletQuantity, monthOfDay: monthOfDay, firstDay: firstDay))
+        }
+        }
+        }
+        }
+        }
+        }
+        }
     }
 
-    /// Runs every partition, biggest first, on `threads` workers.
-    func run(dataset: Dataset, agreements: [ResolvedAgreement], threads: Int, asOf: CivilDate?) -> [Result] {
-        let partitionCount = agreementsOf.count
+    /// Runs every partition, biggest first, on `threads` workers; returns each agreement's output.
+    func run(agreements: [ResolvedAgreement], threads: Int, asOf: CivilDate?) -> [AgreementOutput] {
         let order = (0..<partitionCount).sorted {
-            let (a, b) = (lineStart[$0 + 1] - lineStart[$0], lineStart[$1 + 1] - lineStart[$1])
+            let (a, b) = (lineCount(ofPartition: $0), lineCount(ofPartition: $1))
             return a != b ? a > b : $0 < $1
         }
-        let palletQuantity = dataset.products.map(\.palletQuantity)
-        var results = [Result](repeating: Result(output: AgreementOutput(), linesCounted: 0), count: agreements.count)
+        var results = [AgreementOutput](repeating: AgreementOutput(), count: agreements.count)
         results.withUnsafeMutableBufferPointer { buffer in
             let slots = SharedSlots(base: buffer)
             let next = Atomic<Int>(0)
-            let work = { @Sendable (_: Int) in
-                while true {
-                    let k = next.add(1, ordering: .relaxed).oldValue
-                    if k >= partitionCount { return }
-                    self.process(partition: order[k], agreements: agreements, palletQuantity: palletQuantity, asOf: asOf, into: slots)
+            withLineView { view in
+                let work = { @Sendable (_: Int) in
+                    while true {
+                        let k = next.add(1, ordering: .relaxed).oldValue
+                        if k >= order.count { return }
+                        self.process(partition: order[k], agreements: agreements, view: view, asOf: asOf, into: slots)
+                    }
                 }
+                if threads <= 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: min(threads, max(1, order.count)), execute: work) }
             }
-            if threads <= 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: min(threads, max(1, partitionCount)), execute: work) }
         }
         return results
     }
 
-    /// Fills the partition's accumulators in one pass, then derives their rows.
-    private func process(partition p: Int, agreements: [ResolvedAgreement], palletQuantity: [Int64], asOf: CivilDate?, into slots: SharedSlots<Result>) {
+    /// Fills the partition's accumulators in one pass per agreement and partner, then derives their rows.
+    private func process(partition p: Int, agreements: [ResolvedAgreement], view: LineView, asOf: CivilDate?, into slots: SharedSlots<AgreementOutput>) {
         let members = agreementsOf[p]
         var accumulators = members.map { AgreementAccumulator(agreements[$0]) }
-        // Local slot of each resolved agreement of this partition.
-        var slotOf: [Int32: Int] = [:]
-        for (s, i) in members.enumerated() { slotOf[Int32(i)] = s }
-        var counted = 0
-        let range = lineStart[p]..<lineStart[p + 1]
-        var localFeeds: [Int32: [Int]] = [:]
-        for i in range {
-            let partnerIndex = partner[i]
-            let feeds: [Int]
-            if let f = localFeeds[partnerIndex] { feeds = f } else {
-                feeds = feedsOfPartner[Int(partnerIndex)].compactMap { slotOf[$0] }
-                localFeeds[partnerIndex] = feeds
-            }
-            let t = day[i]
-            let k = Int(product[i])
-            let d = Int(t - firstDay)
-            var touched = false
-            for s in feeds {
-                let monthIndex = d >= 0 && d < monthOfDay.count ? Int(monthOfDay[d]) : 0
-                if accumulators[s].add(product: k, day: t, monthIndex: monthIndex, quantity: quantity[i], amount: amount[i], palletQuantity: palletQuantity[k]) {
-                    touched = true
-                }
-            }
-            if touched { counted += 1 }
+        for rank in rankStart[p]..<rankStart[p + 1] {
+            let lines = lineStart[rank]..<lineStart[rank + 1]
+            for slot in feedsOfRank[rank] { accumulators[slot].accumulate(view, lines) }
         }
-        for (s, i) in members.enumerated() {
-            slots.base[i] = Result(output: accumulators[s].output(asOf: asOf), linesCounted: s == 0 ? counted : 0)
+        for (slot, i) in members.enumerated() {
+            slots.base[i] = accumulators[slot].output(asOf: asOf)
         }
     }
-
-    func linesCounted(_ results: [Result]) -> Int { results.reduce(0) { $0 + $1.linesCounted } }
 }
