@@ -38,6 +38,7 @@ public enum AccrualJob {
         }
         let report = try RebateEngine.run(loaded.dataset, options: options)
         clock.lap("compute")
+        clock.record(report.stageTimings, prefix: "compute")
         try report.verifyInvariants()
         try AtomicFile.write(report.accrualsCSV(), to: path("accruals.csv"))
         try AtomicFile.write(report.settlementsCSV(), to: path("settlements.csv"))
@@ -54,6 +55,10 @@ public enum AccrualJob {
 struct StageClock {
     private var last = StageClock.now()
     private(set) var laps: [(stage: String, nanoseconds: UInt64)] = []
+    /// Records sub-stages measured elsewhere, named `prefix.stage`.
+    mutating func record(_ stages: [(stage: String, nanoseconds: UInt64)], prefix: String) {
+        laps += stages.map { (prefix + "." + $0.stage, $0.nanoseconds) }
+    }
 
     static func now() -> UInt64 {
         var ts = timespec()

@@ -169,6 +169,9 @@ public struct AccrualReport: Sendable {
     /// Lines of partners that have agreements (dated up to the as-of date): the lines the engine scans.
     public var linesInPartitions: Int
 
+    /// Wall-clock time of the engine's stages (resolve, partition, accumulate, assemble), in nanoseconds.
+    public var stageTimings: [(stage: String, nanoseconds: UInt64)] = []
+
     /// The sum of all postings: the liability booked by this run, minor units.
     public var totalAccrued: Int128 { accruals.reduce(0) { $0 + $1.posting } }
     /// The sum of the settled periods' earnings, minor units.

@@ -26,9 +26,13 @@ public enum RebateEngine {
     ///   match the master data.
     /// - Complexity: O(lines × agreements per partner + agreements × months).
     public static func run(_ dataset: Dataset, options: AccrualOptions = AccrualOptions()) throws(RebateError) -> AccrualReport {
+        var clock = StageClock()
         let resolved = try ResolvedAgreement.resolve(dataset)
-        let plan = PartitionPlan(dataset: dataset, agreements: resolved, asOf: options.asOf)
+        clock.lap("resolve")
+        let plan = PartitionPlan(dataset: dataset, agreements: resolved, asOf: options.asOf, threads: options.threads)
+        clock.lap("partition")
         let outputs = plan.run(agreements: resolved, threads: options.threads, asOf: options.asOf)
+        clock.lap("accumulate")
 
         // Rows are sorted bytewise by their leading columns (SPEC section 6).
         let byID = outputs.indices.sorted { Bytewise.less(resolved[$0].agreement.id, resolved[$1].agreement.id) }
@@ -46,6 +50,8 @@ public enum RebateEngine {
             Bytewise.less([$0.kind.rawValue, $0.agreementID, $0.beneficiary, $0.periodStart.description, $0.periodEnd.description],
                           [$1.kind.rawValue, $1.agreementID, $1.beneficiary, $1.periodStart.description, $1.periodEnd.description])
         }
+        clock.lap("assemble")
+        report.stageTimings = clock.laps
         return report
     }
 }

@@ -10,6 +10,28 @@ struct SharedSlots<Element>: @unchecked Sendable {
     let base: UnsafeMutableBufferPointer<Element>
 }
 
+/// Input columns read by the counting workers. `@unchecked Sendable`: read-only during the scope that made them.
+private struct ColumnsIn: @unchecked Sendable {
+    let partner: UnsafeBufferPointer<Int32>
+    let day: UnsafeBufferPointer<Int32>
+    let rankOf: UnsafeBufferPointer<Int32>
+    var product = UnsafeBufferPointer<Int32>(start: nil, count: 0)
+    var quantity = UnsafeBufferPointer<Int64>(start: nil, count: 0)
+    var amount = UnsafeBufferPointer<Int64>(start: nil, count: 0)
+    var palletQuantity = UnsafeBufferPointer<Int64>(start: nil, count: 0)
+}
+
+/// Output columns of the scatter. `@unchecked Sendable`: each worker owns the
+/// cursors of its own slice, and the positions they hand out are disjoint.
+private struct ColumnsOut: @unchecked Sendable {
+    let cursor: UnsafeMutableBufferPointer<Int>
+    let product: UnsafeMutableBufferPointer<Int32>
+    let day: UnsafeMutableBufferPointer<Int32>
+    let quantity: UnsafeMutableBufferPointer<Int64>
+    let amount: UnsafeMutableBufferPointer<Int64>
+    let pallets: UnsafeMutableBufferPointer<Int64>
+}
+
 /// Lines regrouped so that every line an agreement needs sits in its partition.
 ///
 /// Partners joined by an agreement (a buying group and its members) form one
@@ -41,7 +63,7 @@ struct PartitionPlan {
     func lineCount(ofPartition p: Int) -> Int { lineStart[rankStart[p + 1]] - lineStart[rankStart[p]] }
 
     /// - Complexity: O(lines + partners + agreements).
-    init(dataset: Dataset, agreements: [ResolvedAgreement], asOf: CivilDate?) {
+    init(dataset: Dataset, agreements: [ResolvedAgreement], asOf: CivilDate?, threads: Int) {
         let partnerCount = dataset.partners.count
         palletQuantity = dataset.products.map(\.palletQuantity)
         // Union-find over partners: an agreement joins all of its partners.
@@ -84,42 +106,111 @@ struct PartitionPlan {
         }
 
         // Counting sort of the lines by partner rank; lines after the as-of date are not yet known.
-        let t = dataset.transactions
-        let limit = asOf?.dayNumber ?? Int32.max
-        var counts = [Int](repeating: 0, count: feedsOfRank.count + 1)
-        for i in 0..<t.count {
-            if t.day[i] > limit { linesAfterAsOf += 1; continue }
-            let r = rankOfPartner[Int(t.partner[i])]
-            if r >= 0 { counts[Int(r) + 1] += 1 }
-        }
-        for r in 0..<feedsOfRank.count { counts[r + 1] += counts[r] }
-        lineStart = counts
-        let total = counts[feedsOfRank.count]
-        product = Array(repeating: 0, count: total)
-        day = product
-        quantity = Array(repeating: 0, count: total)
-        amount = quantity
-        pallets = quantity
-        var cursor = counts
-        for i in 0..<t.count where t.day[i] <= limit {
-            let r = rankOfPartner[Int(t.partner[i])]
-            guard r >= 0 else { continue }
-            let j = cursor[Int(r)]
-            cursor[Int(r)] += 1
-            let k = t.product[i]
-            let s = palletQuantity[Int(k)]
-            product[j] = k
-            day[j] = t.day[i]
-            quantity[j] = t.quantity[i]
-            amount[j] = t.amount[i]
-            pallets[j] = s > 0 ? t.quantity[i] / s : 0   // toward zero: a return of 2.5 pallets is -2
-        }
+        (lineStart, linesAfterAsOf) = scatter(dataset.transactions, rankOfPartner: rankOfPartner, ranks: feedsOfRank.count,
+                                              limit: asOf?.dayNumber ?? Int32.max, threads: threads)
 
         // Day-to-month table over every day an agreement watches.
         if let lo = agreements.map(\.start).min(), let hi = agreements.map(\.watchEnd).max() {
             firstDay = lo
             monthOfDay = (lo...hi).map { Int32(CivilDate(dayNumber: $0).monthIndex) }
         }
+    }
+
+    /// A stable, parallel counting sort of the lines into the partner-rank order.
+    ///
+    /// The input is cut into one slice a worker; each counts its lines per
+    /// rank, the counts are laid out rank-major then slice by slice (so each
+    /// rank keeps the input order), and each worker scatters its own slice.
+    /// - Returns: the first line of each rank, and the number of lines after the as-of date.
+    private mutating func scatter(_ t: TransactionColumns, rankOfPartner: [Int32], ranks: Int, limit: Int32, threads: Int) -> ([Int], Int) {
+        let n = t.count
+        let slices = max(1, min(threads, n / 65_536 + 1))
+        var counts = [Int](repeating: 0, count: slices * (ranks + 1))   // counts[slice * (ranks + 1) + rank]; last column: after as-of
+        let sliceBounds = (0...slices).map { $0 * n / slices }
+        t.partner.withUnsafeBufferPointer { partner in
+        t.day.withUnsafeBufferPointer { day in
+        rankOfPartner.withUnsafeBufferPointer { rankOf in
+        counts.withUnsafeMutableBufferPointer { c in
+            let shared = SharedSlots(base: c)
+            let columns = ColumnsIn(partner: partner, day: day, rankOf: rankOf)
+            DispatchQueue.concurrentPerform(iterations: slices) { slice in
+                let base = slice * (ranks + 1)
+                for i in sliceBounds[slice]..<sliceBounds[slice + 1] {
+                    if columns.day[i] > limit { shared.base[base + ranks] += 1; continue }
+                    let r = columns.rankOf[Int(columns.partner[i])]
+                    if r >= 0 { shared.base[base + Int(r)] += 1 }
+                }
+            }
+        }
+        }
+        }
+        }
+        // Exclusive prefix sums, rank-major: where each slice starts writing each rank.
+        var cursor = [Int](repeating: 0, count: slices * ranks)
+        var starts = [Int](repeating: 0, count: ranks + 1)
+        var total = 0
+        for r in 0..<ranks {
+            starts[r] = total
+            for slice in 0..<slices {
+                cursor[slice * ranks + r] = total
+                total += counts[slice * (ranks + 1) + r]
+            }
+        }
+        starts[ranks] = total
+        let afterAsOf = (0..<slices).reduce(0) { $0 + counts[$1 * (ranks + 1) + ranks] }
+        product = Array(repeating: 0, count: total)
+        day = product
+        quantity = Array(repeating: 0, count: total)
+        amount = quantity
+        pallets = quantity
+        t.partner.withUnsafeBufferPointer { partnerIn in
+        t.product.withUnsafeBufferPointer { productIn in
+        t.day.withUnsafeBufferPointer { dayIn in
+        t.quantity.withUnsafeBufferPointer { quantityIn in
+        t.amount.withUnsafeBufferPointer { amountIn in
+        rankOfPartner.withUnsafeBufferPointer { rankOf in
+        palletQuantity.withUnsafeBufferPointer { palletQuantity in
+        cursor.withUnsafeMutableBufferPointer { cursor in
+        product.withUnsafeMutableBufferPointer { productOut in
+        day.withUnsafeMutableBufferPointer { dayOut in
+        quantity.withUnsafeMutableBufferPointer { quantityOut in
+        amount.withUnsafeMutableBufferPointer { amountOut in
+        pallets.withUnsafeMutableBufferPointer { palletsOut in
+            // Each worker writes only the positions its own cursors hand out, which never overlap.
+            let out = ColumnsOut(cursor: cursor, product: productOut, day: dayOut, quantity: quantityOut, amount: amountOut, pallets: palletsOut)
+            let input = ColumnsIn(partner: partnerIn, day: dayIn, rankOf: rankOf, product: productIn, quantity: quantityIn,
+                                  amount: amountIn, palletQuantity: palletQuantity)
+            DispatchQueue.concurrentPerform(iterations: slices) { slice in
+                for i in sliceBounds[slice]..<sliceBounds[slice + 1] where input.day[i] <= limit {
+                    let r = input.rankOf[Int(input.partner[i])]
+                    guard r >= 0 else { continue }
+                    let c = slice * ranks + Int(r)
+                    let j = out.cursor[c]
+                    out.cursor[c] = j + 1
+                    let k = input.product[i]
+                    let s = input.palletQuantity[Int(k)]
+                    let q = input.quantity[i]
+                    out.product[j] = k
+                    out.day[j] = input.day[i]
+                    out.quantity[j] = q
+                    out.amount[j] = input.amount[i]
+                    out.pallets[j] = s > 0 ? q / s : 0   // toward zero: a return of 2.5 pallets is -2
+                }
+            }
+        }
+        }
+        }
+        }
+        }
+        }
+        }
+        }
+        }
+        }
+        }
+        }
+        }
+        return (starts, afterAsOf)
     }
 
     /// Runs `body` with bounds-check-free views of the columns: the one scoped place they are taken.
