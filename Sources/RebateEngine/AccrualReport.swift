@@ -166,8 +166,9 @@ public struct AccrualReport: Sendable {
     public var anomalies: [Anomaly]
     /// Lines dated after the as-of date, ignored by this run.
     public var linesAfterAsOf: Int
-    /// Lines of partners that have agreements (dated up to the as-of date): the lines the engine scans.
-    public var linesInPartitions: Int
+
+    /// Whether the lines had to be copied into partner order (they are not when read from a columnar file).
+    public var inputWasCopied: Bool = false
 
     /// Wall-clock time of the engine's stages (resolve, partition, accumulate, assemble), in nanoseconds.
     public var stageTimings: [(stage: String, nanoseconds: UInt64)] = []
@@ -178,7 +179,7 @@ public struct AccrualReport: Sendable {
     public var totalSettled: Int128 { settlements.reduce(0) { $0 + $1.earned } }
 
     /// Creates a row from its values.
-    public init(currency: String, decimals: Int, asOf: CivilDate?, accruals: [AccrualRow], settlements: [SettlementRow], statements: [StatementRow], anomalies: [Anomaly], linesAfterAsOf: Int, linesInPartitions: Int) {
+    public init(currency: String, decimals: Int, asOf: CivilDate?, accruals: [AccrualRow], settlements: [SettlementRow], statements: [StatementRow], anomalies: [Anomaly], linesAfterAsOf: Int, inputWasCopied: Bool = false) {
         self.currency = currency
         self.decimals = decimals
         self.asOf = asOf
@@ -187,6 +188,6 @@ public struct AccrualReport: Sendable {
         self.statements = statements
         self.anomalies = anomalies
         self.linesAfterAsOf = linesAfterAsOf
-        self.linesInPartitions = linesInPartitions
+        self.inputWasCopied = inputWasCopied
     }
 }

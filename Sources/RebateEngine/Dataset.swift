@@ -97,3 +97,52 @@ extension TransactionColumns {
         amount += other.amount
     }
 }
+
+/// Pointers to the five columns, valid only inside the call that made them.
+/// `@unchecked Sendable` so parallel workers can read (or, for the mutable
+/// form, write disjoint positions of) them within that scope.
+struct ColumnPointers: @unchecked Sendable {
+    let partner: UnsafeBufferPointer<Int32>
+    let product: UnsafeBufferPointer<Int32>
+    let day: UnsafeBufferPointer<Int32>
+    let quantity: UnsafeBufferPointer<Int64>
+    let amount: UnsafeBufferPointer<Int64>
+}
+
+struct MutableColumnPointers: @unchecked Sendable {
+    let partner: UnsafeMutableBufferPointer<Int32>
+    let product: UnsafeMutableBufferPointer<Int32>
+    let day: UnsafeMutableBufferPointer<Int32>
+    let quantity: UnsafeMutableBufferPointer<Int64>
+    let amount: UnsafeMutableBufferPointer<Int64>
+}
+
+extension TransactionColumns {
+    func withUnsafeColumns<R>(_ body: (ColumnPointers) -> R) -> R {
+        partner.withUnsafeBufferPointer { partner in
+        product.withUnsafeBufferPointer { product in
+        day.withUnsafeBufferPointer { day in
+        quantity.withUnsafeBufferPointer { quantity in
+        amount.withUnsafeBufferPointer { amount in
+            body(ColumnPointers(partner: partner, product: product, day: day, quantity: quantity, amount: amount))
+        }
+        }
+        }
+        }
+        }
+    }
+
+    mutating func withUnsafeMutableColumns<R>(_ body: (MutableColumnPointers) -> R) -> R {
+        partner.withUnsafeMutableBufferPointer { partner in
+        product.withUnsafeMutableBufferPointer { product in
+        day.withUnsafeMutableBufferPointer { day in
+        quantity.withUnsafeMutableBufferPointer { quantity in
+        amount.withUnsafeMutableBufferPointer { amount in
+            body(MutableColumnPointers(partner: partner, product: product, day: day, quantity: quantity, amount: amount))
+        }
+        }
+        }
+        }
+        }
+    }
+}

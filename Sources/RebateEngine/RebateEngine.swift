@@ -38,7 +38,7 @@ public enum RebateEngine {
         let byID = outputs.indices.sorted { Bytewise.less(resolved[$0].agreement.id, resolved[$1].agreement.id) }
         var report = AccrualReport(currency: dataset.agreements.currency, decimals: dataset.agreements.decimals,
                                    asOf: options.asOf, accruals: [], settlements: [], statements: [], anomalies: [],
-                                   linesAfterAsOf: plan.linesAfterAsOf, linesInPartitions: plan.lineStart.last ?? 0)
+                                   linesAfterAsOf: plan.linesAfterAsOf, inputWasCopied: plan.copied)
         for i in byID {
             report.accruals += outputs[i].accruals
             report.settlements += outputs[i].settlements

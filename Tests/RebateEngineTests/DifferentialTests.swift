@@ -26,3 +26,26 @@ import RebateGenerator
         #expect(engine.anomalies.map(key) == baseline.anomalies.map(key))
     }
 }
+
+@Suite struct GroupedInputTests {
+    @Test func linesAlreadyGroupedByPartnerAreUsedInPlaceWithTheSameResult() throws {
+        let dataset = DatasetGenerator(.init(lines: 20_000, partners: 60, products: 60, seed: 11)).makeDataset()
+        var grouped = dataset
+        let t = dataset.transactions
+        let order = (0..<t.count).sorted { (t.partner[$0], $0) < (t.partner[$1], $1) }
+        var columns = TransactionColumns(capacity: t.count)
+        for i in order { columns.append(partner: t.partner[i], product: t.product[i], date: CivilDate(dayNumber: t.day[i]), quantity: t.quantity[i], amount: t.amount[i]) }
+        grouped.transactions = columns
+        for asOf in [nil, CivilDate("2026-08-12")] {
+            let a = try RebateEngine.run(dataset, options: AccrualOptions(asOf: asOf, threads: 2))
+            let b = try RebateEngine.run(grouped, options: AccrualOptions(asOf: asOf, threads: 2))
+            #expect(a.inputWasCopied)
+            #expect(!b.inputWasCopied)
+            #expect(a.accrualsCSV() == b.accrualsCSV())
+            #expect(a.settlementsCSV() == b.settlementsCSV())
+            #expect(a.statementsCSV() == b.statementsCSV())
+            #expect(a.anomaliesCSV() == b.anomaliesCSV())
+            #expect(a.linesAfterAsOf == b.linesAfterAsOf)
+        }
+    }
+}

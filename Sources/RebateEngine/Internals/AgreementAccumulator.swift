@@ -8,8 +8,6 @@ struct LineView: @unchecked Sendable {
     let day: UnsafeBufferPointer<Int32>
     let quantity: UnsafeBufferPointer<Int64>
     let amount: UnsafeBufferPointer<Int64>
-    /// Full pallets of each line, `trunc(quantity / pallet_qty)`, computed once.
-    let pallets: UnsafeBufferPointer<Int64>
     let palletQuantity: UnsafeBufferPointer<Int64>
     /// Calendar month index of each day from `firstDay`.
     let monthOfDay: UnsafeBufferPointer<Int32>
@@ -28,8 +26,16 @@ struct AgreementAccumulator {
     /// `[quantity × months | amount × months | pallets × months | gate g × months ... | last week × periods | returns × periods]`
     private(set) var sums: [Int128]
 
-    init(_ r: ResolvedAgreement) {
+    /// Lines are counted up to this day: the agreement's end, or the as-of date when earlier.
+    let countedEnd: Int32
+    /// Returns are watched up to this day: 30 days after the end, or the as-of date when earlier.
+    let watchedEnd: Int32
+
+    init(_ r: ResolvedAgreement, asOf: CivilDate?) {
         resolved = r
+        let limit = asOf?.dayNumber ?? Int32.max   // lines after the as-of date are not yet known
+        countedEnd = min(r.end, limit)
+        watchedEnd = min(r.watchEnd, limit)
         sums = Array(repeating: 0, count: r.monthCount * (3 + r.gateScopes.count) + 2 * r.periods.count)
     }
 
@@ -52,7 +58,7 @@ struct AgreementAccumulator {
     mutating func accumulate(_ v: LineView, _ range: Range<Int>) {
         let r = resolved
         let months = r.monthCount
-        let start = r.start, end = r.end, watchEnd = r.watchEnd
+        let start = r.start, end = countedEnd, watchEnd = watchedEnd
         let firstMonth = Int32(r.firstMonth)
         let basisKind = r.agreement.basis
         let everything = r.scope.everything
@@ -72,7 +78,8 @@ struct AgreementAccumulator {
                 let k = Int(v.product[i])
                 if !everything, scope[k >> 6] & (1 << UInt64(k & 63)) == 0 { continue }
                 let q = v.quantity[i]
-                let n = v.pallets[i]
+                let palletSize = v.palletQuantity[k]
+                let n = palletSize > 0 ? q / palletSize : 0   // toward zero: a return of 2.5 pallets is -2
                 // What the line contributes in the agreement's own terms (SPEC section 3).
                 var cq = q, ca = v.amount[i]
                 let basis: Int64
@@ -80,7 +87,7 @@ struct AgreementAccumulator {
                 case .quantity: basis = q
                 case .amount: basis = ca
                 case .pallets:
-                    cq = n * v.palletQuantity[k]
+                    cq = n * palletSize
                     // amount * n*s / quantity, rounded once per line; n*s and quantity share their sign.
                     ca = cq == 0 ? 0 : Int64(DecimalText.roundedQuotient(Int128(ca) * Int128(cq.magnitude), Int128(q.magnitude)))
                     basis = n * 1000

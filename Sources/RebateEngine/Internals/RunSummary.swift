@@ -27,8 +27,7 @@ enum RunSummary {
         lines.append("    \"quantity_read\": \(q(t.acceptedQuantity + t.rejectedQuantity)),")
         lines.append("    \"amount_read\": \(m(t.acceptedAmount + t.rejectedAmount)),")
         lines.append("    \"rejected_lines_with_unreadable_numbers\": \(t.rejectedUnreadable),")
-        lines.append("    \"lines_after_as_of\": \(report?.linesAfterAsOf ?? 0),")
-        lines.append("    \"lines_of_partners_with_agreements\": \(report?.linesInPartitions ?? 0)")
+        lines.append("    \"lines_after_as_of\": \(report?.linesAfterAsOf ?? 0)")
         lines.append("  },")
         if let r = report {
             lines.append("  \"rows\": {\"accruals\": \(r.accruals.count), \"settlements\": \(r.settlements.count), \"statements\": \(r.statements.count), \"anomalies\": \(r.anomalies.count), \"rejects\": \(loaded.rejects.count)},")

@@ -72,7 +72,7 @@ public enum BaselineAccrual {
         }
 
         var report = AccrualReport(currency: dataset.agreements.currency, decimals: d, asOf: asOf, accruals: [], settlements: [],
-                                   statements: [], anomalies: [], linesAfterAsOf: 0, linesInPartitions: 0)
+                                   statements: [], anomalies: [], linesAfterAsOf: 0)
         for (ai, a) in agreements.enumerated().sorted(by: { $0.element.id.utf8.lexicographicallyPrecedes($1.element.id.utf8) }) {
             let lastDay = asOf.map { min($0, a.end) } ?? a.end
             if lastDay < a.start { continue }
