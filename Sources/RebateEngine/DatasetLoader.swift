@@ -7,7 +7,7 @@ public enum DatasetLoader {
     /// - Throws: ``RebateError/invalidInput(_:)`` for unusable master data or
     ///   agreements, ``RebateError/io(path:reason:)`` for unreadable files.
     /// - Complexity: O(n) in the size of the files.
-    public static func load(folder: String) throws(RebateError) -> LoadedDataset {
+    public static func load(folder: String, threads: Int = RebateEngine.defaultThreadCount) throws(RebateError) -> LoadedDataset {
         let path = { (name: String) in folder.hasSuffix("/") ? folder + name : folder + "/" + name }
         var problems: [InputProblem] = []
         for name in ["partners.csv", "products.csv", "agreements.json", "transactions.csv"] where !FileBytes.exists(path(name)) {
@@ -27,10 +27,10 @@ public enum DatasetLoader {
         }
         let transactions = try FileBytes(path: path("transactions.csv"))
         if !problems.isEmpty { throw .invalidInput(problems) }
-        var reader = TransactionCSVReader(partners: partners, products: products, decimals: agreements!.decimals)
-        try reader.read(transactions.buffer, fileName: "transactions.csv")
-        let dataset = Dataset(partners: partners, products: products, agreements: agreements!, transactions: reader.columns)
-        return LoadedDataset(dataset: dataset, rejects: reader.rejects, totals: reader.totals)
+        let reader = TransactionCSVReader(partners: partners, products: products, decimals: agreements!.decimals, threads: max(1, threads))
+        let out = try reader.read(transactions.buffer, fileName: "transactions.csv")
+        let dataset = Dataset(partners: partners, products: products, agreements: agreements!, transactions: out.columns)
+        return LoadedDataset(dataset: dataset, rejects: out.rejects, totals: out.totals)
     }
 
     static func readPartners(_ file: FileBytes, _ problems: inout [InputProblem]) -> [Partner] {

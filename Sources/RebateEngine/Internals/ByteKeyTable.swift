@@ -103,3 +103,54 @@ struct ByteKeyTable {
         }
     }
 }
+
+extension ByteKeyTable {
+    /// A read-only, pointer-based view for lookups from many threads at once.
+    ///
+    /// `@unchecked Sendable`: valid only inside ``withLookup(_:)``, during which
+    /// the table is not mutated.
+    struct Lookup: @unchecked Sendable {
+        let slots: UnsafeBufferPointer<Int32>
+        let hashes: UnsafeBufferPointer<UInt64>
+        let offsets: UnsafeBufferPointer<Int>
+        let lengths: UnsafeBufferPointer<Int32>
+        let values: UnsafeBufferPointer<Int32>
+        let arena: UnsafeBufferPointer<UInt8>
+        let mask: Int
+
+        /// The value for the key `p[start..<end]`, or -1.
+        @inline(__always)
+        func find(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int32 {
+            let h = ByteKeyTable.hash(p, start, end)
+            var s = Int(truncatingIfNeeded: h) & mask
+            let length = end - start
+            while true {
+                let e = Int(slots[s])
+                if e < 0 { return -1 }
+                if hashes[e] == h, Int(lengths[e]) == length {
+                    let o = offsets[e]
+                    var same = true
+                    for k in 0..<length where arena[o + k] != p[start + k] { same = false; break }
+                    if same { return values[e] }
+                }
+                s = (s + 1) & mask
+            }
+        }
+    }
+
+    func withLookup<R>(_ body: (Lookup) -> R) -> R {
+        slots.withUnsafeBufferPointer { slots in
+        hashes.withUnsafeBufferPointer { hashes in
+        offsets.withUnsafeBufferPointer { offsets in
+        lengths.withUnsafeBufferPointer { lengths in
+        values.withUnsafeBufferPointer { values in
+        arena.withUnsafeBufferPointer { arena in
+            body(Lookup(slots: slots, hashes: hashes, offsets: offsets, lengths: lengths, values: values, arena: arena, mask: mask))
+        }
+        }
+        }
+        }
+        }
+        }
+    }
+}

@@ -41,15 +41,27 @@ struct CSVScanner {
         self.line = startLine
     }
 
-    /// Reads the next record into `fields`; `nil` at the end of the input.
-    mutating func next(fields: inout [CSVField]) -> CSVRecord? {
+    /// Starts reading at `position`, a record boundary, counting lines from `line`.
+    init(bytes: UnsafeBufferPointer<UInt8>, position: Int, line: Int) {
+        self.bytes = bytes
+        self.position = position
+        self.line = line
+    }
+
+    /// Skips blank lines, which still count for line numbers.
+    mutating func skipBlankLines() {
         let n = bytes.count
-        // Blank lines are skipped; they still count for line numbers.
         while position < n {
             if bytes[position] == 10 { position += 1; line += 1; continue }
             if bytes[position] == 13, position + 1 < n, bytes[position + 1] == 10 { position += 2; line += 1; continue }
             break
         }
+    }
+
+    /// Reads the next record into `fields`; `nil` at the end of the input.
+    mutating func next(fields: inout [CSVField]) -> CSVRecord? {
+        let n = bytes.count
+        skipBlankLines()
         guard position < n else { return nil }
         fields.removeAll(keepingCapacity: true)
         let recordStart = position
@@ -81,7 +93,8 @@ struct CSVScanner {
                 fields.append(CSVField(start: fieldStart, end: p, hasEscapedQuotes: escaped))
                 p += 1
                 if p < n, bytes[p] != UInt8(ascii: ","), bytes[p] != 10, !(bytes[p] == 13 && (p + 1 == n || bytes[p + 1] == 10)) {
-                    return cutToFirstLine(recordStart, recordLine, "unexpected character after a closing quote")
+                    // A quote that closes lines later, mid-field, was really never closed on its own line.
+                    return cutToFirstLine(recordStart, recordLine, linesInside > 0 ? "unterminated quoted field" : "unexpected character after a closing quote")
                 }
             } else {
                 let fieldStart = p
@@ -89,7 +102,7 @@ struct CSVScanner {
                     let c = bytes[p]
                     if c == UInt8(ascii: ",") || c == 10 { break }
                     if c == UInt8(ascii: "\"") {
-                        return cutToFirstLine(recordStart, recordLine, "quote inside an unquoted field")
+                        return cutToFirstLine(recordStart, recordLine, linesInside > 0 ? "unterminated quoted field" : "quote inside an unquoted field")
                     }
                     p += 1
                 }

@@ -1,26 +1,59 @@
-/// Reads `transactions.csv` into columns, rejecting bad lines with reasons.
+import Dispatch
+
+/// Reads `transactions.csv` into columns in parallel, rejecting bad lines with reasons.
+///
+/// The file is cut into chunks at line breaks and every chunk is parsed at
+/// once, each assuming a record starts where it does. A sequential check
+/// then walks the chunks: where the previous chunk's last record ran past
+/// the cut (a quoted line break), the chunk is parsed again from where that
+/// record really ended. The result, rejects and line numbers included, is
+/// exactly that of one sequential pass, for any chunk size and thread count.
+/// Line numbers come from counting line breaks before a record, so they
+/// need no sequential state. Duplicate `line_id`s are found afterwards by
+/// hashing the ids of accepted lines into buckets, processed in parallel.
 struct TransactionCSVReader {
-    private(set) var columns = TransactionColumns()
-    private(set) var rejects: [TransactionReject] = []
-    private(set) var totals = IngestTotals()
-    private var partnerIndex = ByteKeyTable()
-    private var productIndex = ByteKeyTable()
-    private var lineIDs = ByteKeyTable()
-    private let decimals: Int
+    let partners: [Partner]
+    let products: [Product]
+    let decimals: Int
+    var threads: Int
+    /// Target chunk size; tests make it tiny to put cuts everywhere.
+    var chunkBytes = 4 << 20
 
     static let requiredColumns = ["line_id", "date", "partner_id", "product_id", "quantity", "amount"]
     /// Values of 10^12 or more are refused (SPEC section 1).
     static let magnitudeLimitUnits: Int64 = 1_000_000_000_000
 
-    init(partners: [Partner], products: [Product], decimals: Int) {
-        self.decimals = decimals
-        partnerIndex = ByteKeyTable(capacity: partners.count)
-        for (i, p) in partners.enumerated() { _ = partnerIndex.insert(p.id, value: Int32(i)) }
-        productIndex = ByteKeyTable(capacity: products.count)
-        for (i, p) in products.enumerated() { _ = productIndex.insert(p.id, value: Int32(i)) }
+    struct Output {
+        var columns: TransactionColumns
+        var rejects: [TransactionReject]
+        var totals: IngestTotals
     }
 
-    mutating func read(_ bytes: UnsafeBufferPointer<UInt8>, fileName: String) throws(RebateError) {
+    /// What one chunk parse produced.
+    struct Chunk {
+        var start = 0, end = 0
+        /// Line number of the record at `start` minus 1 is added to every relative line below.
+        var columns = TransactionColumns()
+        var idHash: [UInt64] = []
+        var recordStart: [Int] = []
+        var relativeLine: [UInt32] = []
+        var rejects: [TransactionReject] = []   // `line` relative to `start`
+        var totals = IngestTotals()
+    }
+
+    /// Column positions and look-up tables shared read-only by the chunk parsers.
+    struct Context: @unchecked Sendable {
+        // Sendable: every field is either a value or a view that nothing writes while parsers run.
+        let bytes: UnsafeBufferPointer<UInt8>
+        let columns: [Int]
+        let fieldCount: Int
+        let decimals: Int
+        let partners: ByteKeyTable.Lookup
+        let products: ByteKeyTable.Lookup
+        let fileName: String
+    }
+
+    func read(_ bytes: UnsafeBufferPointer<UInt8>, fileName: String) throws(RebateError) -> Output {
         var scanner = CSVScanner(bytes: bytes)
         var fields: [CSVField] = []
         guard let header = scanner.next(fields: &fields), header.error == nil else {
@@ -32,21 +65,89 @@ struct TransactionCSVReader {
         if !missing.isEmpty {
             throw .invalidInput([InputProblem(file: fileName, line: header.line, reason: "missing required column\(missing.count == 1 ? "" : "s") " + missing.joined(separator: ", "))])
         }
-        let col = Self.requiredColumns.map { positions[$0]! }
-        scanner.expectedFields = fields.count
-        columns = TransactionColumns(capacity: bytes.count / 48)
-        lineIDs = ByteKeyTable(capacity: bytes.count / 48)
+        let bodyStart = scanner.position
+        let fieldCount = fields.count
+        var partnerTable = ByteKeyTable(capacity: partners.count)
+        for (i, p) in partners.enumerated() { _ = partnerTable.insert(p.id, value: Int32(i)) }
+        var productTable = ByteKeyTable(capacity: products.count)
+        for (i, p) in products.enumerated() { _ = productTable.insert(p.id, value: Int32(i)) }
+
+        // Cut points: just after a line break, roughly every chunkBytes.
+        var cuts = [bodyStart]
+        var p = bodyStart + chunkBytes
+        while p < bytes.count {
+            while p < bytes.count, bytes[p - 1] != 10 { p += 1 }
+            if p < bytes.count { cuts.append(p) }
+            p += chunkBytes
+        }
+        cuts.append(bytes.count)
+        let chunkCount = cuts.count - 1
+        let cutPoints = cuts
+
+        return partnerTable.withLookup { partnerLookup in
+        productTable.withLookup { productLookup in
+            let context = Context(bytes: bytes, columns: Self.requiredColumns.map { positions[$0]! }, fieldCount: fieldCount,
+                                  decimals: decimals, partners: partnerLookup, products: productLookup, fileName: fileName)
+            // Line breaks before each cut, counted in parallel.
+            var newlines = [Int](repeating: 0, count: chunkCount + 1)
+            var chunks = [Chunk](repeating: Chunk(), count: chunkCount)
+            newlines.withUnsafeMutableBufferPointer { nl in
+            chunks.withUnsafeMutableBufferPointer { out in
+                let counts = SharedSlots(base: nl), results = SharedSlots(base: out)
+                DispatchQueue.concurrentPerform(iterations: chunkCount) { c in
+                    var n = 0
+                    for i in cutPoints[c]..<cutPoints[c + 1] where context.bytes[i] == 10 { n += 1 }
+                    counts.base[c + 1] = n
+                    results.base[c] = Self.parse(context, from: cutPoints[c], to: cutPoints[c + 1])
+                }
+            }
+            }
+            newlines[0] = bytes[0..<bodyStart].reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+            for c in 0..<chunkCount { newlines[c + 1] += newlines[c] }
+            // Where a record ran past a cut, parse the next chunk again from where it ended.
+            var position = bodyStart
+            for c in 0..<chunkCount {
+                if chunks[c].start != position {
+                    chunks[c] = position >= cuts[c + 1] ? Chunk(start: position, end: position) : Self.parse(context, from: position, to: cuts[c + 1])
+                }
+                position = chunks[c].end
+            }
+            // Absolute line of each chunk's start: 1 + line breaks before it.
+            var base = [Int](repeating: 0, count: chunkCount)
+            for c in 0..<chunkCount {
+                let start = chunks[c].start
+                let cut = (cuts.firstIndex { $0 > start } ?? cuts.count) - 1
+                var n = newlines[max(0, min(cut, chunkCount))]
+                for i in cuts[max(0, min(cut, chunkCount))]..<start where bytes[i] == 10 { n += 1 }
+                base[c] = n + 1
+            }
+            return Self.finish(context, &chunks, base: base, threads: threads)
+        }
+        }
+    }
+
+    /// Parses the records that start in `from..<to`.
+    static func parse(_ cx: Context, from: Int, to: Int) -> Chunk {
+        var chunk = Chunk(start: from, end: from)
+        var scanner = CSVScanner(bytes: cx.bytes, position: from, line: 0)
+        scanner.expectedFields = cx.fieldCount
+        var fields: [CSVField] = []
+        fields.reserveCapacity(cx.fieldCount)
         var scratch: [UInt8] = []
         var reasons: [String] = []
-
-        while let record = scanner.next(fields: &fields) {
-            totals.linesRead += 1
+        let col = cx.columns
+        let bytes = cx.bytes
+        chunk.columns = TransactionColumns(capacity: (to - from) / 48)
+        while true {
+            scanner.skipBlankLines()
+            guard scanner.position < to, let record = scanner.next(fields: &fields) else { break }
+            chunk.totals.linesRead += 1
             if let error = record.error {
-                reject(fileName, record, scanner, lineID: "", reason: "malformed CSV: \(error)", quantity: nil, amount: nil)
+                reject(&chunk, record, bytes, lineID: "", reason: "malformed CSV: \(error)", quantity: nil, amount: nil)
                 continue
             }
             if !scanner.isValidUTF8(record.start, record.end) {
-                reject(fileName, record, scanner, lineID: "", reason: "invalid UTF-8", quantity: nil, amount: nil)
+                reject(&chunk, record, bytes, lineID: "", reason: "invalid UTF-8", quantity: nil, amount: nil)
                 continue
             }
             reasons.removeAll(keepingCapacity: true)
@@ -57,63 +158,216 @@ struct TransactionCSVReader {
                 scratch = scanner.fieldBytes(f)
                 return scratch.withUnsafeBufferPointer { body($0, 0, $0.count) }
             }
+            let idHash = view(0) { b, s, e in ByteKeyTable.hash(b, s, e) }
             let idLength = view(0) { _, s, e in e - s }
             if idLength == 0 { reasons.append("line_id: empty") } else if idLength > 64 { reasons.append("line_id: longer than 64 bytes") }
             let date = view(1) { b, s, e in CivilDate.parse(UnsafeBufferPointer(rebasing: b[s..<e])[...]) }
             if date == nil { reasons.append("date: \"\(scanner.text(fields[col[1]]))\" is not a date YYYY-MM-DD in 1900...2999") }
-            let partner = view(2) { b, s, e in partnerIndex.find(b, s, e) }
-            if partner == nil { reasons.append("partner_id: unknown partner \"\(scanner.text(fields[col[2]]))\"") }
-            let product = view(3) { b, s, e in productIndex.find(b, s, e) }
-            if product == nil { reasons.append("product_id: unknown product \"\(scanner.text(fields[col[3]]))\"") }
+            let partner = view(2) { b, s, e in cx.partners.find(b, s, e) }
+            if partner < 0 { reasons.append("partner_id: unknown partner \"\(scanner.text(fields[col[2]]))\"") }
+            let product = view(3) { b, s, e in cx.products.find(b, s, e) }
+            if product < 0 { reasons.append("product_id: unknown product \"\(scanner.text(fields[col[3]]))\"") }
             let quantity = number(view(4) { b, s, e in DecimalText.parse(b, from: s, to: e, maxFraction: 3, scale: 3) },
-                                  "quantity", scanner.text(fields[col[4]]), scale: 3, &reasons)
-            let amount = number(view(5) { b, s, e in DecimalText.parse(b, from: s, to: e, maxFraction: decimals, scale: decimals) },
-                                "amount", scanner.text(fields[col[5]]), scale: decimals, &reasons)
+                                  "quantity", { scanner.text(fields[col[4]]) }, scale: 3, &reasons)
+            let amount = number(view(5) { b, s, e in DecimalText.parse(b, from: s, to: e, maxFraction: cx.decimals, scale: cx.decimals) },
+                                "amount", { scanner.text(fields[col[5]]) }, scale: cx.decimals, &reasons)
             if let quantity, let amount, (quantity > 0 && amount < 0) || (quantity < 0 && amount > 0) {
                 reasons.append("quantity and amount have opposite signs")
             }
-            if reasons.isEmpty {
-                let lineNumber = Int32(truncatingIfNeeded: record.line)
-                if let first = view(0, { b, s, e in lineIDs.insert(b, s, e, value: lineNumber) }) {
-                    reasons.append("line_id: duplicate of line \(first)")
-                }
-            }
             if !reasons.isEmpty {
-                reject(fileName, record, scanner, lineID: scanner.text(fields[col[0]]), reason: reasons.joined(separator: "; "),
+                reject(&chunk, record, bytes, lineID: scanner.text(fields[col[0]]), reason: reasons.joined(separator: "; "),
                        quantity: quantity, amount: amount)
                 continue
             }
-            columns.append(partner: partner!, product: product!, date: date!, quantity: quantity!, amount: amount!)
-            totals.linesAccepted += 1
-            totals.acceptedQuantity += Int128(quantity!)
-            totals.acceptedAmount += Int128(amount!)
+            chunk.columns.append(partner: partner, product: product, date: date!, quantity: quantity!, amount: amount!)
+            chunk.idHash.append(idHash)
+            chunk.recordStart.append(record.start)
+            chunk.relativeLine.append(UInt32(record.line))
+            chunk.totals.linesAccepted += 1
+            chunk.totals.acceptedQuantity += Int128(quantity!)
+            chunk.totals.acceptedAmount += Int128(amount!)
         }
+        chunk.end = scanner.position
+        return chunk
     }
 
-    private func number(_ result: Result<Int64, DecimalTextError>, _ column: String, _ text: String, scale: Int, _ reasons: inout [String]) -> Int64? {
+    private static func number(_ result: Result<Int64, DecimalTextError>, _ column: String, _ text: () -> String, scale: Int, _ reasons: inout [String]) -> Int64? {
         switch result {
         case .success(let v):
-            if v.magnitude >= UInt64(Self.magnitudeLimitUnits) * UInt64(DecimalText.powersOfTen[scale]) {
-                reasons.append("\(column): \"\(text)\" is 10^12 or more in absolute value")
+            if v.magnitude >= UInt64(magnitudeLimitUnits) * UInt64(DecimalText.powersOfTen[scale]) {
+                reasons.append("\(column): \"\(text())\" is 10^12 or more in absolute value")
                 return nil
             }
             return v
-        case .failure(.syntax): reasons.append("\(column): \"\(text)\" is not a plain decimal")
-        case .failure(.tooManyDecimals(let max)): reasons.append("\(column): \"\(text)\" has more than \(max) decimal place\(max == 1 ? "" : "s")")
-        case .failure(.tooLarge): reasons.append("\(column): \"\(text)\" is 10^12 or more in absolute value")
+        case .failure(.syntax): reasons.append("\(column): \"\(text())\" is not a plain decimal")
+        case .failure(.tooManyDecimals(let max)): reasons.append("\(column): \"\(text())\" has more than \(max) decimal place\(max == 1 ? "" : "s")")
+        case .failure(.tooLarge): reasons.append("\(column): \"\(text())\" is 10^12 or more in absolute value")
         }
         return nil
     }
 
-    private mutating func reject(_ file: String, _ record: CSVRecord, _ scanner: CSVScanner, lineID: String, reason: String, quantity: Int64?, amount: Int64?) {
-        rejects.append(TransactionReject(file: file, line: record.line, lineID: lineID, reason: reason,
-                                         raw: Array(UnsafeBufferPointer(rebasing: scanner.bytes[record.start..<record.end]))))
-        totals.linesRejected += 1
+    private static func reject(_ chunk: inout Chunk, _ record: CSVRecord, _ bytes: UnsafeBufferPointer<UInt8>, lineID: String, reason: String, quantity: Int64?, amount: Int64?) {
+        chunk.rejects.append(TransactionReject(file: "transactions.csv", line: record.line, lineID: lineID, reason: reason,
+                                               raw: Array(UnsafeBufferPointer(rebasing: bytes[record.start..<record.end]))))
+        chunk.totals.linesRejected += 1
         if let quantity, let amount {
-            totals.rejectedQuantity += Int128(quantity)
-            totals.rejectedAmount += Int128(amount)
+            chunk.totals.rejectedQuantity += Int128(quantity)
+            chunk.totals.rejectedAmount += Int128(amount)
         } else {
-            totals.rejectedUnreadable += 1
+            chunk.totals.rejectedUnreadable += 1
         }
     }
+
+    /// The unescaped `line_id` bytes and raw range of the record starting at `start`.
+    static func record(_ cx: Context, at start: Int) -> (id: [UInt8], end: Int) {
+        var scanner = CSVScanner(bytes: cx.bytes, position: start, line: 0)
+        scanner.expectedFields = cx.fieldCount
+        var fields: [CSVField] = []
+        let r = scanner.next(fields: &fields)!
+        return (scanner.fieldBytes(fields[cx.columns[0]]), r.end)
+    }
+
+    /// Finds duplicate ids, turns them into rejects, and joins the chunks.
+    static func finish(_ cx: Context, _ chunks: inout [Chunk], base: [Int], threads: Int) -> Output {
+        let chunkCount = chunks.count
+        // Bucket the accepted ids by hash, keeping file order inside each bucket.
+        let bucketBits = 8, buckets = 1 << bucketBits
+        var counts = [Int](repeating: 0, count: chunkCount * buckets)
+        for c in 0..<chunkCount { for h in chunks[c].idHash { counts[c * buckets + Int(h >> UInt64(64 - bucketBits))] += 1 } }
+        var bucketStart = [Int](repeating: 0, count: buckets + 1)
+        var cursor = [Int](repeating: 0, count: chunkCount * buckets)
+        var total = 0
+        for b in 0..<buckets {
+            bucketStart[b] = total
+            for c in 0..<chunkCount {
+                cursor[c * buckets + b] = total
+                total += counts[c * buckets + b]
+            }
+        }
+        bucketStart[buckets] = total
+        let bucketBounds = bucketStart
+        var entryHash = [UInt64](repeating: 0, count: total)
+        var entryRef = [UInt64](repeating: 0, count: total)   // chunk << 32 | index
+        for c in 0..<chunkCount {
+            for (i, h) in chunks[c].idHash.enumerated() {
+                let k = c * buckets + Int(h >> UInt64(64 - bucketBits))
+                entryHash[cursor[k]] = h
+                entryRef[cursor[k]] = UInt64(c) << 32 | UInt64(i)
+                cursor[k] += 1
+            }
+        }
+        let snapshot = chunks
+        let lineOf = { @Sendable (ref: UInt64) -> Int in
+            let c = Int(ref >> 32), i = Int(ref & 0xFFFF_FFFF)
+            return base[c] + Int(snapshot[c].relativeLine[i])
+        }
+        // Each bucket on its own: an open-addressing table of first occurrences.
+        var duplicates = [[(ref: UInt64, firstLine: Int)]](repeating: [], count: buckets)
+        duplicates.withUnsafeMutableBufferPointer { d in
+        entryHash.withUnsafeBufferPointer { hashes in
+        entryRef.withUnsafeBufferPointer { refs in
+            let out = SharedSlots(base: d)
+            let view = BucketView(hashes: hashes, refs: refs)
+            DispatchQueue.concurrentPerform(iterations: buckets) { b in
+                let lo = bucketBounds[b], hi = bucketBounds[b + 1]
+                guard hi - lo > 1 else { return }
+                var size = 4
+                while size < (hi - lo) * 2 { size <<= 1 }
+                var table = [Int](repeating: -1, count: size)
+                var found: [(UInt64, Int)] = []
+                for e in lo..<hi {
+                    let h = view.hashes[e]
+                    var s = Int(truncatingIfNeeded: h >> 8) & (size - 1)
+                    var duplicateOf: Int?
+                    while table[s] >= 0 {
+                        let other = table[s]
+                        if view.hashes[other] == h {
+                            let a = snapshot[Int(view.refs[e] >> 32)].recordStart[Int(view.refs[e] & 0xFFFF_FFFF)]
+                            let o = snapshot[Int(view.refs[other] >> 32)].recordStart[Int(view.refs[other] & 0xFFFF_FFFF)]
+                            if record(cx, at: a).id == record(cx, at: o).id { duplicateOf = other; break }
+                        }
+                        s = (s + 1) & (size - 1)
+                    }
+                    if let first = duplicateOf {
+                        found.append((view.refs[e], lineOf(view.refs[first])))
+                    } else {
+                        table[s] = e
+                    }
+                }
+                out.base[b] = found.map { (ref: $0.0, firstLine: $0.1) }
+            }
+        }
+        }
+        }
+        // Duplicates become rejects; their lines leave the columns.
+        var drop = [Set<Int>](repeating: [], count: chunkCount)
+        var rejects: [TransactionReject] = []
+        var totals = IngestTotals()
+        for d in duplicates.joined() {
+            let c = Int(d.ref >> 32), i = Int(d.ref & 0xFFFF_FFFF)
+            drop[c].insert(i)
+            let start = chunks[c].recordStart[i]
+            let (id, end) = record(cx, at: start)
+            rejects.append(TransactionReject(file: cx.fileName, line: lineOf(d.ref), lineID: String(decoding: id, as: UTF8.self),
+                                             reason: "line_id: duplicate of line \(d.firstLine)",
+                                             raw: Array(UnsafeBufferPointer(rebasing: cx.bytes[start..<end]))))
+            let q = Int128(chunks[c].columns.quantity[i]), a = Int128(chunks[c].columns.amount[i])
+            totals.linesAccepted -= 1
+            totals.linesRejected += 1
+            totals.acceptedQuantity -= q
+            totals.acceptedAmount -= a
+            totals.rejectedQuantity += q
+            totals.rejectedAmount += a
+        }
+        for c in 0..<chunkCount {
+            let t = chunks[c].totals
+            totals.linesRead += t.linesRead
+            totals.linesAccepted += t.linesAccepted
+            totals.linesRejected += t.linesRejected
+            totals.acceptedQuantity += t.acceptedQuantity
+            totals.acceptedAmount += t.acceptedAmount
+            totals.rejectedQuantity += t.rejectedQuantity
+            totals.rejectedAmount += t.rejectedAmount
+            totals.rejectedUnreadable += t.rejectedUnreadable
+            for var r in chunks[c].rejects {
+                r.line += base[c]
+                rejects.append(r)
+            }
+        }
+        rejects.sort { $0.line < $1.line }
+        // Join the chunks' columns, in parallel, into one set of arrays.
+        var offsets = [0]
+        for c in 0..<chunkCount { offsets.append(offsets[c] + chunks[c].columns.count - drop[c].count) }
+        let n = offsets[chunkCount]
+        var columns = TransactionColumns()
+        columns.partner = [Int32](unsafeUninitializedCapacity: n) { _, k in k = n }
+        columns.product = [Int32](unsafeUninitializedCapacity: n) { _, k in k = n }
+        columns.day = [Int32](unsafeUninitializedCapacity: n) { _, k in k = n }
+        columns.quantity = [Int64](unsafeUninitializedCapacity: n) { _, k in k = n }
+        columns.amount = [Int64](unsafeUninitializedCapacity: n) { _, k in k = n }
+        let parts = chunks.map(\.columns)
+        let (starts, dropped) = (offsets, drop)
+        columns.withUnsafeMutableColumns { out in
+            DispatchQueue.concurrentPerform(iterations: chunkCount) { c in
+                var j = starts[c]
+                let part = parts[c]
+                let skip = dropped[c]
+                for i in 0..<part.count where skip.isEmpty || !skip.contains(i) {
+                    out.partner[j] = part.partner[i]
+                    out.product[j] = part.product[i]
+                    out.day[j] = part.day[i]
+                    out.quantity[j] = part.quantity[i]
+                    out.amount[j] = part.amount[i]
+                    j += 1
+                }
+            }
+        }
+        return Output(columns: columns, rejects: rejects, totals: totals)
+    }
+}
+
+/// The bucketed ids, read by the per-bucket workers. `@unchecked Sendable`: read-only in that scope.
+private struct BucketView: @unchecked Sendable {
+    let hashes: UnsafeBufferPointer<UInt64>
+    let refs: UnsafeBufferPointer<UInt64>
 }
