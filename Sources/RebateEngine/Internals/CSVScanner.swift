@@ -48,6 +48,12 @@ struct CSVScanner {
         self.line = line
     }
 
+    /// Moves to `position`, a record boundary, on line `line`.
+    mutating func seek(to position: Int, line: Int) {
+        self.position = position
+        self.line = line
+    }
+
     /// Skips blank lines, which still count for line numbers.
     mutating func skipBlankLines() {
         let n = bytes.count

@@ -32,11 +32,8 @@ struct TransactionCSVReader {
     /// What one chunk parse produced.
     struct Chunk {
         var start = 0, end = 0
-        /// Line number of the record at `start` minus 1 is added to every relative line below.
-        var columns = TransactionColumns()
-        var idHash: [UInt64] = []
-        var recordStart: [Int] = []
-        var relativeLine: [UInt32] = []
+        /// Accepted lines; line numbers are relative to `start` until joined.
+        var columns = ChunkColumns(capacity: 0)
         var rejects: [TransactionReject] = []   // `line` relative to `start`
         var totals = IngestTotals()
     }
@@ -127,68 +124,145 @@ struct TransactionCSVReader {
     }
 
     /// Parses the records that start in `from..<to`.
+    ///
+    /// Plain records (no quote, ASCII, the right field count) take a fast path
+    /// that reads fields straight from the bytes; anything else goes through
+    /// the full RFC 4180 scanner, one record at a time.
     static func parse(_ cx: Context, from: Int, to: Int) -> Chunk {
-        var chunk = Chunk(start: from, end: from)
-        var scanner = CSVScanner(bytes: cx.bytes, position: from, line: 0)
+        let bytes = cx.bytes
+        var bound = 1
+        for i in from..<to where bytes[i] == 10 { bound += 1 }
+        var chunk = Chunk(start: from, end: from, columns: ChunkColumns(capacity: bound))
+        let out = chunk.columns
+        var scanner = CSVScanner(bytes: bytes, position: from, line: 0)
         scanner.expectedFields = cx.fieldCount
         var fields: [CSVField] = []
         fields.reserveCapacity(cx.fieldCount)
-        var scratch: [UInt8] = []
         var reasons: [String] = []
         let col = cx.columns
-        let bytes = cx.bytes
-        chunk.columns = TransactionColumns(capacity: (to - from) / 48)
-        while true {
-            scanner.skipBlankLines()
-            guard scanner.position < to, let record = scanner.next(fields: &fields) else { break }
-            chunk.totals.linesRead += 1
-            if let error = record.error {
-                reject(&chunk, record, bytes, lineID: "", reason: "malformed CSV: \(error)", quantity: nil, amount: nil)
-                continue
+        let fieldCount = cx.fieldCount
+        let n = bytes.count
+        var position = from
+        var line = 0
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * fieldCount) { range in
+            while true {
+                // Blank lines are skipped; they still count for line numbers.
+                while position < n {
+                    if bytes[position] == 10 { position += 1; line += 1; continue }
+                    if bytes[position] == 13, position + 1 < n, bytes[position + 1] == 10 { position += 2; line += 1; continue }
+                    break
+                }
+                guard position < to else { break }
+                // Fast path: split on commas up to the line break.
+                var p = position
+                var field = 0
+                var plain = true
+                range[0] = p
+                while p < n {
+                    let c = bytes[p]
+                    if c == 10 { break }
+                    if c == 44 {
+                        field += 1
+                        if field >= fieldCount { plain = false; break }
+                        range[2 * field - 1] = p
+                        range[2 * field] = p + 1
+                    } else if c == 34 || c >= 0x80 {
+                        plain = false
+                        break
+                    }
+                    p += 1
+                }
+                if p - position > scanner.maxRecordBytes { plain = false }
+                if plain, field == fieldCount - 1 {
+                    let lineEnd = p
+                    var recordEnd = p
+                    if recordEnd > position, bytes[recordEnd - 1] == 13 { recordEnd -= 1 }
+                    range[2 * field + 1] = recordEnd
+                    let record = CSVRecord(line: line, start: position, end: recordEnd, error: nil)
+                    chunk.totals.linesRead += 1
+                    let f = { (k: Int) in (range[2 * col[k]], range[2 * col[k] + 1]) }
+                    let (i0, e0) = f(0), (i1, e1) = f(1), (i2, e2) = f(2), (i3, e3) = f(3), (i4, e4) = f(4), (i5, e5) = f(5)
+                    let date = CivilDate.parse(UnsafeBufferPointer(rebasing: bytes[i1..<e1])[...])
+                    let partner = cx.partners.find(bytes, i2, e2)
+                    let product = cx.products.find(bytes, i3, e3)
+                    let quantity = DecimalText.parse(bytes, from: i4, to: e4, maxFraction: 3, scale: 3)
+                    let amount = DecimalText.parse(bytes, from: i5, to: e5, maxFraction: cx.decimals, scale: cx.decimals)
+                    if e0 > i0, e0 - i0 <= 64, let date, partner >= 0, product >= 0,
+                       case .success(let q) = quantity, case .success(let a) = amount,
+                       q.magnitude < 1_000_000_000_000_000, a.magnitude < UInt64(magnitudeLimitUnits) * UInt64(DecimalText.powersOfTen[cx.decimals]),
+                       !((q > 0 && a < 0) || (q < 0 && a > 0)) {
+                        out.append(partner: partner, product: product, day: date.dayNumber, quantity: q, amount: a,
+                                   idHash: ByteKeyTable.hash(bytes, i0, e0), recordStart: position, line: UInt32(line))
+                        chunk.totals.linesAccepted += 1
+                        chunk.totals.acceptedQuantity += Int128(q)
+                        chunk.totals.acceptedAmount += Int128(a)
+                    } else {
+                        // Something is wrong: let the careful path name every reason.
+                        fields.removeAll(keepingCapacity: true)
+                        for k in 0..<fieldCount { fields.append(CSVField(start: range[2 * k], end: range[2 * k + 1], hasEscapedQuotes: false)) }
+                        validate(cx, &chunk, record, fields, scanner, &reasons)
+                    }
+                    position = lineEnd < n ? lineEnd + 1 : lineEnd
+                    line += 1
+                    continue
+                }
+                // The full scanner, for one record.
+                scanner.seek(to: position, line: line)
+                guard let record = scanner.next(fields: &fields) else { break }
+                chunk.totals.linesRead += 1
+                position = scanner.position
+                line = scanner.line
+                if let error = record.error {
+                    reject(&chunk, record, bytes, lineID: "", reason: "malformed CSV: \(error)", quantity: nil, amount: nil)
+                    continue
+                }
+                if !scanner.isValidUTF8(record.start, record.end) {
+                    reject(&chunk, record, bytes, lineID: "", reason: "invalid UTF-8", quantity: nil, amount: nil)
+                    continue
+                }
+                validate(cx, &chunk, record, fields, scanner, &reasons)
             }
-            if !scanner.isValidUTF8(record.start, record.end) {
-                reject(&chunk, record, bytes, lineID: "", reason: "invalid UTF-8", quantity: nil, amount: nil)
-                continue
-            }
-            reasons.removeAll(keepingCapacity: true)
-            // Fields with "" escapes are unescaped into scratch; others are read in place.
-            func view<R>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>, Int, Int) -> R) -> R {
-                let f = fields[col[i]]
-                if !f.hasEscapedQuotes { return body(bytes, f.start, f.end) }
-                scratch = scanner.fieldBytes(f)
-                return scratch.withUnsafeBufferPointer { body($0, 0, $0.count) }
-            }
-            let idHash = view(0) { b, s, e in ByteKeyTable.hash(b, s, e) }
-            let idLength = view(0) { _, s, e in e - s }
-            if idLength == 0 { reasons.append("line_id: empty") } else if idLength > 64 { reasons.append("line_id: longer than 64 bytes") }
-            let date = view(1) { b, s, e in CivilDate.parse(UnsafeBufferPointer(rebasing: b[s..<e])[...]) }
-            if date == nil { reasons.append("date: \"\(scanner.text(fields[col[1]]))\" is not a date YYYY-MM-DD in 1900...2999") }
-            let partner = view(2) { b, s, e in cx.partners.find(b, s, e) }
-            if partner < 0 { reasons.append("partner_id: unknown partner \"\(scanner.text(fields[col[2]]))\"") }
-            let product = view(3) { b, s, e in cx.products.find(b, s, e) }
-            if product < 0 { reasons.append("product_id: unknown product \"\(scanner.text(fields[col[3]]))\"") }
-            let quantity = number(view(4) { b, s, e in DecimalText.parse(b, from: s, to: e, maxFraction: 3, scale: 3) },
-                                  "quantity", { scanner.text(fields[col[4]]) }, scale: 3, &reasons)
-            let amount = number(view(5) { b, s, e in DecimalText.parse(b, from: s, to: e, maxFraction: cx.decimals, scale: cx.decimals) },
-                                "amount", { scanner.text(fields[col[5]]) }, scale: cx.decimals, &reasons)
-            if let quantity, let amount, (quantity > 0 && amount < 0) || (quantity < 0 && amount > 0) {
-                reasons.append("quantity and amount have opposite signs")
-            }
-            if !reasons.isEmpty {
-                reject(&chunk, record, bytes, lineID: scanner.text(fields[col[0]]), reason: reasons.joined(separator: "; "),
-                       quantity: quantity, amount: amount)
-                continue
-            }
-            chunk.columns.append(partner: partner, product: product, date: date!, quantity: quantity!, amount: amount!)
-            chunk.idHash.append(idHash)
-            chunk.recordStart.append(record.start)
-            chunk.relativeLine.append(UInt32(record.line))
-            chunk.totals.linesAccepted += 1
-            chunk.totals.acceptedQuantity += Int128(quantity!)
-            chunk.totals.acceptedAmount += Int128(amount!)
         }
-        chunk.end = scanner.position
+        chunk.end = position
         return chunk
+    }
+
+    /// Checks one well-formed record field by field; accepts it or rejects it with every reason.
+    static func validate(_ cx: Context, _ chunk: inout Chunk, _ record: CSVRecord, _ fields: [CSVField], _ scanner: CSVScanner, _ reasons: inout [String]) {
+        reasons.removeAll(keepingCapacity: true)
+        let col = cx.columns
+        // Fields with "" escapes are unescaped first; others are read in place.
+        func view<R>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>, Int, Int) -> R) -> R {
+            let f = fields[col[i]]
+            if !f.hasEscapedQuotes { return body(cx.bytes, f.start, f.end) }
+            return scanner.fieldBytes(f).withUnsafeBufferPointer { body($0, 0, $0.count) }
+        }
+        let idHash = view(0) { b, s, e in ByteKeyTable.hash(b, s, e) }
+        let idLength = view(0) { _, s, e in e - s }
+        if idLength == 0 { reasons.append("line_id: empty") } else if idLength > 64 { reasons.append("line_id: longer than 64 bytes") }
+        let date = view(1) { b, s, e in CivilDate.parse(UnsafeBufferPointer(rebasing: b[s..<e])[...]) }
+        if date == nil { reasons.append("date: \"\(scanner.text(fields[col[1]]))\" is not a date YYYY-MM-DD in 1900...2999") }
+        let partner = view(2) { b, s, e in cx.partners.find(b, s, e) }
+        if partner < 0 { reasons.append("partner_id: unknown partner \"\(scanner.text(fields[col[2]]))\"") }
+        let product = view(3) { b, s, e in cx.products.find(b, s, e) }
+        if product < 0 { reasons.append("product_id: unknown product \"\(scanner.text(fields[col[3]]))\"") }
+        let quantity = number(view(4) { b, s, e in DecimalText.parse(b, from: s, to: e, maxFraction: 3, scale: 3) },
+                              "quantity", { scanner.text(fields[col[4]]) }, scale: 3, &reasons)
+        let amount = number(view(5) { b, s, e in DecimalText.parse(b, from: s, to: e, maxFraction: cx.decimals, scale: cx.decimals) },
+                            "amount", { scanner.text(fields[col[5]]) }, scale: cx.decimals, &reasons)
+        if let quantity, let amount, (quantity > 0 && amount < 0) || (quantity < 0 && amount > 0) {
+            reasons.append("quantity and amount have opposite signs")
+        }
+        if !reasons.isEmpty {
+            reject(&chunk, record, cx.bytes, lineID: scanner.text(fields[col[0]]), reason: reasons.joined(separator: "; "),
+                   quantity: quantity, amount: amount)
+            return
+        }
+        chunk.columns.append(partner: partner, product: product, day: date!.dayNumber, quantity: quantity!, amount: amount!,
+                             idHash: idHash, recordStart: record.start, line: UInt32(record.line))
+        chunk.totals.linesAccepted += 1
+        chunk.totals.acceptedQuantity += Int128(quantity!)
+        chunk.totals.acceptedAmount += Int128(amount!)
     }
 
     private static func number(_ result: Result<Int64, DecimalTextError>, _ column: String, _ text: () -> String, scale: Int, _ reasons: inout [String]) -> Int64? {
@@ -233,7 +307,7 @@ struct TransactionCSVReader {
         // Bucket the accepted ids by hash, keeping file order inside each bucket.
         let bucketBits = 8, buckets = 1 << bucketBits
         var counts = [Int](repeating: 0, count: chunkCount * buckets)
-        for c in 0..<chunkCount { for h in chunks[c].idHash { counts[c * buckets + Int(h >> UInt64(64 - bucketBits))] += 1 } }
+        for c in 0..<chunkCount { for h in chunks[c].columns.idHashes { counts[c * buckets + Int(h >> UInt64(64 - bucketBits))] += 1 } }
         var bucketStart = [Int](repeating: 0, count: buckets + 1)
         var cursor = [Int](repeating: 0, count: chunkCount * buckets)
         var total = 0
@@ -249,7 +323,7 @@ struct TransactionCSVReader {
         var entryHash = [UInt64](repeating: 0, count: total)
         var entryRef = [UInt64](repeating: 0, count: total)   // chunk << 32 | index
         for c in 0..<chunkCount {
-            for (i, h) in chunks[c].idHash.enumerated() {
+            for (i, h) in chunks[c].columns.idHashes.enumerated() {
                 let k = c * buckets + Int(h >> UInt64(64 - bucketBits))
                 entryHash[cursor[k]] = h
                 entryRef[cursor[k]] = UInt64(c) << 32 | UInt64(i)
@@ -259,7 +333,7 @@ struct TransactionCSVReader {
         let snapshot = chunks
         let lineOf = { @Sendable (ref: UInt64) -> Int in
             let c = Int(ref >> 32), i = Int(ref & 0xFFFF_FFFF)
-            return base[c] + Int(snapshot[c].relativeLine[i])
+            return base[c] + Int(snapshot[c].columns.line[i])
         }
         // Each bucket on its own: an open-addressing table of first occurrences.
         var duplicates = [[(ref: UInt64, firstLine: Int)]](repeating: [], count: buckets)
@@ -282,8 +356,8 @@ struct TransactionCSVReader {
                     while table[s] >= 0 {
                         let other = table[s]
                         if view.hashes[other] == h {
-                            let a = snapshot[Int(view.refs[e] >> 32)].recordStart[Int(view.refs[e] & 0xFFFF_FFFF)]
-                            let o = snapshot[Int(view.refs[other] >> 32)].recordStart[Int(view.refs[other] & 0xFFFF_FFFF)]
+                            let a = snapshot[Int(view.refs[e] >> 32)].columns.recordStart[Int(view.refs[e] & 0xFFFF_FFFF)]
+                            let o = snapshot[Int(view.refs[other] >> 32)].columns.recordStart[Int(view.refs[other] & 0xFFFF_FFFF)]
                             if record(cx, at: a).id == record(cx, at: o).id { duplicateOf = other; break }
                         }
                         s = (s + 1) & (size - 1)
@@ -306,7 +380,7 @@ struct TransactionCSVReader {
         for d in duplicates.joined() {
             let c = Int(d.ref >> 32), i = Int(d.ref & 0xFFFF_FFFF)
             drop[c].insert(i)
-            let start = chunks[c].recordStart[i]
+            let start = chunks[c].columns.recordStart[i]
             let (id, end) = record(cx, at: start)
             rejects.append(TransactionReject(file: cx.fileName, line: lineOf(d.ref), lineID: String(decoding: id, as: UTF8.self),
                                              reason: "line_id: duplicate of line \(d.firstLine)",
@@ -353,6 +427,7 @@ struct TransactionCSVReader {
                 let part = parts[c]
                 let skip = dropped[c]
                 for i in 0..<part.count where skip.isEmpty || !skip.contains(i) {
+                    // Columns of a chunk are read through its own storage; each chunk writes its own range.
                     out.partner[j] = part.partner[i]
                     out.product[j] = part.product[i]
                     out.day[j] = part.day[i]
@@ -370,4 +445,56 @@ struct TransactionCSVReader {
 private struct BucketView: @unchecked Sendable {
     let hashes: UnsafeBufferPointer<UInt64>
     let refs: UnsafeBufferPointer<UInt64>
+}
+
+/// The accepted lines of one chunk, in storage sized once for the chunk.
+///
+/// A class so the parsers append without copy-on-write checks, and so the
+/// storage is freed as soon as the chunk has been joined.
+/// `@unchecked Sendable`: one parser fills it; afterwards it is only read.
+final class ChunkColumns: @unchecked Sendable {
+    private(set) var count = 0
+    let capacity: Int
+    let partner: UnsafeMutablePointer<Int32>
+    let product: UnsafeMutablePointer<Int32>
+    let day: UnsafeMutablePointer<Int32>
+    let quantity: UnsafeMutablePointer<Int64>
+    let amount: UnsafeMutablePointer<Int64>
+    /// For duplicate detection: each line's id hash, record start and line (relative to the chunk).
+    let idHash: UnsafeMutablePointer<UInt64>
+    let recordStart: UnsafeMutablePointer<Int>
+    let line: UnsafeMutablePointer<UInt32>
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        partner = .allocate(capacity: max(1, capacity))
+        product = .allocate(capacity: max(1, capacity))
+        day = .allocate(capacity: max(1, capacity))
+        quantity = .allocate(capacity: max(1, capacity))
+        amount = .allocate(capacity: max(1, capacity))
+        idHash = .allocate(capacity: max(1, capacity))
+        recordStart = .allocate(capacity: max(1, capacity))
+        line = .allocate(capacity: max(1, capacity))
+    }
+
+    deinit {
+        partner.deallocate(); product.deallocate(); day.deallocate(); quantity.deallocate(); amount.deallocate()
+        idHash.deallocate(); recordStart.deallocate(); line.deallocate()
+    }
+
+    @inline(__always)
+    func append(partner p: Int32, product k: Int32, day d: Int32, quantity q: Int64, amount a: Int64, idHash h: UInt64, recordStart r: Int, line l: UInt32) {
+        precondition(count < capacity, "chunk capacity is one more than its line breaks")
+        partner[count] = p
+        product[count] = k
+        day[count] = d
+        quantity[count] = q
+        amount[count] = a
+        idHash[count] = h
+        recordStart[count] = r
+        line[count] = l
+        count += 1
+    }
+
+    var idHashes: UnsafeBufferPointer<UInt64> { UnsafeBufferPointer(start: idHash, count: count) }
 }
