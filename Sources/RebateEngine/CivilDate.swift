@@ -94,23 +94,18 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// Parses exactly ten bytes `YYYY-MM-DD`, years 1900...2999.
+    @inline(__always)
     static func parse(_ b: Slice<UnsafeBufferPointer<UInt8>>) -> CivilDate? {
         guard b.count == 10 else { return nil }
         let s = b.startIndex
         guard b[s + 4] == UInt8(ascii: "-"), b[s + 7] == UInt8(ascii: "-") else { return nil }
-        var value = [0, 0, 0]
-        let ranges = [(0, 4), (5, 2), (8, 2)]
-        for (k, (offset, length)) in ranges.enumerated() {
-            var v = 0
-            for i in 0..<length {
-                let c = b[s + offset + i]
-                guard c >= 48, c <= 57 else { return nil }
-                v = v * 10 + Int(c - 48)
-            }
-            value[k] = v
-        }
-        guard (1900...2999).contains(value[0]) else { return nil }
-        return CivilDate(year: value[0], month: value[1], day: value[2])
+        @inline(__always) func digit(_ i: Int) -> Int { Int(b[s + i] &- 48) }
+        for i in [0, 1, 2, 3, 5, 6, 8, 9] where b[s + i] &- 48 > 9 { return nil }
+        let year = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3)
+        let month = digit(5) * 10 + digit(6)
+        let day = digit(8) * 10 + digit(9)
+        guard year >= 1900, year <= 2999 else { return nil }
+        return CivilDate(year: year, month: month, day: day)
     }
 
     private static func pad(_ v: Int, _ width: Int) -> String {

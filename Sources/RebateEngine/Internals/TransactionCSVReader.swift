@@ -32,6 +32,8 @@ struct TransactionCSVReader {
     /// What one chunk parse produced.
     struct Chunk {
         var start = 0, end = 0
+        /// Line breaks between `start` and `end`.
+        var lines = 0
         /// Accepted lines; line numbers are relative to `start` until joined.
         var columns = ChunkColumns(capacity: 0)
         var rejects: [TransactionReject] = []   // `line` relative to `start`
@@ -85,22 +87,13 @@ struct TransactionCSVReader {
         productTable.withLookup { productLookup in
             let context = Context(bytes: bytes, columns: Self.requiredColumns.map { positions[$0]! }, fieldCount: fieldCount,
                                   decimals: decimals, partners: partnerLookup, products: productLookup, fileName: fileName)
-            // Line breaks before each cut, counted in parallel.
-            var newlines = [Int](repeating: 0, count: chunkCount + 1)
             var chunks = [Chunk](repeating: Chunk(), count: chunkCount)
-            newlines.withUnsafeMutableBufferPointer { nl in
             chunks.withUnsafeMutableBufferPointer { out in
-                let counts = SharedSlots(base: nl), results = SharedSlots(base: out)
+                let results = SharedSlots(base: out)
                 DispatchQueue.concurrentPerform(iterations: chunkCount) { c in
-                    var n = 0
-                    for i in cutPoints[c]..<cutPoints[c + 1] where context.bytes[i] == 10 { n += 1 }
-                    counts.base[c + 1] = n
                     results.base[c] = Self.parse(context, from: cutPoints[c], to: cutPoints[c + 1])
                 }
             }
-            }
-            newlines[0] = bytes[0..<bodyStart].reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
-            for c in 0..<chunkCount { newlines[c + 1] += newlines[c] }
             // Where a record ran past a cut, parse the next chunk again from where it ended.
             var position = bodyStart
             for c in 0..<chunkCount {
@@ -109,14 +102,12 @@ struct TransactionCSVReader {
                 }
                 position = chunks[c].end
             }
-            // Absolute line of each chunk's start: 1 + line breaks before it.
+            // Chunks now follow each other exactly: each starts on the line after the previous one's breaks.
             var base = [Int](repeating: 0, count: chunkCount)
+            var line = 1 + bytes[0..<bodyStart].reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
             for c in 0..<chunkCount {
-                let start = chunks[c].start
-                let cut = (cuts.firstIndex { $0 > start } ?? cuts.count) - 1
-                var n = newlines[max(0, min(cut, chunkCount))]
-                for i in cuts[max(0, min(cut, chunkCount))]..<start where bytes[i] == 10 { n += 1 }
-                base[c] = n + 1
+                base[c] = line
+                line += chunks[c].lines
             }
             return Self.finish(context, &chunks, base: base, threads: threads)
         }
@@ -130,9 +121,9 @@ struct TransactionCSVReader {
     /// the full RFC 4180 scanner, one record at a time.
     static func parse(_ cx: Context, from: Int, to: Int) -> Chunk {
         let bytes = cx.bytes
-        var bound = 1
-        for i in from..<to where bytes[i] == 10 { bound += 1 }
-        var chunk = Chunk(start: from, end: from, columns: ChunkColumns(capacity: bound))
+        // Every accepted record takes at least one byte per field (its comma or line break):
+        // an upper bound that costs no pass over the bytes, and untouched pages cost no memory.
+        var chunk = Chunk(start: from, end: from, columns: ChunkColumns(capacity: (to - from) / max(1, cx.fieldCount) + 1))
         let out = chunk.columns
         var scanner = CSVScanner(bytes: bytes, position: from, line: 0)
         scanner.expectedFields = cx.fieldCount
@@ -224,6 +215,7 @@ struct TransactionCSVReader {
             }
         }
         chunk.end = position
+        chunk.lines = line
         return chunk
     }
 
