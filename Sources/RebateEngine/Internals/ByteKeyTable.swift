@@ -21,20 +21,29 @@ struct ByteKeyTable {
 
     var count: Int { values.count }
 
+    /// Little-endian word of `count` (1...8) bytes at `i`, zero above; one load when 8 bytes can be read.
+    @inline(__always)
+    static func word(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, _ count: Int) -> UInt64 {
+        assert(count >= 1 && count <= 8 && i + count <= p.count)
+        if i + 8 <= p.count {
+            let w = UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: UInt64.self).littleEndian
+            return count == 8 ? w : w & ((1 << UInt64(8 * count)) - 1)
+        }
+        var w: UInt64 = 0
+        for k in 0..<count { w |= UInt64(p[i + k]) << (8 * UInt64(k)) }
+        return w
+    }
+
     @inline(__always)
     static func hash(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> UInt64 {
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: end - start)
         var i = start
         while i + 8 <= end {
-            var w: UInt64 = 0
-            for k in 0..<8 { w |= UInt64(p[i + k]) << (8 * UInt64(k)) }
-            h = (h ^ w) &* 0xFF51_AFD7_ED55_8CCD
+            h = (h ^ word(p, i, 8)) &* 0xFF51_AFD7_ED55_8CCD
             h ^= h >> 32
             i += 8
         }
-        var w: UInt64 = 0
-        var shift: UInt64 = 0
-        while i < end { w |= UInt64(p[i]) << shift; shift += 8; i += 1 }
+        let w: UInt64 = i < end ? word(p, i, end - i) : 0
         h = (h ^ w) &* 0xC4CE_B9FE_1A85_EC53
         h ^= h >> 29
         return h
