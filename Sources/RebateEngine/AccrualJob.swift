@@ -22,9 +22,11 @@ public enum AccrualJob {
     /// Runs the job and writes every output of SPEC section 6 into `outputFolder`.
     /// - Throws: ``RebateError``; with ``RebateError/tooManyRejects(rejected:allowed:)``
     ///   `rejects.csv` and `summary.json` have still been written.
-    public static func run(dataset folder: String, outputFolder: String, options: AccrualOptions, maxRejects: Int) throws(RebateError) -> Outcome {
+    /// - Parameter columnar: read `transactions.rbc` when the folder has one (the default), else always the CSV.
+    public static func run(dataset folder: String, outputFolder: String, options: AccrualOptions, maxRejects: Int,
+                           columnar: Bool = true) throws(RebateError) -> Outcome {
         var clock = StageClock()
-        let loaded = try DatasetLoader.load(folder: folder)
+        let loaded = try DatasetLoader.load(folder: folder, threads: options.threads, columnar: columnar)
         clock.lap("load")
         try AtomicFile.makeFolder(outputFolder)
         let path = { (name: String) in outputFolder + "/" + name }
@@ -70,5 +72,18 @@ struct StageClock {
         let t = StageClock.now()
         laps.append((stage, t - last))
         last = t
+    }
+}
+
+/// The `rebate import` job: read `transactions.csv` once and write its columnar form.
+public enum ImportJob {
+    /// Loads the dataset from its CSV and writes `transactions.rbc` (or `output`).
+    /// - Returns: what was loaded, rejects included (they are kept in the file too).
+    public static func run(dataset folder: String, output: String? = nil, threads: Int = RebateEngine.defaultThreadCount) throws(RebateError) -> LoadedDataset {
+        let loaded = try DatasetLoader.load(folder: folder, threads: threads, columnar: false)
+        let csv = folder + "/transactions.csv"
+        let stamp = ColumnarFile.sourceStamp(csv) ?? (0, 0)
+        try ColumnarFile.write(loaded, to: output ?? folder + "/" + ColumnarFile.fileName, sourceSize: stamp.size, sourceModified: stamp.modified, threads: threads)
+        return loaded
     }
 }

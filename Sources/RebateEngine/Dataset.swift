@@ -33,41 +33,65 @@ public struct Product: Hashable, Sendable {
 /// Invoice lines as columns: dense indices and fixed-point integers.
 ///
 /// Column storage keeps the hot loop reading only what it needs, 28 bytes a
-/// line, in memory order.
+/// line, in memory order. The columns live either in arrays or, when read
+/// from a columnar file, in the file's memory mapping, used as it is.
 public struct TransactionColumns: Sendable {
-    /// Index into the dataset's partners.
-    public internal(set) var partner: [Int32] = []
-    /// Index into the dataset's products.
-    public internal(set) var product: [Int32] = []
-    /// The line's date as a ``CivilDate/dayNumber``.
-    public internal(set) var day: [Int32] = []
-    /// Quantity in milli-units.
-    public internal(set) var quantity: [Int64] = []
-    /// Amount in minor units of the currency.
-    public internal(set) var amount: [Int64] = []
+    var partnerStorage: [Int32] = []
+    var productStorage: [Int32] = []
+    var dayStorage: [Int32] = []
+    var quantityStorage: [Int64] = []
+    var amountStorage: [Int64] = []
+    /// Set when the columns are a read-only view of a mapped columnar file.
+    var mapping: ColumnMapping?
 
     /// Creates empty columns with room for `capacity` lines.
     public init(capacity: Int = 0) {
-        partner.reserveCapacity(capacity)
-        product.reserveCapacity(capacity)
-        day.reserveCapacity(capacity)
-        quantity.reserveCapacity(capacity)
-        amount.reserveCapacity(capacity)
+        partnerStorage.reserveCapacity(capacity)
+        productStorage.reserveCapacity(capacity)
+        dayStorage.reserveCapacity(capacity)
+        quantityStorage.reserveCapacity(capacity)
+        amountStorage.reserveCapacity(capacity)
     }
 
+    /// Index into the dataset's partners, per line.
+    public var partner: [Int32] { mapping.map { Array($0.partner) } ?? partnerStorage }
+    /// Index into the dataset's products, per line.
+    public var product: [Int32] { mapping.map { Array($0.product) } ?? productStorage }
+    /// The line's date as a ``CivilDate/dayNumber``.
+    public var day: [Int32] { mapping.map { Array($0.day) } ?? dayStorage }
+    /// Quantity in milli-units.
+    public var quantity: [Int64] { mapping.map { Array($0.quantity) } ?? quantityStorage }
+    /// Amount in minor units of the currency.
+    public var amount: [Int64] { mapping.map { Array($0.amount) } ?? amountStorage }
+
     /// The number of lines.
-    public var count: Int { partner.count }
+    public var count: Int { mapping?.count ?? partnerStorage.count }
+
+    /// Whether the columns are a view of a memory-mapped columnar file.
+    public var isMapped: Bool { mapping != nil }
 
     /// Appends one line.
     /// - Parameters:
     ///   - quantity: milli-units (1.5 units is 1500).
     ///   - amount: minor units of the currency (12.50 EUR is 1250).
     public mutating func append(partner: Int32, product: Int32, date: CivilDate, quantity: Int64, amount: Int64) {
-        self.partner.append(partner)
-        self.product.append(product)
-        self.day.append(date.dayNumber)
-        self.quantity.append(quantity)
-        self.amount.append(amount)
+        materialize()
+        partnerStorage.append(partner)
+        productStorage.append(product)
+        dayStorage.append(date.dayNumber)
+        quantityStorage.append(quantity)
+        amountStorage.append(amount)
+    }
+
+    /// Copies mapped columns into arrays, so they can change.
+    mutating func materialize() {
+        guard let m = mapping else { return }
+        partnerStorage = Array(m.partner)
+        productStorage = Array(m.product)
+        dayStorage = Array(m.day)
+        quantityStorage = Array(m.quantity)
+        amountStorage = Array(m.amount)
+        mapping = nil
     }
 }
 
@@ -90,11 +114,12 @@ public struct Dataset: Sendable {
 extension TransactionColumns {
     /// Appends every line of `other`.
     public mutating func append(contentsOf other: TransactionColumns) {
-        partner += other.partner
-        product += other.product
-        day += other.day
-        quantity += other.quantity
-        amount += other.amount
+        materialize()
+        partnerStorage += other.partner
+        productStorage += other.product
+        dayStorage += other.day
+        quantityStorage += other.quantity
+        amountStorage += other.amount
     }
 }
 
@@ -119,11 +144,16 @@ struct MutableColumnPointers: @unchecked Sendable {
 
 extension TransactionColumns {
     func withUnsafeColumns<R>(_ body: (ColumnPointers) -> R) -> R {
-        partner.withUnsafeBufferPointer { partner in
-        product.withUnsafeBufferPointer { product in
-        day.withUnsafeBufferPointer { day in
-        quantity.withUnsafeBufferPointer { quantity in
-        amount.withUnsafeBufferPointer { amount in
+        if let m = mapping {
+            return withExtendedLifetime(m) {
+                body(ColumnPointers(partner: m.partner, product: m.product, day: m.day, quantity: m.quantity, amount: m.amount))
+            }
+        }
+        return partnerStorage.withUnsafeBufferPointer { partner in
+        productStorage.withUnsafeBufferPointer { product in
+        dayStorage.withUnsafeBufferPointer { day in
+        quantityStorage.withUnsafeBufferPointer { quantity in
+        amountStorage.withUnsafeBufferPointer { amount in
             body(ColumnPointers(partner: partner, product: product, day: day, quantity: quantity, amount: amount))
         }
         }
@@ -133,16 +163,30 @@ extension TransactionColumns {
     }
 
     mutating func withUnsafeMutableColumns<R>(_ body: (MutableColumnPointers) -> R) -> R {
-        partner.withUnsafeMutableBufferPointer { partner in
-        product.withUnsafeMutableBufferPointer { product in
-        day.withUnsafeMutableBufferPointer { day in
-        quantity.withUnsafeMutableBufferPointer { quantity in
-        amount.withUnsafeMutableBufferPointer { amount in
+        materialize()
+        return partnerStorage.withUnsafeMutableBufferPointer { partner in
+        productStorage.withUnsafeMutableBufferPointer { product in
+        dayStorage.withUnsafeMutableBufferPointer { day in
+        quantityStorage.withUnsafeMutableBufferPointer { quantity in
+        amountStorage.withUnsafeMutableBufferPointer { amount in
             body(MutableColumnPointers(partner: partner, product: product, day: day, quantity: quantity, amount: amount))
         }
         }
         }
         }
         }
+    }
+}
+
+extension TransactionColumns {
+    /// Columns of `n` lines with uninitialized storage, to be filled through ``withUnsafeMutableColumns(_:)``.
+    static func uninitialized(count n: Int) -> TransactionColumns {
+        var c = TransactionColumns()
+        c.partnerStorage = [Int32](unsafeUninitializedCapacity: n) { _, k in k = n }
+        c.productStorage = [Int32](unsafeUninitializedCapacity: n) { _, k in k = n }
+        c.dayStorage = [Int32](unsafeUninitializedCapacity: n) { _, k in k = n }
+        c.quantityStorage = [Int64](unsafeUninitializedCapacity: n) { _, k in k = n }
+        c.amountStorage = [Int64](unsafeUninitializedCapacity: n) { _, k in k = n }
+        return c
     }
 }

@@ -1,16 +1,19 @@
 /// Reads a dataset folder (SPEC.md section 1) into columns.
 public enum DatasetLoader {
-    /// Reads `partners.csv`, `products.csv`, `agreements.json` and `transactions.csv`.
+    /// Reads `partners.csv`, `products.csv`, `agreements.json` and the transactions.
     ///
     /// Master data and agreements are checked first, and every problem found is
     /// reported at once; transaction lines that fail are collected as rejects.
+    /// The transactions come from `transactions.rbc` (see ``ColumnarFile``) when
+    /// the folder has one and `columnar` is true, else from `transactions.csv`.
     /// - Throws: ``RebateError/invalidInput(_:)`` for unusable master data or
     ///   agreements, ``RebateError/io(path:reason:)`` for unreadable files.
     /// - Complexity: O(n) in the size of the files.
-    public static func load(folder: String, threads: Int = RebateEngine.defaultThreadCount) throws(RebateError) -> LoadedDataset {
+    public static func load(folder: String, threads: Int = RebateEngine.defaultThreadCount, columnar: Bool = true) throws(RebateError) -> LoadedDataset {
         let path = { (name: String) in folder.hasSuffix("/") ? folder + name : folder + "/" + name }
         var problems: [InputProblem] = []
-        for name in ["partners.csv", "products.csv", "agreements.json", "transactions.csv"] where !FileBytes.exists(path(name)) {
+        let useColumnar = columnar && FileBytes.exists(path(ColumnarFile.fileName))
+        for name in ["partners.csv", "products.csv", "agreements.json", useColumnar ? ColumnarFile.fileName : "transactions.csv"] where !FileBytes.exists(path(name)) {
             problems.append(InputProblem(file: name, reason: "missing from the dataset folder \(folder)"))
         }
         if !problems.isEmpty { throw .invalidInput(problems) }
@@ -25,12 +28,19 @@ public enum DatasetLoader {
         } catch {
             if case .invalidInput(let p) = error { problems += p } else { throw error }
         }
-        let transactions = try FileBytes(path: path("transactions.csv"))
         if !problems.isEmpty { throw .invalidInput(problems) }
+        if useColumnar {
+            let (columns, rejects, totals) = try ColumnarFile.read(path: path(ColumnarFile.fileName), partners: partners, products: products,
+                                                                   decimals: agreements!.decimals,
+                                                                   source: ColumnarFile.sourceStamp(path("transactions.csv")), threads: threads)
+            let dataset = Dataset(partners: partners, products: products, agreements: agreements!, transactions: columns)
+            return LoadedDataset(dataset: dataset, rejects: rejects, totals: totals, transactionsFile: ColumnarFile.fileName)
+        }
+        let transactions = try FileBytes(path: path("transactions.csv"))
         let reader = TransactionCSVReader(partners: partners, products: products, decimals: agreements!.decimals, threads: max(1, threads))
         let out = try reader.read(transactions.buffer, fileName: "transactions.csv")
         let dataset = Dataset(partners: partners, products: products, agreements: agreements!, transactions: out.columns)
-        return LoadedDataset(dataset: dataset, rejects: out.rejects, totals: out.totals)
+        return LoadedDataset(dataset: dataset, rejects: out.rejects, totals: out.totals, transactionsFile: "transactions.csv")
     }
 
     static func readPartners(_ file: FileBytes, _ problems: inout [InputProblem]) -> [Partner] {

@@ -13,6 +13,7 @@ USAGE: rebate <subcommand> [options]
 
 SUBCOMMANDS:
   accrue DATASET --out DIR     Compute accruals, settlements, statements and anomalies.
+  import DATASET               Write transactions.rbc, the columnar form accrue maps instead of parsing.
   validate DATASET             Check the four input files; write nothing.
 
 OPTIONS:
@@ -35,10 +36,12 @@ EXIT CODES:
 let accrueHelp = """
 OVERVIEW: Compute every accrual output of a dataset folder.
 
-USAGE: rebate accrue <dataset> --out <dir> [--as-of <date>] [--threads <n>] [--max-rejects <n>] [--quiet]
+USAGE: rebate accrue <dataset> --out <dir> [--as-of <date>] [--threads <n>] [--max-rejects <n>] [--csv] [--quiet]
 
 ARGUMENTS:
-  <dataset>               Folder with partners.csv, products.csv, agreements.json, transactions.csv.
+  <dataset>               Folder with partners.csv, products.csv, agreements.json and
+                          transactions.csv, or transactions.rbc written by `rebate import`
+                          (used when present; refused when transactions.csv changed since).
 
 OPTIONS:
   --out <dir>             Folder for accruals.csv, settlements.csv, statements.csv,
@@ -49,8 +52,28 @@ OPTIONS:
                           are byte-identical for any value.
   --max-rejects <n>       Rejected transaction lines tolerated (default: 0). Above it the
                           run exits with code 3 and writes only rejects.csv and summary.json.
+  --csv                   Read transactions.csv even when transactions.rbc is present.
   --quiet                 Print nothing but errors.
   -h, --help              Show help information.
+"""
+
+let importHelp = """
+OVERVIEW: Convert transactions.csv to transactions.rbc, a checksummed columnar file that
+`rebate accrue` memory-maps and uses without parsing (format: docs/columnar-format.md).
+
+USAGE: rebate import <dataset> [--out <file>] [--threads <n>] [--quiet]
+
+ARGUMENTS:
+  <dataset>               Folder with partners.csv, products.csv, agreements.json, transactions.csv.
+
+OPTIONS:
+  --out <file>            Where to write (default: <dataset>/transactions.rbc).
+  --threads <n>           Worker threads (default: the number of processors).
+  --quiet                 Print nothing but errors.
+  -h, --help              Show help information.
+
+Rejected lines are kept in the file with their reasons; `rebate accrue` reports them
+and applies --max-rejects exactly as it does for the CSV.
 """
 
 let validateHelp = """
@@ -134,7 +157,7 @@ case "-h", "--help", "help":
 case "--version":
     print("rebate \(version)")
 case "accrue":
-    let args = parse(argv.dropFirst(), command: "accrue", valueOptions: ["--out", "--as-of", "--threads", "--max-rejects"], flagOptions: ["--quiet"])
+    let args = parse(argv.dropFirst(), command: "accrue", valueOptions: ["--out", "--as-of", "--threads", "--max-rejects"], flagOptions: ["--quiet", "--csv"])
     if args.flags.contains("--help") { print(accrueHelp); exit(0) }
     guard args.positional.count == 1 else { usage(args.positional.isEmpty ? "missing <dataset>" : "one <dataset> folder expected", "accrue") }
     guard let out = args.values["--out"] else { usage("missing '--out <dir>'", "accrue") }
@@ -149,17 +172,33 @@ case "accrue":
     let quiet = args.flags.contains("--quiet")
     do {
         let outcome = try AccrualJob.run(dataset: args.positional[0], outputFolder: out,
-                                         options: AccrualOptions(asOf: asOf, threads: threads), maxRejects: maxRejects)
+                                         options: AccrualOptions(asOf: asOf, threads: threads), maxRejects: maxRejects,
+                                         columnar: !args.flags.contains("--csv"))
         if !quiet, let r = outcome.report {
             let t = outcome.loaded.totals
             let money = { (v: Int128) in RebateEngine.formatMoney(v, decimals: r.decimals) + " " + r.currency }
-            print("read \(t.linesRead) lines: \(t.linesAccepted) accepted, \(t.linesRejected) rejected")
+            print("read \(t.linesRead) lines from \(outcome.loaded.transactionsFile): \(t.linesAccepted) accepted, \(t.linesRejected) rejected")
             print("\(r.accruals.count) accrual rows, \(r.settlements.count) settlements, \(r.statements.count) statements, \(r.anomalies.count) anomalies")
             print("accrued \(money(r.totalAccrued)), settled \(money(r.totalSettled))")
             print("wrote \(out)/{accruals,settlements,statements,anomalies,rejects}.csv and summary.json")
         }
     } catch {
         if case .tooManyRejects = error { printError("Error: \(error.description)\n"); exit(error.exitCode) }
+        report(error)
+    }
+case "import":
+    let args = parse(argv.dropFirst(), command: "import", valueOptions: ["--out", "--threads"], flagOptions: ["--quiet"])
+    if args.flags.contains("--help") { print(importHelp); exit(0) }
+    guard args.positional.count == 1 else { usage(args.positional.isEmpty ? "missing <dataset>" : "one <dataset> folder expected", "import") }
+    let threads = count(args, "--threads", "import")
+    if threads == 0 { usage("--threads must be at least 1", "import") }
+    do {
+        let loaded = try ImportJob.run(dataset: args.positional[0], output: args.values["--out"], threads: threads ?? RebateEngine.defaultThreadCount)
+        if !args.flags.contains("--quiet") {
+            let t = loaded.totals
+            print("imported \(t.linesRead) lines: \(t.linesAccepted) accepted, \(t.linesRejected) rejected -> \(args.values["--out"] ?? args.positional[0] + "/" + ColumnarFile.fileName)")
+        }
+    } catch {
         report(error)
     }
 case "validate":

@@ -70,3 +70,57 @@ enum AtomicFile {
         }
     }
 }
+
+/// Where ``AtomicFile/write(path:_:)`` sends bytes.
+struct FileSink {
+    let fd: Int32
+    let path: String
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws(RebateError) {
+        var done = 0
+        while done < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + done, min(bytes.count - done, 1 << 30))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io(path: path, reason: String(cString: strerror(errno)))
+            }
+            done += n
+        }
+    }
+
+    func write(_ bytes: [UInt8]) throws(RebateError) {
+        let result: Result<Void, RebateError> = bytes.withUnsafeBytes { p in Result { () throws(RebateError) in try write(p) } }
+        try result.get()
+    }
+
+    func write(zeros count: Int) throws(RebateError) {
+        try write([UInt8](repeating: 0, count: count))
+    }
+}
+
+extension AtomicFile {
+    /// Streams a file through `body` to a temporary name, then flushes, renames and syncs the folder.
+    static func write(path: String, _ body: (FileSink) throws(RebateError) -> Void) throws(RebateError) {
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let temporary = folder + "/." + name + ".tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw .io(path: temporary, reason: String(cString: strerror(errno))) }
+        do throws(RebateError) {
+            try body(FileSink(fd: fd, path: path))
+            guard fsync(fd) == 0 else { throw RebateError.io(path: path, reason: "fsync: " + String(cString: strerror(errno))) }
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+        close(fd)
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw .io(path: path, reason: "rename: " + reason)
+        }
+        syncFolder(folder)
+    }
+}

@@ -77,7 +77,7 @@ struct PartitionPlan {
         let (grouped, after) = Self.survey(dataset.transactions, limit: limit, threads: threads)
         linesAfterAsOf = after
         if grouped {
-            lineStart = Self.starts(ofGrouped: dataset.transactions.partner, partners: partnerCount)
+            lineStart = dataset.transactions.withUnsafeColumns { Self.starts(ofGrouped: $0.partner, partners: partnerCount) }
         } else {
             copied = true
             (columns, lineStart) = Self.groupByPartner(dataset.transactions, partners: partnerCount, threads: threads)
@@ -95,10 +95,9 @@ struct PartitionPlan {
         let n = t.count
         let slices = max(1, min(threads, n / 65_536 + 1))
         var results = [(Bool, Int)](repeating: (true, 0), count: slices)
-        t.partner.withUnsafeBufferPointer { partner in
-        t.day.withUnsafeBufferPointer { day in
+        t.withUnsafeColumns { columns in
         results.withUnsafeMutableBufferPointer { r in
-            let input = ReadOnly(a32: partner, b32: day)
+            let input = ReadOnly(a32: columns.partner, b32: columns.day)
             let out = SharedSlots(base: r)
             DispatchQueue.concurrentPerform(iterations: slices) { slice in
                 let lo = slice * n / slices, hi = (slice + 1) * n / slices
@@ -111,12 +110,11 @@ struct PartitionPlan {
             }
         }
         }
-        }
         return (results.allSatisfy(\.0), results.reduce(0) { $0 + $1.1 })
     }
 
     /// First line of each partner in lines already grouped by partner.
-    private static func starts(ofGrouped partner: [Int32], partners: Int) -> [Int] {
+    private static func starts(ofGrouped partner: UnsafeBufferPointer<Int32>, partners: Int) -> [Int] {
         var starts = [Int](repeating: 0, count: partners + 1)
         for p in partner { starts[Int(p) + 1] += 1 }
         for p in 0..<partners { starts[p + 1] += starts[p] }
@@ -128,14 +126,14 @@ struct PartitionPlan {
     /// The input is cut into one slice a worker; each counts its lines per
     /// partner, the counts are laid out partner-major then slice by slice (so
     /// each partner keeps the input order), and each worker scatters its slice.
-    private static func groupByPartner(_ t: TransactionColumns, partners: Int, threads: Int) -> (TransactionColumns, [Int]) {
+    static func groupByPartner(_ t: TransactionColumns, partners: Int, threads: Int) -> (TransactionColumns, [Int]) {
         let n = t.count
         let slices = max(1, min(threads, n / 65_536 + 1))
         let bounds = (0...slices).map { $0 * n / slices }
         var counts = [Int](repeating: 0, count: slices * partners)
-        t.partner.withUnsafeBufferPointer { partner in
+        t.withUnsafeColumns { columns in
         counts.withUnsafeMutableBufferPointer { c in
-            let input = ReadOnly(a32: partner, b32: partner)
+            let input = ReadOnly(a32: columns.partner, b32: columns.partner)
             let shared = SharedSlots(base: c)
             DispatchQueue.concurrentPerform(iterations: slices) { slice in
                 let base = slice * partners
@@ -154,12 +152,7 @@ struct PartitionPlan {
             }
         }
         starts[partners] = total
-        var out = TransactionColumns()
-        out.partner = [Int32](unsafeUninitializedCapacity: n) { _, c in c = n }
-        out.product = [Int32](unsafeUninitializedCapacity: n) { _, c in c = n }
-        out.day = [Int32](unsafeUninitializedCapacity: n) { _, c in c = n }
-        out.quantity = [Int64](unsafeUninitializedCapacity: n) { _, c in c = n }
-        out.amount = [Int64](unsafeUninitializedCapacity: n) { _, c in c = n }
+        var out = TransactionColumns.uninitialized(count: n)
         t.withUnsafeColumns { input in
         out.withUnsafeMutableColumns { output in
         cursor.withUnsafeMutableBufferPointer { cursor in

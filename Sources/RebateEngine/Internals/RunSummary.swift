@@ -16,6 +16,7 @@ enum RunSummary {
         lines.append("  \"products\": \(loaded.dataset.products.count),")
         lines.append("  \"agreements\": \(loaded.dataset.agreements.agreements.count),")
         lines.append("  \"transactions\": {")
+        lines.append("    \"read_from\": \"\(loaded.transactionsFile)\",")
         lines.append("    \"lines_read\": \(t.linesRead),")
         lines.append("    \"lines_accepted\": \(t.linesAccepted),")
         lines.append("    \"lines_rejected\": \(t.linesRejected),")

@@ -414,12 +414,7 @@ struct TransactionCSVReader {
         var offsets = [0]
         for c in 0..<chunkCount { offsets.append(offsets[c] + chunks[c].columns.count - drop[c].count) }
         let n = offsets[chunkCount]
-        var columns = TransactionColumns()
-        columns.partner = [Int32](unsafeUninitializedCapacity: n) { _, k in k = n }
-        columns.product = [Int32](unsafeUninitializedCapacity: n) { _, k in k = n }
-        columns.day = [Int32](unsafeUninitializedCapacity: n) { _, k in k = n }
-        columns.quantity = [Int64](unsafeUninitializedCapacity: n) { _, k in k = n }
-        columns.amount = [Int64](unsafeUninitializedCapacity: n) { _, k in k = n }
+        var columns = TransactionColumns.uninitialized(count: n)
         let parts = chunks.map(\.columns)
         let (starts, dropped) = (offsets, drop)
         columns.withUnsafeMutableColumns { out in

@@ -37,14 +37,15 @@ public enum BaselineAccrual {
         }
         var days: [[Int32: Day]] = Array(repeating: [:], count: agreements.count)
         let t = dataset.transactions
+        let (partners, productColumn, dayColumn, quantities, amounts) = (t.partner, t.product, t.day, t.quantity, t.amount)
         for i in 0..<t.count {
-            let day = t.day[i]
+            let day = dayColumn[i]
             if let asOf, day > asOf.dayNumber { continue }
-            let k = Int(t.product[i])
-            let q = Int128(t.quantity[i]), amt = Int128(t.amount[i])
+            let k = Int(productColumn[i])
+            let q = Int128(quantities[i]), amt = Int128(amounts[i])
             let s = Int128(dataset.products[k].palletQuantity)
             let n: Int128 = s > 0 ? q / s : 0
-            for ai in feeds[Int(t.partner[i])] {
+            for ai in feeds[Int(partners[i])] {
                 let a = agreements[ai]
                 guard day >= a.start.dayNumber, day <= a.end.dayNumber + 30 else { continue }
                 var entry = days[ai][day] ?? Day(gates: Array(repeating: 0, count: a.gates.count))

@@ -1,0 +1,88 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The five line columns inside a memory-mapped columnar file.
+///
+/// `@unchecked Sendable`: the mapping is read-only (`PROT_READ`) and is
+/// unmapped only when the last reference goes away.
+final class ColumnMapping: @unchecked Sendable {
+    let base: UnsafeRawPointer
+    let length: Int
+    let count: Int
+    let partner: UnsafeBufferPointer<Int32>
+    let product: UnsafeBufferPointer<Int32>
+    let day: UnsafeBufferPointer<Int32>
+    let quantity: UnsafeBufferPointer<Int64>
+    let amount: UnsafeBufferPointer<Int64>
+
+    /// Takes ownership of a mapping; the offsets must be aligned for their element type.
+    init(base: UnsafeRawPointer, length: Int, count: Int, offsets: [Int]) {
+        self.base = base
+        self.length = length
+        self.count = count
+        partner = UnsafeBufferPointer(start: (base + offsets[0]).assumingMemoryBound(to: Int32.self), count: count)
+        product = UnsafeBufferPointer(start: (base + offsets[1]).assumingMemoryBound(to: Int32.self), count: count)
+        day = UnsafeBufferPointer(start: (base + offsets[2]).assumingMemoryBound(to: Int32.self), count: count)
+        quantity = UnsafeBufferPointer(start: (base + offsets[3]).assumingMemoryBound(to: Int64.self), count: count)
+        amount = UnsafeBufferPointer(start: (base + offsets[4]).assumingMemoryBound(to: Int64.self), count: count)
+    }
+
+    deinit {
+        munmap(UnsafeMutableRawPointer(mutating: base), length)
+    }
+}
+
+/// A fast 64-bit checksum over bytes, defined block by block so it can be
+/// computed in parallel with the same result: each 1 MiB block is hashed with
+/// four independent lanes, and the block hashes are hashed in order.
+enum BlockChecksum {
+    static let blockSize = 1 << 20
+
+    static func block(_ p: UnsafeRawBufferPointer) -> UInt64 {
+        var a: UInt64 = 0x243F_6A88_85A3_08D3, b: UInt64 = 0x1319_8A2E_0370_7344
+        var c: UInt64 = 0xA409_3822_299F_31D0, d: UInt64 = 0x082E_FA98_EC4E_6C89
+        let k: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var i = 0
+        let n = p.count
+        while i + 32 <= n {
+            a = (a ^ p.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* k; a ^= a >> 29
+            b = (b ^ p.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self)) &* k; b ^= b >> 29
+            c = (c ^ p.loadUnaligned(fromByteOffset: i + 16, as: UInt64.self)) &* k; c ^= c >> 29
+            d = (d ^ p.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self)) &* k; d ^= d >> 29
+            i += 32
+        }
+        var tail: UInt64 = UInt64(n)
+        while i < n { tail = (tail ^ UInt64(p[i])) &* 0x100_0000_01B3; i += 1 }
+        return mix(mix(mix(mix(a, b), c), d), tail)
+    }
+
+    @inline(__always)
+    static func mix(_ h: UInt64, _ v: UInt64) -> UInt64 {
+        var x = (h ^ v) &* 0xFF51_AFD7_ED55_8CCD
+        x ^= x >> 33
+        return x &* 0xC4CE_B9FE_1A85_EC53
+    }
+
+    /// The checksum of `p`, from its blocks (hashed on `threads` threads).
+    static func of(_ p: UnsafeRawBufferPointer, threads: Int) -> UInt64 {
+        let blocks = (p.count + blockSize - 1) / blockSize
+        var hashes = [UInt64](repeating: 0, count: blocks)
+        hashes.withUnsafeMutableBufferPointer { h in
+            let out = SharedSlots(base: h)
+            let input = RawView(bytes: p)
+            let work = { @Sendable (i: Int) in
+                let lo = i * blockSize
+                out.base[i] = block(UnsafeRawBufferPointer(rebasing: input.bytes[lo..<min(input.bytes.count, lo + blockSize)]))
+            }
+            if threads <= 1 || blocks < 2 { for i in 0..<blocks { work(i) } } else { DispatchQueue.concurrentPerform(iterations: blocks, execute: work) }
+        }
+        return hashes.reduce(UInt64(p.count)) { mix($0, $1) }
+    }
+}
+
+/// Raw bytes read by checksum workers. `@unchecked Sendable`: read-only while they run.
+struct RawView: @unchecked Sendable {
+    let bytes: UnsafeRawBufferPointer
+}
