@@ -60,6 +60,10 @@ extension DatasetGenerator {
         let text = TextTables(self)
         let batch = max(1, threads) * 4
         var chunk = 0
+        // Batches are generated in parallel while the previous batch is written, in order.
+        let writer = DispatchQueue(label: "data-gen.writer")
+        let failure = WriteFailure()
+        let bytesWritten = WriteCounter()
         while chunk < chunkCount {
             let n = min(batch, chunkCount - chunk)
             var buffers = [[UInt8]](repeating: [], count: n)
@@ -70,9 +74,21 @@ extension DatasetGenerator {
                     slots.base[j] = csvChunk(base + j, text)
                 }
             }
-            for b in buffers { written += try writeAll(fd, path, b) }
+            let ready = buffers
+            writer.sync {}   // at most one batch waiting: bounded memory
+            writer.async {
+                guard failure.error == nil else { return }
+                do throws(GeneratorError) {
+                    for b in ready { bytesWritten.add(try writeAll(fd, path, b)) }
+                } catch {
+                    failure.error = error
+                }
+            }
             chunk += n
         }
+        writer.sync {}
+        if let error = failure.error { throw error }
+        written += bytesWritten.value
         total += written
         return WriteStatistics(lines: configuration.lines, transactionBytes: written, totalBytes: total)
     }
@@ -81,66 +97,44 @@ extension DatasetGenerator {
     func csvChunk(_ c: Int, _ text: TextTables) -> [UInt8] {
         let count = min(Self.linesPerChunk, configuration.lines - c * Self.linesPerChunk)
         var out = [UInt8](repeating: 0, count: count * 160)
-        var n = 0
-        out.withUnsafeMutableBufferPointer { o in
-            @inline(__always) func put(_ b: UInt8) { o[n] = b; n += 1 }
-            @inline(__always) func put(_ bytes: [UInt8]) { for b in bytes { o[n] = b; n += 1 } }
-            @inline(__always) func digits(_ v: UInt64, width: Int) {
-                var v = v
-                var tmp: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-                    (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-                var k = 0
-                withUnsafeMutableBytes(of: &tmp) { t in
-                    repeat { t[k] = UInt8(48 + v % 10); v /= 10; k += 1 } while v > 0 || k < width
-                    while k > 0 { k -= 1; put(t[k]) }
-                }
-            }
-            @inline(__always) func fixed(_ v: Int64, scale: Int, trim: Bool) {
-                if v < 0 { put(UInt8(ascii: "-")) }
-                let m = v.magnitude
-                let unit: UInt64 = scale == 3 ? 1000 : 100
-                digits(m / unit, width: 1)
-                var f = m % unit
-                var width = scale
-                if trim { while width > 0, f % 10 == 0 { f /= 10; width -= 1 } }
-                if width > 0 { put(UInt8(ascii: ".")); digits(f, width: width) }
-            }
+        let used = out.withUnsafeMutableBufferPointer { o -> Int in
+            var w = ByteWriter(base: o.baseAddress!)
             forEachLine(inChunk: c) { i, line in
                 let id = UInt64(i + 1)
                 let dateIndex = Int(line.day - text.firstDay)
-                switch line.bad {
-                case nil:
-                    put(UInt8(ascii: "L")); digits(id, width: 10); put(UInt8(ascii: ","))
-                    put(text.dates[dateIndex]); put(UInt8(ascii: ","))
-                    put(text.partnerIDs[Int(line.partner)]); put(UInt8(ascii: ","))
-                    put(text.productIDs[Int(line.product)]); put(UInt8(ascii: ","))
-                    fixed(line.quantity, scale: 3, trim: true); put(UInt8(ascii: ","))
-                    fixed(line.amount, scale: 2, trim: false); put(10)
-                case let kind?:
-                    // Planted malformed lines: one kind for each reject reason.
-                    let lineID = "L" + String(repeating: "0", count: 10 - String(id).count) + String(id)
-                    let date = String(decoding: text.dates[dateIndex], as: UTF8.self)
-                    let partner = String(decoding: text.partnerIDs[Int(line.partner)], as: UTF8.self)
-                    let product = String(decoding: text.productIDs[Int(line.product)], as: UTF8.self)
-                    var row: [UInt8]
-                    switch kind {
-                    case .badDate: row = Array("\(lineID),\(date.prefix(8))32,\(partner),\(product),1,1.00".utf8)
-                    case .badNumber: row = Array("\(lineID),\(date),\(partner),\(product),1.2.3,1.00".utf8)
-                    case .tooManyDecimals: row = Array("\(lineID),\(date),\(partner),\(product),1.00001,1.00".utf8)
-                    case .oppositeSigns: row = Array("\(lineID),\(date),\(partner),\(product),-2,5.00".utf8)
-                    case .unknownPartner: row = Array("\(lineID),\(date),NOPARTNER,\(product),1,1.00".utf8)
-                    case .unknownProduct: row = Array("\(lineID),\(date),\(partner),NOPRODUCT,1,1.00".utf8)
-                    case .duplicateID: row = Array("L0000000001,\(date),\(partner),\(product),1,1.00".utf8)
-                    case .wrongFieldCount: row = Array("\(lineID),\(date),\(partner),\(product),1".utf8)
-                    case .unterminatedQuote: row = Array("\(lineID),\(date),\"\(partner),\(product),1,1.00".utf8)
-                    case .invalidUTF8: row = Array("\(lineID),\(date),\(partner),".utf8) + [0xC3, 0x28] + Array(",1,1.00".utf8)
-                    case .tooLarge: row = Array("\(lineID),\(date),\(partner),\(product),1000000000000,1.00".utf8)
-                    }
-                    put(row); put(10)
+                guard let kind = line.bad else {
+                    w.put(UInt8(ascii: "L")); w.digits(id, width: 10); w.put(44)
+                    w.put(text.dates[dateIndex]); w.put(44)
+                    w.put(text.partnerIDs[Int(line.partner)]); w.put(44)
+                    w.put(text.productIDs[Int(line.product)]); w.put(44)
+                    w.fixed(line.quantity, scale: 3, trim: true); w.put(44)
+                    w.fixed(line.amount, scale: 2, trim: false); w.put(10)
+                    return
                 }
+                // Planted malformed lines: one kind for each reject reason.
+                let lineID = "L" + String(repeating: "0", count: 10 - String(id).count) + String(id)
+                let date = String(decoding: text.dates[dateIndex], as: UTF8.self)
+                let partner = String(decoding: text.partnerIDs[Int(line.partner)], as: UTF8.self)
+                let product = String(decoding: text.productIDs[Int(line.product)], as: UTF8.self)
+                let row: [UInt8]
+                switch kind {
+                case .badDate: row = Array("\(lineID),\(date.prefix(8))32,\(partner),\(product),1,1.00".utf8)
+                case .badNumber: row = Array("\(lineID),\(date),\(partner),\(product),1.2.3,1.00".utf8)
+                case .tooManyDecimals: row = Array("\(lineID),\(date),\(partner),\(product),1.00001,1.00".utf8)
+                case .oppositeSigns: row = Array("\(lineID),\(date),\(partner),\(product),-2,5.00".utf8)
+                case .unknownPartner: row = Array("\(lineID),\(date),NOPARTNER,\(product),1,1.00".utf8)
+                case .unknownProduct: row = Array("\(lineID),\(date),\(partner),NOPRODUCT,1,1.00".utf8)
+                case .duplicateID: row = Array("L0000000001,\(date),\(partner),\(product),1,1.00".utf8)
+                case .wrongFieldCount: row = Array("\(lineID),\(date),\(partner),\(product),1".utf8)
+                case .unterminatedQuote: row = Array("\(lineID),\(date),\"\(partner),\(product),1,1.00".utf8)
+                case .invalidUTF8: row = Array("\(lineID),\(date),\(partner),".utf8) + [0xC3, 0x28] + Array(",1,1.00".utf8)
+                case .tooLarge: row = Array("\(lineID),\(date),\(partner),\(product),1000000000000,1.00".utf8)
+                }
+                w.put(row); w.put(10)
             }
+            return w.count
         }
-        out.removeSubrange(n...)
+        out.removeSubrange(used...)
         return out
     }
 
@@ -163,7 +157,7 @@ extension DatasetGenerator {
         return try writeAll(fd, path, bytes)
     }
 
-    private func writeAll(_ fd: Int32, _ path: String, _ bytes: [UInt8]) throws(GeneratorError) -> UInt64 {
+    func writeAll(_ fd: Int32, _ path: String, _ bytes: [UInt8]) throws(GeneratorError) -> UInt64 {
         var done = 0
         while done < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, bytes.count - done) }
@@ -196,4 +190,60 @@ extension String {
     func replacingAll(_ target: String, with replacement: String) -> String {
         split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
     }
+}
+
+/// Formats numbers and copies bytes into a buffer known to be large enough
+/// (160 bytes a line; the longest line is under 100).
+struct ByteWriter {
+    let base: UnsafeMutablePointer<UInt8>
+    private(set) var count = 0
+
+    init(base: UnsafeMutablePointer<UInt8>) { self.base = base }
+
+    @inline(__always) mutating func put(_ b: UInt8) { base[count] = b; count += 1 }
+
+    @inline(__always) mutating func put(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { b in
+            (base + count).update(from: b.baseAddress!, count: b.count)
+            count += b.count
+        }
+    }
+
+    /// `v` in decimal, zero-padded to at least `width` digits.
+    @inline(__always) mutating func digits(_ v: UInt64, width: Int) {
+        var length = 1
+        var t = v
+        while t >= 10 { t /= 10; length += 1 }
+        length = max(length, width)
+        var v = v
+        for k in stride(from: length - 1, through: 0, by: -1) {
+            base[count + k] = UInt8(48 + v % 10)
+            v /= 10
+        }
+        count += length
+    }
+
+    /// A scaled integer as a decimal with `scale` (2 or 3) digits, trailing zeros dropped when `trim`.
+    @inline(__always) mutating func fixed(_ v: Int64, scale: Int, trim: Bool) {
+        if v < 0 { put(UInt8(ascii: "-")) }
+        let m = v.magnitude
+        let unit: UInt64 = scale == 3 ? 1000 : 100
+        digits(m / unit, width: 1)
+        var f = m % unit
+        var width = scale
+        if trim { while width > 0, f % 10 == 0 { f /= 10; width -= 1 } }
+        if width > 0 { put(UInt8(ascii: ".")); digits(f, width: width) }
+    }
+}
+
+/// The first write error of the background writer. Only the writer queue sets
+/// it, and it is read after `sync`, so accesses never overlap.
+final class WriteFailure: @unchecked Sendable {
+    var error: GeneratorError?
+}
+
+/// Bytes written by the background writer; same discipline as ``WriteFailure``.
+final class WriteCounter: @unchecked Sendable {
+    private(set) var value: UInt64 = 0
+    func add(_ v: UInt64) { value += v }
 }
