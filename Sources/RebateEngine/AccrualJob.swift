@@ -1,3 +1,4 @@
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,7 +8,7 @@ import Glibc
 /// This is what the CLI runs; a nightly job can call it the same way.
 public enum AccrualJob {
     /// The accrual output files, removed when a run fails so no stale result is mistaken for a new one.
-    public static let accrualOutputs = ["accruals.csv", "settlements.csv", "statements.csv", "anomalies.csv"]
+    public static let accrualOutputs = ["accruals.csv", "settlements.csv", "statements.csv", "anomalies.csv", "report.html"]
 
     /// What a finished run reports.
     public struct Outcome: Sendable {
@@ -26,10 +27,10 @@ public enum AccrualJob {
     public static func run(dataset folder: String, outputFolder: String, options: AccrualOptions, maxRejects: Int,
                            columnar: Bool = true) throws(RebateError) -> Outcome {
         var clock = StageClock()
-        let loaded = try DatasetLoader.load(folder: folder, threads: options.threads, columnar: columnar)
+        let loaded = try DatasetLoader.load(folder: folder, threads: options.threads, columnar: columnar, progress: options.progress)
         clock.lap("load")
         try AtomicFile.makeFolder(outputFolder)
-        let path = { (name: String) in outputFolder + "/" + name }
+        let path = { @Sendable (name: String) in outputFolder + "/" + name }
         try AtomicFile.write(AccrualReport.rejectsCSV(loaded.rejects), to: path("rejects.csv"))
         if loaded.rejects.count > maxRejects {
             for name in accrualOutputs { AtomicFile.remove(path(name)) }
@@ -42,14 +43,37 @@ public enum AccrualJob {
         clock.lap("compute")
         clock.record(report.stageTimings, prefix: "compute")
         try report.verifyInvariants()
-        try AtomicFile.write(report.accrualsCSV(), to: path("accruals.csv"))
-        try AtomicFile.write(report.settlementsCSV(), to: path("settlements.csv"))
-        try AtomicFile.write(report.statementsCSV(), to: path("statements.csv"))
-        try AtomicFile.write(report.anomaliesCSV(), to: path("anomalies.csv"))
+        options.progress?.begin(2, total: 6)
+        // The outputs are independent: render and write them in parallel.
+        let writers: [(String, @Sendable () -> [UInt8])] = [
+            ("accruals.csv", { report.accrualsCSV() }), ("settlements.csv", { report.settlementsCSV() }),
+            ("statements.csv", { report.statementsCSV() }), ("anomalies.csv", { report.anomaliesCSV() }),
+            ("report.html", { Array(report.html(loaded: loaded).utf8) }),
+        ]
+        var failures = [RebateError?](repeating: nil, count: writers.count)
+        failures.withUnsafeMutableBufferPointer { f in
+            let slots = SharedSlots(base: f)
+            DispatchQueue.concurrentPerform(iterations: writers.count) { i in
+                do throws(RebateError) {
+                    try AtomicFile.write(writers[i].1(), to: path(writers[i].0))
+                } catch {
+                    slots.base[i] = error
+                }
+                options.progress?.advance()
+            }
+        }
+        if let failure = failures.compactMap({ $0 }).first { throw failure }
         clock.lap("write")
         let summary = RunSummary.json(loaded: loaded, report: report, options: options, maxRejects: maxRejects, timings: clock.laps)
         try AtomicFile.write(summary, to: path("summary.json"))
         return Outcome(loaded: loaded, report: report, timings: clock.laps, summary: summary)
+    }
+}
+
+extension AccrualJob {
+    /// Writes a file atomically (temporary name, flush, rename, folder sync).
+    public static func writeFile(_ bytes: [UInt8], to path: String) throws(RebateError) {
+        try AtomicFile.write(bytes, to: path.contains("/") ? path : "./" + path)
     }
 }
 

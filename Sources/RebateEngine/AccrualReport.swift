@@ -4,11 +4,14 @@ public struct AccrualOptions: Sendable {
     public var asOf: CivilDate?
     /// Worker threads for the parallel stages; results never depend on it.
     public var threads: Int
+    /// Where the run reports how far it has come, if anywhere.
+    public var progress: RunProgress?
 
     /// Creates options; `threads` defaults to the number of active processors.
-    public init(asOf: CivilDate? = nil, threads: Int? = nil) {
+    public init(asOf: CivilDate? = nil, threads: Int? = nil, progress: RunProgress? = nil) {
         self.asOf = asOf
         self.threads = max(1, threads ?? RebateEngine.defaultThreadCount)
+        self.progress = progress
     }
 }
 

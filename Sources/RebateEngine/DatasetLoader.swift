@@ -9,7 +9,8 @@ public enum DatasetLoader {
     /// - Throws: ``RebateError/invalidInput(_:)`` for unusable master data or
     ///   agreements, ``RebateError/io(path:reason:)`` for unreadable files.
     /// - Complexity: O(n) in the size of the files.
-    public static func load(folder: String, threads: Int = RebateEngine.defaultThreadCount, columnar: Bool = true) throws(RebateError) -> LoadedDataset {
+    public static func load(folder: String, threads: Int = RebateEngine.defaultThreadCount, columnar: Bool = true,
+                            progress: RunProgress? = nil) throws(RebateError) -> LoadedDataset {
         let path = { (name: String) in folder.hasSuffix("/") ? folder + name : folder + "/" + name }
         var problems: [InputProblem] = []
         let useColumnar = columnar && FileBytes.exists(path(ColumnarFile.fileName))
@@ -37,7 +38,8 @@ public enum DatasetLoader {
             return LoadedDataset(dataset: dataset, rejects: rejects, totals: totals, transactionsFile: ColumnarFile.fileName)
         }
         let transactions = try FileBytes(path: path("transactions.csv"))
-        let reader = TransactionCSVReader(partners: partners, products: products, decimals: agreements!.decimals, threads: max(1, threads))
+        var reader = TransactionCSVReader(partners: partners, products: products, decimals: agreements!.decimals, threads: max(1, threads))
+        reader.progress = progress
         let out = try reader.read(transactions.buffer, fileName: "transactions.csv")
         let dataset = Dataset(partners: partners, products: products, agreements: agreements!, transactions: out.columns)
         return LoadedDataset(dataset: dataset, rejects: out.rejects, totals: out.totals, transactionsFile: "transactions.csv")

@@ -31,7 +31,8 @@ public enum RebateEngine {
         clock.lap("resolve")
         let plan = PartitionPlan(dataset: dataset, agreements: resolved, asOf: options.asOf, threads: options.threads)
         clock.lap("partition")
-        let outputs = plan.run(agreements: resolved, threads: options.threads, asOf: options.asOf)
+        options.progress?.begin(1, total: plan.partitionCount)
+        let outputs = plan.run(agreements: resolved, threads: options.threads, asOf: options.asOf, progress: options.progress)
         clock.lap("accumulate")
 
         // Rows are sorted bytewise by their leading columns (SPEC section 6).

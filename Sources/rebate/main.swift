@@ -1,4 +1,6 @@
+import Dispatch
 import RebateEngine
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,6 +16,8 @@ USAGE: rebate <subcommand> [options]
 SUBCOMMANDS:
   accrue DATASET --out DIR     Compute accruals, settlements, statements and anomalies.
   import DATASET               Write transactions.rbc, the columnar form accrue maps instead of parsing.
+  statement DATASET --partner ID
+                               Write a partner-facing HTML statement: tiers, progress, forecast.
   validate DATASET             Check the four input files; write nothing.
 
 OPTIONS:
@@ -74,6 +78,25 @@ OPTIONS:
 
 Rejected lines are kept in the file with their reasons; `rebate accrue` reports them
 and applies --max-rejects exactly as it does for the CSV.
+"""
+
+let statementHelp = """
+OVERVIEW: Write the rebate statement of one beneficiary as a self-contained HTML page:
+each agreement's period, what was bought so far, the tier reached, the rebate earned,
+how much more to buy for the next tier, and the run-rate forecast for the period.
+
+USAGE: rebate statement <dataset> --partner <id> [--as-of <date>] [--out <file>] [--csv] [--quiet]
+
+ARGUMENTS:
+  <dataset>               Dataset folder, as for `rebate accrue`.
+
+OPTIONS:
+  --partner <id>          The partner or buying-group id (a partner also sees its group's agreements).
+  --as-of <date>          YYYY-MM-DD; the figures are taken on this day (default: each period's end).
+  --out <file>            Where to write (default: statement-<id>.html).
+  --csv                   Read transactions.csv even when transactions.rbc is present.
+  --quiet                 Print nothing but errors.
+  -h, --help              Show help information.
 """
 
 let validateHelp = """
@@ -146,7 +169,45 @@ func count(_ args: Arguments, _ name: String, _ command: String) -> Int? {
 }
 
 func report(_ error: RebateError) -> Never {
+    clearProgressLine()
     fail(error.description, code: error.exitCode)
+}
+
+/// Shows the stage and percentage on stderr while a run takes longer than a
+/// second, only when stderr is a terminal; silent otherwise.
+final class ProgressDisplay: Sendable {
+    let progress = RunProgress()
+    private let stopped = Atomic<Bool>(false)
+    private let shown = Atomic<Bool>(false)
+
+    func start(quiet: Bool) {
+        guard !quiet, isatty(2) != 0 else { return }
+        DispatchQueue.global().async { [self] in
+            var waited = 0
+            while !stopped.load(ordering: .acquiring) {
+                usleep(100_000)
+                waited += 100
+                if waited >= 1000, let s = progress.snapshot {
+                    printError("\r\(s.stage) \(s.percent)%\u{1B}[K")
+                    shown.store(true, ordering: .releasing)
+                }
+            }
+        }
+    }
+
+    func stop() {
+        stopped.store(true, ordering: .releasing)
+        if shown.load(ordering: .acquiring) { printError("\r\u{1B}[K") }
+    }
+}
+
+let display = ProgressDisplay()
+func clearProgressLine() { display.stop() }
+
+func asOfOption(_ args: Arguments, _ command: String) -> CivilDate? {
+    guard let text = args.values["--as-of"] else { return nil }
+    guard let d = CivilDate(text) else { usage("--as-of takes a date YYYY-MM-DD (1900...2999), not '\(text)'", command) }
+    return d
 }
 
 let argv = CommandLine.arguments.dropFirst()
@@ -161,28 +222,27 @@ case "accrue":
     if args.flags.contains("--help") { print(accrueHelp); exit(0) }
     guard args.positional.count == 1 else { usage(args.positional.isEmpty ? "missing <dataset>" : "one <dataset> folder expected", "accrue") }
     guard let out = args.values["--out"] else { usage("missing '--out <dir>'", "accrue") }
-    var asOf: CivilDate?
-    if let text = args.values["--as-of"] {
-        guard let d = CivilDate(text) else { usage("--as-of takes a date YYYY-MM-DD (1900...2999), not '\(text)'", "accrue") }
-        asOf = d
-    }
+    let asOf = asOfOption(args, "accrue")
     let threads = count(args, "--threads", "accrue")
     if threads == 0 { usage("--threads must be at least 1", "accrue") }
     let maxRejects = count(args, "--max-rejects", "accrue") ?? 0
     let quiet = args.flags.contains("--quiet")
+    display.start(quiet: quiet)
     do {
         let outcome = try AccrualJob.run(dataset: args.positional[0], outputFolder: out,
-                                         options: AccrualOptions(asOf: asOf, threads: threads), maxRejects: maxRejects,
+                                         options: AccrualOptions(asOf: asOf, threads: threads, progress: display.progress), maxRejects: maxRejects,
                                          columnar: !args.flags.contains("--csv"))
+        display.stop()
         if !quiet, let r = outcome.report {
             let t = outcome.loaded.totals
             let money = { (v: Int128) in RebateEngine.formatMoney(v, decimals: r.decimals) + " " + r.currency }
             print("read \(t.linesRead) lines from \(outcome.loaded.transactionsFile): \(t.linesAccepted) accepted, \(t.linesRejected) rejected")
             print("\(r.accruals.count) accrual rows, \(r.settlements.count) settlements, \(r.statements.count) statements, \(r.anomalies.count) anomalies")
             print("accrued \(money(r.totalAccrued)), settled \(money(r.totalSettled))")
-            print("wrote \(out)/{accruals,settlements,statements,anomalies,rejects}.csv and summary.json")
+            print("wrote \(out)/{accruals,settlements,statements,anomalies,rejects}.csv, report.html and summary.json")
         }
     } catch {
+        display.stop()
         if case .tooManyRejects = error { printError("Error: \(error.description)\n"); exit(error.exitCode) }
         report(error)
     }
@@ -198,6 +258,27 @@ case "import":
             let t = loaded.totals
             print("imported \(t.linesRead) lines: \(t.linesAccepted) accepted, \(t.linesRejected) rejected -> \(args.values["--out"] ?? args.positional[0] + "/" + ColumnarFile.fileName)")
         }
+    } catch {
+        report(error)
+    }
+case "statement":
+    let args = parse(argv.dropFirst(), command: "statement", valueOptions: ["--partner", "--as-of", "--out", "--threads"], flagOptions: ["--quiet", "--csv"])
+    if args.flags.contains("--help") { print(statementHelp); exit(0) }
+    guard args.positional.count == 1 else { usage(args.positional.isEmpty ? "missing <dataset>" : "one <dataset> folder expected", "statement") }
+    guard let beneficiary = args.values["--partner"] else { usage("missing '--partner <id>'", "statement") }
+    let asOf = asOfOption(args, "statement")
+    let out = args.values["--out"] ?? "statement-\(beneficiary).html"
+    display.start(quiet: args.flags.contains("--quiet"))
+    do {
+        let options = AccrualOptions(asOf: asOf, threads: count(args, "--threads", "statement"), progress: display.progress)
+        let loaded = try DatasetLoader.load(folder: args.positional[0], threads: options.threads, columnar: !args.flags.contains("--csv"), progress: options.progress)
+        let result = try RebateEngine.run(loaded.dataset, options: options)
+        display.stop()
+        guard let page = PartnerStatement.html(result, loaded: loaded, beneficiary: beneficiary) else {
+            fail("no statement for '\(beneficiary)': not a partner or group with an agreement started by \(asOf.map(\.description) ?? "the end of the data")", code: 2)
+        }
+        try AccrualJob.writeFile(Array(page.utf8), to: out)
+        if !args.flags.contains("--quiet") { print("wrote \(out)") }
     } catch {
         report(error)
     }

@@ -190,7 +190,7 @@ struct PartitionPlan {
     }
 
     /// Runs every partition, biggest first, on `threads` workers; returns each agreement's output.
-    func run(agreements: [ResolvedAgreement], threads: Int, asOf: CivilDate?) -> [AgreementOutput] {
+    func run(agreements: [ResolvedAgreement], threads: Int, asOf: CivilDate?, progress: RunProgress? = nil) -> [AgreementOutput] {
         let sizes = (0..<partitionCount).map(lineCount(ofPartition:))
         let order = (0..<partitionCount).sorted { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }
         var results = [AgreementOutput](repeating: AgreementOutput(), count: agreements.count)
@@ -203,6 +203,7 @@ struct PartitionPlan {
                         let k = next.add(1, ordering: .relaxed).oldValue
                         if k >= order.count { return }
                         self.process(partition: order[k], agreements: agreements, view: view, asOf: asOf, into: slots)
+                        progress?.advance()
                     }
                 }
                 if threads <= 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: min(threads, max(1, order.count)), execute: work) }

@@ -18,6 +18,7 @@ struct TransactionCSVReader {
     var threads: Int
     /// Target chunk size; tests make it tiny to put cuts everywhere.
     var chunkBytes = 4 << 20
+    var progress: RunProgress?
 
     static let requiredColumns = ["line_id", "date", "partner_id", "product_id", "quantity", "amount"]
     /// Values of 10^12 or more are refused (SPEC section 1).
@@ -88,10 +89,13 @@ struct TransactionCSVReader {
             let context = Context(bytes: bytes, columns: Self.requiredColumns.map { positions[$0]! }, fieldCount: fieldCount,
                                   decimals: decimals, partners: partnerLookup, products: productLookup, fileName: fileName)
             var chunks = [Chunk](repeating: Chunk(), count: chunkCount)
+            let progress = self.progress
+            progress?.begin(0, total: chunkCount)
             chunks.withUnsafeMutableBufferPointer { out in
                 let results = SharedSlots(base: out)
                 DispatchQueue.concurrentPerform(iterations: chunkCount) { c in
                     results.base[c] = Self.parse(context, from: cutPoints[c], to: cutPoints[c + 1])
+                    progress?.advance()
                 }
             }
             // Where a record ran past a cut, parse the next chunk again from where it ended.
