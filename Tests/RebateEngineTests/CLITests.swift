@@ -41,7 +41,7 @@ import Testing
         let out = Fixture.temporaryFolder() + "/out"
         let r = try rebate(["accrue", SampleTests.folder, "--out", out])
         #expect(r.status == 0, "\(r.stderr)")
-        for name in ["accruals.csv", "settlements.csv", "statements.csv", "anomalies.csv", "rejects.csv", "summary.json"] {
+        for name in ["accruals.csv", "settlements.csv", "statements.csv", "anomalies.csv", "rejects.csv", "summary.json", "report.html"] {
             #expect(FileManager.default.fileExists(atPath: out + "/" + name), "\(name)")
         }
         let settlements = try String(contentsOfFile: out + "/settlements.csv", encoding: .utf8)
@@ -100,6 +100,18 @@ import Testing
         let accrue = try rebate(["accrue", "--help"])
         for option in ["--out", "--as-of", "--threads", "--max-rejects", "ARGUMENTS:"] { #expect(accrue.stdout.contains(option)) }
         #expect(try rebate(["--version"]).stdout.hasPrefix("rebate "))
+    }
+
+    @Test func statementForAPartner() throws {
+        let out = Fixture.temporaryFolder() + "/statement.html"
+        let r = try rebate(["statement", SampleTests.folder, "--partner", "P004", "--as-of", "2026-02-15", "--out", out])
+        #expect(r.status == 0, "\(r.stderr)")
+        let html = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(html.contains("Rebate statement: Delta Supplies"))
+        #expect(html.contains("LOG-P004-H1"))
+        let missing = try rebate(["statement", SampleTests.folder, "--partner", "NOBODY", "--out", out])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.hasPrefix("Error: no statement for 'NOBODY'"))
     }
 
     @Test func validateWritesNothing() throws {
