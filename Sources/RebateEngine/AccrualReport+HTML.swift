@@ -37,10 +37,8 @@ extension AccrualReport {
         for r in accruals {
             let i = index[r.month]!
             postings[r.program]![i] += r.posting
-            // Liability at a month's end: accrued to date of periods not yet settled by then.
-            if r.periodEnd > CivilDate.lastDay(ofMonthIndex: r.month.monthIndex) || r.periodEnd == CivilDate.lastDay(ofMonthIndex: r.month.monthIndex) {
-                liability[r.program]![i] += r.accruedToDate
-            }
+            // Liability at a month's end: what the periods running then have accrued (settled ones stay owed until paid).
+            liability[r.program]![i] += r.accruedToDate
         }
         let axis = { (v: Int128) in HTMLText.grouped(DecimalText.money(v / Int128(DecimalText.powersOfTen[d]), decimals: 0)) }
         let series = { (table: [RebateProgram: [Int128]]) in Self.programColors.map { (name: $0.0.rawValue, color: $0.1, values: table[$0.0]!) } }
