@@ -40,6 +40,7 @@ public enum DatasetLoader {
         let transactions = try FileBytes(path: path("transactions.csv"))
         var reader = TransactionCSVReader(partners: partners, products: products, decimals: agreements!.decimals, threads: max(1, threads))
         reader.progress = progress
+        reader.releasesPages = transactions.isMapped
         let out = try reader.read(transactions.buffer, fileName: "transactions.csv")
         let dataset = Dataset(partners: partners, products: products, agreements: agreements!, transactions: out.columns)
         return LoadedDataset(dataset: dataset, rejects: out.rejects, totals: out.totals, transactionsFile: "transactions.csv")

@@ -8,7 +8,8 @@ import Darwin
 final class FileBytes: @unchecked Sendable {
     // Sendable: the mapping is read-only and lives as long as this object.
     let buffer: UnsafeBufferPointer<UInt8>
-    private let mapped: Bool
+    /// Whether the bytes are a file mapping (an empty file is not mapped).
+    let isMapped: Bool
 
     init(path: String) throws(RebateError) {
         let fd = open(path, O_RDONLY)
@@ -19,7 +20,7 @@ final class FileBytes: @unchecked Sendable {
         let size = Int(st.st_size)
         if size == 0 {
             buffer = UnsafeBufferPointer(start: nil, count: 0)
-            mapped = false
+            isMapped = false
             return
         }
         guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
@@ -27,13 +28,24 @@ final class FileBytes: @unchecked Sendable {
         }
         madvise(p, size, MADV_SEQUENTIAL)
         buffer = UnsafeBufferPointer(start: p.assumingMemoryBound(to: UInt8.self), count: size)
-        mapped = true
+        isMapped = true
     }
 
     deinit {
-        if mapped, let base = buffer.baseAddress {
+        if isMapped, let base = buffer.baseAddress {
             munmap(UnsafeMutableRawPointer(mutating: base), buffer.count)
         }
+    }
+
+    /// Drops the whole pages of `range` from this process's mapping of `bytes`
+    /// (a read-only file mapping: they come back from the page cache if touched again).
+    /// - Precondition: `bytes` is a read-only file mapping (on anonymous memory this would zero it).
+    static func release(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
+        guard let base = bytes.baseAddress else { return }
+        let page = UInt(4096)
+        let from = UInt(bitPattern: base + range.lowerBound), to = UInt(bitPattern: base + range.upperBound)
+        let start = (from + page - 1) / page * page, end = to / page * page
+        if end > start { madvise(UnsafeMutableRawPointer(bitPattern: start), Int(end - start), MADV_DONTNEED) }
     }
 
     static func exists(_ path: String) -> Bool {

@@ -19,6 +19,8 @@ struct TransactionCSVReader {
     /// Target chunk size; tests make it tiny to put cuts everywhere.
     var chunkBytes = 4 << 20
     var progress: RunProgress?
+    /// Set only when `bytes` is a read-only file mapping, whose pages can be dropped once parsed.
+    var releasesPages = false
 
     static let requiredColumns = ["line_id", "date", "partner_id", "product_id", "quantity", "amount"]
     /// Values of 10^12 or more are refused (SPEC section 1).
@@ -51,6 +53,7 @@ struct TransactionCSVReader {
         let partners: ByteKeyTable.Lookup
         let products: ByteKeyTable.Lookup
         let fileName: String
+        let partnerCount: Int
     }
 
     func read(_ bytes: UnsafeBufferPointer<UInt8>, fileName: String) throws(RebateError) -> Output {
@@ -87,14 +90,19 @@ struct TransactionCSVReader {
         return partnerTable.withLookup { partnerLookup in
         productTable.withLookup { productLookup in
             let context = Context(bytes: bytes, columns: Self.requiredColumns.map { positions[$0]! }, fieldCount: fieldCount,
-                                  decimals: decimals, partners: partnerLookup, products: productLookup, fileName: fileName)
+                                  decimals: decimals, partners: partnerLookup, products: productLookup, fileName: fileName,
+                                  partnerCount: partners.count)
             var chunks = [Chunk](repeating: Chunk(), count: chunkCount)
             let progress = self.progress
+            let releasesPages = self.releasesPages
             progress?.begin(0, total: chunkCount)
             chunks.withUnsafeMutableBufferPointer { out in
                 let results = SharedSlots(base: out)
                 DispatchQueue.concurrentPerform(iterations: chunkCount) { c in
                     results.base[c] = Self.parse(context, from: cutPoints[c], to: cutPoints[c + 1])
+                    // The chunk's bytes are read: let the kernel drop its pages from this process
+                    // (they stay in the page cache, should a record be read again).
+                    if releasesPages { FileBytes.release(context.bytes, cutPoints[c]..<cutPoints[c + 1]) }
                     progress?.advance()
                 }
             }
@@ -414,30 +422,62 @@ struct TransactionCSVReader {
             }
         }
         rejects.sort { $0.line < $1.line }
-        // Join the chunks' columns, in parallel, into one set of arrays.
-        var offsets = [0]
-        for c in 0..<chunkCount { offsets.append(offsets[c] + chunks[c].columns.count - drop[c].count) }
-        let n = offsets[chunkCount]
-        var columns = TransactionColumns.uninitialized(count: n)
-        let parts = chunks.map(\.columns)
-        let (starts, dropped) = (offsets, drop)
-        columns.withUnsafeMutableColumns { out in
-            DispatchQueue.concurrentPerform(iterations: chunkCount) { c in
-                var j = starts[c]
-                let part = parts[c]
-                let skip = dropped[c]
-                for i in 0..<part.count where skip.isEmpty || !skip.contains(i) {
-                    // Columns of a chunk are read through its own storage; each chunk writes its own range.
-                    out.partner[j] = part.partner[i]
-                    out.product[j] = part.product[i]
-                    out.day[j] = part.day[i]
-                    out.quantity[j] = part.quantity[i]
-                    out.amount[j] = part.amount[i]
-                    j += 1
+        // The ids have served; free them before the columns are joined.
+        for c in 0..<chunkCount { chunks[c].columns.releaseIDs() }
+        let columns = groupedByPartner(chunks.map(\.columns), dropping: drop, partners: cx.partnerCount, threads: threads)
+        return Output(columns: columns, rejects: rejects, totals: totals)
+    }
+}
+
+extension TransactionCSVReader {
+    /// Joins the chunks into one set of columns grouped by partner (file order within a partner),
+    /// the order the engine walks: a stable counting sort over a few slices of chunks, in parallel.
+    static func groupedByPartner(_ parts: [ChunkColumns], dropping drop: [Set<Int>], partners: Int, threads: Int) -> TransactionColumns {
+        let slices = max(1, min(threads, parts.count))
+        let bounds = (0...slices).map { $0 * parts.count / slices }
+        var counts = [Int](repeating: 0, count: slices * partners)
+        counts.withUnsafeMutableBufferPointer { c in
+            let shared = SharedSlots(base: c)
+            DispatchQueue.concurrentPerform(iterations: slices) { slice in
+                let base = slice * partners
+                for k in bounds[slice]..<bounds[slice + 1] {
+                    let part = parts[k], skip = drop[k]
+                    for i in 0..<part.count where skip.isEmpty || !skip.contains(i) { shared.base[base + Int(part.partner[i])] += 1 }
                 }
             }
         }
-        return Output(columns: columns, rejects: rejects, totals: totals)
+        var cursor = [Int](repeating: 0, count: slices * partners)
+        var total = 0
+        for p in 0..<partners {
+            for slice in 0..<slices {
+                cursor[slice * partners + p] = total
+                total += counts[slice * partners + p]
+            }
+        }
+        var columns = TransactionColumns.uninitialized(count: total)
+        columns.withUnsafeMutableColumns { out in
+        cursor.withUnsafeMutableBufferPointer { cursor in
+            let shared = SharedSlots(base: cursor)
+            DispatchQueue.concurrentPerform(iterations: slices) { slice in
+                // Each slice writes only the positions its own cursors hand out, which never overlap.
+                let base = slice * partners
+                for k in bounds[slice]..<bounds[slice + 1] {
+                    let part = parts[k], skip = drop[k]
+                    for i in 0..<part.count where skip.isEmpty || !skip.contains(i) {
+                        let p = Int(part.partner[i])
+                        let j = shared.base[base + p]
+                        shared.base[base + p] = j + 1
+                        out.partner[j] = part.partner[i]
+                        out.product[j] = part.product[i]
+                        out.day[j] = part.day[i]
+                        out.quantity[j] = part.quantity[i]
+                        out.amount[j] = part.amount[i]
+                    }
+                }
+            }
+        }
+        }
+        return columns
     }
 }
 
@@ -461,9 +501,10 @@ final class ChunkColumns: @unchecked Sendable {
     let quantity: UnsafeMutablePointer<Int64>
     let amount: UnsafeMutablePointer<Int64>
     /// For duplicate detection: each line's id hash, record start and line (relative to the chunk).
-    let idHash: UnsafeMutablePointer<UInt64>
-    let recordStart: UnsafeMutablePointer<Int>
-    let line: UnsafeMutablePointer<UInt32>
+    private(set) var idHash: UnsafeMutablePointer<UInt64>
+    private(set) var recordStart: UnsafeMutablePointer<Int>
+    private(set) var line: UnsafeMutablePointer<UInt32>
+    private var idsReleased = false
 
     init(capacity: Int) {
         self.capacity = capacity
@@ -479,6 +520,13 @@ final class ChunkColumns: @unchecked Sendable {
 
     deinit {
         partner.deallocate(); product.deallocate(); day.deallocate(); quantity.deallocate(); amount.deallocate()
+        releaseIDs()
+    }
+
+    /// Frees the duplicate-detection columns once duplicates are known.
+    func releaseIDs() {
+        guard !idsReleased else { return }
+        idsReleased = true
         idHash.deallocate(); recordStart.deallocate(); line.deallocate()
     }
 
