@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// Reads `transactions.csv` into columns in parallel, rejecting bad lines with reasons.
 ///
@@ -318,7 +319,7 @@ struct TransactionCSVReader {
     static func finish(_ cx: Context, _ chunks: inout [Chunk], base: [Int], threads: Int) -> Output {
         let chunkCount = chunks.count
         // Bucket the accepted ids by hash, keeping file order inside each bucket.
-        let bucketBits = 8, buckets = 1 << bucketBits
+        let bucketBits = 10, buckets = 1 << bucketBits
         var counts = [Int](repeating: 0, count: chunkCount * buckets)
         for c in 0..<chunkCount { for h in chunks[c].columns.idHashes { counts[c * buckets + Int(h >> UInt64(64 - bucketBits))] += 1 } }
         var bucketStart = [Int](repeating: 0, count: buckets + 1)
@@ -333,15 +334,25 @@ struct TransactionCSVReader {
         }
         bucketStart[buckets] = total
         let bucketBounds = bucketStart
-        var entryHash = [UInt64](repeating: 0, count: total)
-        var entryRef = [UInt64](repeating: 0, count: total)   // chunk << 32 | index
-        for c in 0..<chunkCount {
-            for (i, h) in chunks[c].columns.idHashes.enumerated() {
-                let k = c * buckets + Int(h >> UInt64(64 - bucketBits))
-                entryHash[cursor[k]] = h
-                entryRef[cursor[k]] = UInt64(c) << 32 | UInt64(i)
-                cursor[k] += 1
+        // Scattered chunk by chunk in parallel: each (chunk, bucket) pair owns its own run of slots.
+        var entryHash = [UInt64](unsafeUninitializedCapacity: total) { _, k in k = total }
+        var entryRef = [UInt64](unsafeUninitializedCapacity: total) { _, k in k = total }   // chunk << 32 | index
+        let parts = chunks.map(\.columns)
+        entryHash.withUnsafeMutableBufferPointer { hashes in
+        entryRef.withUnsafeMutableBufferPointer { refs in
+        cursor.withUnsafeMutableBufferPointer { cursor in
+            let (h, r, k) = (SharedSlots(base: hashes), SharedSlots(base: refs), SharedSlots(base: cursor))
+            DispatchQueue.concurrentPerform(iterations: chunkCount) { c in
+                for (i, hash) in parts[c].idHashes.enumerated() {
+                    let slot = c * buckets + Int(hash >> UInt64(64 - bucketBits))
+                    let j = k.base[slot]
+                    k.base[slot] = j + 1
+                    h.base[j] = hash
+                    r.base[j] = UInt64(c) << 32 | UInt64(i)
+                }
             }
+        }
+        }
         }
         let snapshot = chunks
         let lineOf = { @Sendable (ref: UInt64) -> Int in
@@ -355,33 +366,46 @@ struct TransactionCSVReader {
         entryRef.withUnsafeBufferPointer { refs in
             let out = SharedSlots(base: d)
             let view = BucketView(hashes: hashes, refs: refs)
-            DispatchQueue.concurrentPerform(iterations: buckets) { b in
+            // One reusable table a worker, sized for the largest bucket; buckets are claimed in turn.
+            let largest = (0..<buckets).map { bucketBounds[$0 + 1] - bucketBounds[$0] }.max() ?? 0
+            var size = 4
+            while size < largest * 2 { size <<= 1 }
+            let tableSize = size
+            let next = Atomic<Int>(0)
+            let workers = max(1, min(threads, buckets))
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                var table = [Int32](repeating: -1, count: tableSize)
+                while true {
+                let b = next.add(1, ordering: .relaxed).oldValue
+                if b >= buckets { break }
                 let lo = bucketBounds[b], hi = bucketBounds[b + 1]
-                guard hi - lo > 1 else { return }
-                var size = 4
-                while size < (hi - lo) * 2 { size <<= 1 }
-                var table = [Int](repeating: -1, count: size)
+                guard hi - lo > 1 else { continue }
+                var used = 4
+                while used < (hi - lo) * 2 { used <<= 1 }
+                let mask = used - 1
                 var found: [(UInt64, Int)] = []
                 for e in lo..<hi {
                     let h = view.hashes[e]
-                    var s = Int(truncatingIfNeeded: h >> 8) & (size - 1)
+                    var s = Int(truncatingIfNeeded: h >> 8) & mask
                     var duplicateOf: Int?
                     while table[s] >= 0 {
-                        let other = table[s]
+                        let other = lo + Int(table[s])
                         if view.hashes[other] == h {
                             let a = snapshot[Int(view.refs[e] >> 32)].columns.recordStart[Int(view.refs[e] & 0xFFFF_FFFF)]
                             let o = snapshot[Int(view.refs[other] >> 32)].columns.recordStart[Int(view.refs[other] & 0xFFFF_FFFF)]
                             if record(cx, at: a).id == record(cx, at: o).id { duplicateOf = other; break }
                         }
-                        s = (s + 1) & (size - 1)
+                        s = (s + 1) & mask
                     }
                     if let first = duplicateOf {
                         found.append((view.refs[e], lineOf(view.refs[first])))
                     } else {
-                        table[s] = e
+                        table[s] = Int32(e - lo)
                     }
                 }
+                for i in 0..<used { table[i] = -1 }
                 out.base[b] = found.map { (ref: $0.0, firstLine: $0.1) }
+                }
             }
         }
         }
