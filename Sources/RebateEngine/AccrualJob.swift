@@ -30,6 +30,7 @@ public enum AccrualJob {
         let loaded = try DatasetLoader.load(folder: folder, threads: options.threads, columnar: columnar, progress: options.progress)
         clock.lap("load")
         try AtomicFile.makeFolder(outputFolder)
+        AtomicFile.removeTemporaries(in: outputFolder)
         let path = { @Sendable (name: String) in outputFolder + "/" + name }
         try AtomicFile.write(AccrualReport.rejectsCSV(loaded.rejects), to: path("rejects.csv"))
         if loaded.rejects.count > maxRejects {

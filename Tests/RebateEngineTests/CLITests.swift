@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RebateEngine
+import RebateGenerator
 
 /// Runs the built `rebate` executable and checks exit codes and messages.
 @Suite struct CLITests {
@@ -112,6 +113,40 @@ import Testing
         let missing = try rebate(["statement", SampleTests.folder, "--partner", "NOBODY", "--out", out])
         #expect(missing.status == 2)
         #expect(missing.stderr.hasPrefix("Error: no statement for 'NOBODY'"))
+    }
+
+    /// Kills runs at many points: every output is then absent or complete, never half-written,
+    /// and the next run cleans up and writes the same bytes.
+    @Test func killedRunsNeverLeaveHalfWrittenOutputs() throws {
+        let dir = Fixture.temporaryFolder()
+        _ = try DatasetGenerator(.init(lines: 150_000, partners: 300, products: 100, seed: 3)).write(to: dir, threads: 2)
+        let reference = dir + "/reference"
+        #expect(try rebate(["accrue", dir, "--out", reference, "--quiet"]).status == 0)
+        let names = ["accruals.csv", "settlements.csv", "statements.csv", "anomalies.csv", "rejects.csv", "report.html"]
+        let expected = try names.map { try Data(contentsOf: URL(fileURLWithPath: reference + "/" + $0)) }
+        var complete = 0
+        for delay in stride(from: 0, through: 600_000, by: 25_000) {
+            let out = dir + "/killed-\(delay)"
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: Self.executable)
+            p.arguments = ["accrue", dir, "--out", out, "--quiet", "--csv"]
+            try p.run()
+            usleep(useconds_t(delay))
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            for (name, bytes) in zip(names, expected) {
+                guard let found = FileManager.default.contents(atPath: out + "/" + name) else { continue }
+                #expect(found == bytes, "\(name) is half-written after a kill at \(delay) µs")
+                complete += 1
+            }
+            // A re-run on the same input gives byte-identical files and leaves no temporary file.
+            if delay % 200_000 == 0 {
+                #expect(try rebate(["accrue", dir, "--out", out, "--quiet"]).status == 0)
+                for (name, bytes) in zip(names, expected) { #expect(FileManager.default.contents(atPath: out + "/" + name) == bytes) }
+                #expect(try FileManager.default.contentsOfDirectory(atPath: out).allSatisfy { !$0.hasPrefix(".") })
+            }
+        }
+        #expect(complete > 0)
     }
 
     @Test func validateWritesNothing() throws {

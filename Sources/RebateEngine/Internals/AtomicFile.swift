@@ -55,6 +55,20 @@ enum AtomicFile {
         }
     }
 
+    /// Removes temporary files that a killed run left behind (`.NAME.tmp-PID`).
+    static func removeTemporaries(in folder: String) {
+        guard let dir = opendir(folder) else { return }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name.hasPrefix("."), name.contains(".tmp-") { names.append(name) }
+        }
+        for name in names { unlink(folder + "/" + name) }
+    }
+
     static func remove(_ path: String) {
         unlink(path)
     }
