@@ -182,11 +182,11 @@ extension TransactionColumns {
     /// Columns of `n` lines with uninitialized storage, to be filled through ``withUnsafeMutableColumns(_:)``.
     static func uninitialized(count n: Int) -> TransactionColumns {
         var c = TransactionColumns()
-        c.partnerStorage = [Int32](unsafeUninitializedCapacity: n) { _, k in k = n }
-        c.productStorage = [Int32](unsafeUninitializedCapacity: n) { _, k in k = n }
-        c.dayStorage = [Int32](unsafeUninitializedCapacity: n) { _, k in k = n }
-        c.quantityStorage = [Int64](unsafeUninitializedCapacity: n) { _, k in k = n }
-        c.amountStorage = [Int64](unsafeUninitializedCapacity: n) { _, k in k = n }
+        c.partnerStorage = [Int32](unsafeUninitializedCapacity: n) { b, k in adviseHugePages(b.baseAddress, n * 4); k = n }
+        c.productStorage = [Int32](unsafeUninitializedCapacity: n) { b, k in adviseHugePages(b.baseAddress, n * 4); k = n }
+        c.dayStorage = [Int32](unsafeUninitializedCapacity: n) { b, k in adviseHugePages(b.baseAddress, n * 4); k = n }
+        c.quantityStorage = [Int64](unsafeUninitializedCapacity: n) { b, k in adviseHugePages(b.baseAddress, n * 8); k = n }
+        c.amountStorage = [Int64](unsafeUninitializedCapacity: n) { b, k in adviseHugePages(b.baseAddress, n * 8); k = n }
         return c
     }
 }

@@ -335,8 +335,8 @@ struct TransactionCSVReader {
         bucketStart[buckets] = total
         let bucketBounds = bucketStart
         // Scattered chunk by chunk in parallel: each (chunk, bucket) pair owns its own run of slots.
-        var entryHash = [UInt64](unsafeUninitializedCapacity: total) { _, k in k = total }
-        var entryRef = [UInt64](unsafeUninitializedCapacity: total) { _, k in k = total }   // chunk << 32 | index
+        var entryHash = [UInt64](unsafeUninitializedCapacity: total) { b, k in adviseHugePages(b.baseAddress, total * 8); k = total }
+        var entryRef = [UInt64](unsafeUninitializedCapacity: total) { b, k in adviseHugePages(b.baseAddress, total * 8); k = total }   // chunk << 32 | index
         let parts = chunks.map(\.columns)
         entryHash.withUnsafeMutableBufferPointer { hashes in
         entryRef.withUnsafeMutableBufferPointer { refs in
