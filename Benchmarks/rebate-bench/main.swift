@@ -22,6 +22,7 @@ OPTIONS:
   --quick             A few seconds in all, for CI.
   --no-baseline       Skip the row-at-a-time baseline.
   --no-growth         Skip the growth study (lines x1, x10, x100 and agreements x1, x4, x16).
+  --csv               Also measure CSV and columnar loading above 20 million generated lines.
   --json <file>       Also write the results as JSON.
   -h, --help          Show help information.
 """
@@ -32,7 +33,7 @@ var argv = CommandLine.arguments.dropFirst()
 while let a = argv.popFirst() {
     switch a {
     case "-h", "--help": print(help); exit(0)
-    case "--quick", "--no-baseline", "--no-growth": flags.insert(a)
+    case "--quick", "--no-baseline", "--no-growth", "--csv": flags.insert(a)
     default:
         guard a.hasPrefix("--"), let v = argv.popFirst() else { FileHandle.standardError.write("Error: unexpected '\(a)'\nHelp:  rebate-bench --help\n".data(using: .utf8)!); exit(64) }
         options[a] = v
@@ -104,6 +105,16 @@ func millions(_ v: Double) -> String { fmt(v / 1e6, 1) }
 var dataset: Dataset
 var csvBytes = 0
 var csvStage: StageRow?
+var columnarStage: StageRow?
+
+/// Imports the folder's CSV to the columnar form (unless it is there) and times loading it.
+func measureColumnar(_ dir: String, importFirst: Bool = true) throws -> StageRow {
+    if importFirst { _ = try ImportJob.run(dataset: dir, threads: maxThreads) }
+    let bytes = (try FileManager.default.attributesOfItem(atPath: dir + "/" + ColumnarFile.fileName)[.size] as? Int) ?? 0
+    var n = 0
+    let t = try measure { n = try DatasetLoader.load(folder: dir, threads: maxThreads).dataset.transactions.count }
+    return StageRow(stage: "columnar load", timing: t, linesPerSecond: Double(n) / t.medianSeconds, bytesPerSecond: Double(bytes) / t.medianSeconds)
+}
 if let dir = options["--dataset"] {
     let size = (try? FileManager.default.attributesOfItem(atPath: dir + "/transactions.csv")[.size] as? Int) ?? 0
     csvBytes = size
@@ -112,21 +123,23 @@ if let dir = options["--dataset"] {
     dataset = loaded!.dataset
     csvStage = StageRow(stage: "csv parse", timing: t, linesPerSecond: Double(loaded!.totals.linesRead) / t.medianSeconds,
                         bytesPerSecond: Double(size) / t.medianSeconds)
+    if FileManager.default.fileExists(atPath: dir + "/" + ColumnarFile.fileName) { columnarStage = try measureColumnar(dir, importFirst: false) }
 } else {
     var config = options["--lines"].flatMap(Int.init).map { DatasetGenerator.Configuration(lines: $0) }
         ?? DatasetGenerator.Configuration.preset(options["--preset"] ?? (quick ? "small" : "medium"))!
     if quick, options["--lines"] == nil, options["--preset"] == nil { config = .init(lines: 300_000) }
     let generator = DatasetGenerator(config)
     dataset = generator.makeDataset()
-    if config.lines <= 20_000_000 {
-        // Measure the CSV parser on the same data, written to a temporary folder.
+    if config.lines <= 20_000_000 || flags.contains("--csv") {
+        // Measure the CSV parser and the columnar file on the same data, written to a temporary folder.
         let dir = NSTemporaryDirectory() + "rebate-bench-\(getpid())"
         _ = try generator.write(to: dir, threads: maxThreads)
         let size = (try FileManager.default.attributesOfItem(atPath: dir + "/transactions.csv")[.size] as? Int) ?? 0
         csvBytes = size
         var read = 0
-        let t = try measure { read = try DatasetLoader.load(folder: dir).totals.linesRead }
+        let t = try measure { read = try DatasetLoader.load(folder: dir, threads: maxThreads, columnar: false).totals.linesRead }
         csvStage = StageRow(stage: "csv parse", timing: t, linesPerSecond: Double(read) / t.medianSeconds, bytesPerSecond: Double(size) / t.medianSeconds)
+        columnarStage = try measureColumnar(dir)
         try? FileManager.default.removeItem(atPath: dir)
     }
 }
@@ -135,6 +148,7 @@ let columnBytes = Double(lines * 28)
 var report = Report(machine: "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB",
                     threads: maxThreads, lines: lines, agreements: dataset.agreements.agreements.count)
 if let csvStage { report.stages.append(csvStage) }
+if let columnarStage { report.stages.append(columnarStage) }
 
 // Engine stages, from the engine's own stage clock, at full thread count.
 var stageSamples: [String: [UInt64]] = [:]
