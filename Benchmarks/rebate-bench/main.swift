@@ -106,24 +106,26 @@ var dataset: Dataset
 var csvBytes = 0
 var csvStage: StageRow?
 var columnarStage: StageRow?
+var columnarDataset: Dataset?
 
 /// Imports the folder's CSV to the columnar form (unless it is there) and times loading it.
-func measureColumnar(_ dir: String, importFirst: Bool = true) throws -> StageRow {
+func measureColumnar(_ dir: String, importFirst: Bool = true) throws -> (StageRow, Dataset) {
     if importFirst { _ = try ImportJob.run(dataset: dir, threads: maxThreads) }
     let bytes = (try FileManager.default.attributesOfItem(atPath: dir + "/" + ColumnarFile.fileName)[.size] as? Int) ?? 0
-    var n = 0
-    let t = try measure { n = try DatasetLoader.load(folder: dir, threads: maxThreads).dataset.transactions.count }
-    return StageRow(stage: "columnar load", timing: t, linesPerSecond: Double(n) / t.medianSeconds, bytesPerSecond: Double(bytes) / t.medianSeconds)
+    var loaded: Dataset?
+    let t = try measure { loaded = try DatasetLoader.load(folder: dir, threads: maxThreads).dataset }
+    let n = loaded!.transactions.count
+    return (StageRow(stage: "columnar load", timing: t, linesPerSecond: Double(n) / t.medianSeconds, bytesPerSecond: Double(bytes) / t.medianSeconds), loaded!)
 }
 if let dir = options["--dataset"] {
     let size = (try? FileManager.default.attributesOfItem(atPath: dir + "/transactions.csv")[.size] as? Int) ?? 0
     csvBytes = size
     var loaded: LoadedDataset?
-    let t = try measure { loaded = try DatasetLoader.load(folder: dir) }
+    let t = try measure { loaded = try DatasetLoader.load(folder: dir, threads: maxThreads, columnar: false) }
     dataset = loaded!.dataset
     csvStage = StageRow(stage: "csv parse", timing: t, linesPerSecond: Double(loaded!.totals.linesRead) / t.medianSeconds,
                         bytesPerSecond: Double(size) / t.medianSeconds)
-    if FileManager.default.fileExists(atPath: dir + "/" + ColumnarFile.fileName) { columnarStage = try measureColumnar(dir, importFirst: false) }
+    if FileManager.default.fileExists(atPath: dir + "/" + ColumnarFile.fileName) { (columnarStage, columnarDataset) = try measureColumnar(dir, importFirst: false) }
 } else {
     var config = options["--lines"].flatMap(Int.init).map { DatasetGenerator.Configuration(lines: $0) }
         ?? DatasetGenerator.Configuration.preset(options["--preset"] ?? (quick ? "small" : "medium"))!
@@ -139,7 +141,7 @@ if let dir = options["--dataset"] {
         var read = 0
         let t = try measure { read = try DatasetLoader.load(folder: dir, threads: maxThreads, columnar: false).totals.linesRead }
         csvStage = StageRow(stage: "csv parse", timing: t, linesPerSecond: Double(read) / t.medianSeconds, bytesPerSecond: Double(size) / t.medianSeconds)
-        columnarStage = try measureColumnar(dir)
+        (columnarStage, columnarDataset) = try measureColumnar(dir)
         try? FileManager.default.removeItem(atPath: dir)
     }
 }
@@ -164,6 +166,17 @@ for stage in ["partition", "accumulate", "assemble"] {
                                   bytesPerSecond: stage == "assemble" ? nil : columnBytes / t.medianSeconds))
 }
 report.stages.append(StageRow(stage: "compute (all)", timing: whole, linesPerSecond: Double(lines) / whole.medianSeconds, bytesPerSecond: columnBytes / whole.medianSeconds))
+// The same computation on the columnar file's mapped, partner-grouped columns: no partitioning copy.
+if let grouped = columnarDataset {
+    var samples: [String: [UInt64]] = [:]
+    let t = try measure {
+        let r = try RebateEngine.run(grouped, options: AccrualOptions(threads: maxThreads))
+        for (stage, ns) in r.stageTimings { samples[stage, default: []].append(ns) }
+    }
+    let accumulate = Timing(Array(samples["accumulate"]!.suffix(max(1, runs))))
+    report.stages.append(StageRow(stage: "accumulate (grouped)", timing: accumulate, linesPerSecond: Double(lines) / accumulate.medianSeconds, bytesPerSecond: columnBytes / accumulate.medianSeconds))
+    report.stages.append(StageRow(stage: "compute (grouped)", timing: t, linesPerSecond: Double(lines) / t.medianSeconds, bytesPerSecond: columnBytes / t.medianSeconds))
+}
 let result = last!
 var outputBytes = 0
 let writeDir = NSTemporaryDirectory() + "rebate-bench-out-\(getpid())"
@@ -221,9 +234,9 @@ if !flags.contains("--no-growth") {
 // The readable table.
 print("rebate-bench: \(lines) lines, \(report.agreements) agreements, \(report.machine), up to \(maxThreads) threads, median of \(runs) runs after \(warmup) warm-up")
 print("")
-print("stage              median s     min s     max s    M lines/s      MB/s")
+print("stage                 median s     min s     max s    M lines/s      MB/s")
 for s in report.stages {
-    print(s.stage.padding(toLength: 16, withPad: " ", startingAt: 0), String(repeating: " ", count: 1),
+    print(s.stage.padding(toLength: 20, withPad: " ", startingAt: 0),
           fmt(s.timing.medianSeconds, 4).leftPad(9), fmt(s.timing.minSeconds, 4).leftPad(9), fmt(s.timing.maxSeconds, 4).leftPad(9),
           millions(s.linesPerSecond).leftPad(12), (s.bytesPerSecond.map { fmt($0 / 1e6, 0) } ?? "-").leftPad(9))
 }
