@@ -23,7 +23,8 @@ struct LineView: @unchecked Sendable {
 /// All of it lives in one flat `Int128` array, local to the worker.
 struct AgreementAccumulator {
     let resolved: ResolvedAgreement
-    /// `[quantity × months | amount × months | pallets × months | gate g × months ... | last week × periods | returns × periods]`
+    /// `[(quantity, amount, pallets) × months | gate g × months ... | last week × periods | returns × periods]`:
+    /// a line's three sums share a cache line.
     private(set) var sums: [Int128]
 
     /// Lines are counted up to this day: the agreement's end, or the as-of date when earlier.
@@ -40,9 +41,9 @@ struct AgreementAccumulator {
     }
 
     private var months: Int { resolved.monthCount }
-    func quantity(_ m: Int) -> Int128 { sums[m] }
-    func amount(_ m: Int) -> Int128 { sums[months + m] }
-    func pallets(_ m: Int) -> Int128 { sums[2 * months + m] }
+    func quantity(_ m: Int) -> Int128 { sums[3 * m] }
+    func amount(_ m: Int) -> Int128 { sums[3 * m + 1] }
+    func pallets(_ m: Int) -> Int128 { sums[3 * m + 2] }
     func gate(_ g: Int, _ m: Int) -> Int128 { sums[(3 + g) * months + m] }
     /// Positive basis of the lines of period `p`'s last 7 days.
     func lastWeekBasis(_ p: Int) -> Int128 { sums[(3 + resolved.gateScopes.count) * months + p] }
@@ -56,11 +57,19 @@ struct AgreementAccumulator {
     /// local array. `Int128` sums of `Int64` values cannot overflow below 2^64 lines.
     /// - Complexity: O(lines in `range`).
     mutating func accumulate(_ v: LineView, _ range: Range<Int>) {
+        // One loop per basis kind, so the kind is not tested per line.
+        switch resolved.agreement.basis {
+        case .quantity: accumulate(v, range, QuantityBasis.self)
+        case .amount: accumulate(v, range, AmountBasis.self)
+        case .pallets: accumulate(v, range, PalletBasis.self)
+        }
+    }
+
+    private mutating func accumulate<B: BasisRule>(_ v: LineView, _ range: Range<Int>, _: B.Type) {
         let r = resolved
         let months = r.monthCount
         let start = r.start, end = countedEnd, watchEnd = watchedEnd
         let firstMonth = Int32(r.firstMonth)
-        let basisKind = r.agreement.basis
         let everything = r.scope.everything
         let gateCount = r.gateScopes.count
         let lastWeekBase = (3 + gateCount) * months
@@ -70,8 +79,8 @@ struct AgreementAccumulator {
         r.scope.words.withUnsafeBufferPointer { scope in
         r.periodOfMonth.withUnsafeBufferPointer { periodOfMonth in
         r.lastWeekStart.withUnsafeBufferPointer { lastWeekStart in
+        r.periodEnds.withUnsafeBufferPointer { periodEnds in
         sums.withUnsafeMutableBufferPointer { s in
-            let (qBase, aBase, nBase) = (0, months, 2 * months)
             for i in range {
                 let t = v.day[i]
                 if t < start || t > watchEnd { continue }
@@ -81,23 +90,13 @@ struct AgreementAccumulator {
                 let palletSize = v.palletQuantity[k]
                 let n = palletSize > 0 ? q / palletSize : 0   // toward zero: a return of 2.5 pallets is -2
                 // What the line contributes in the agreement's own terms (SPEC section 3).
-                var cq = q, ca = v.amount[i]
-                let basis: Int64
-                switch basisKind {
-                case .quantity: basis = q
-                case .amount: basis = ca
-                case .pallets:
-                    cq = n * palletSize
-                    // amount * n*s / quantity, rounded once per line; n*s and quantity share their sign.
-                    ca = cq == 0 ? 0 : Int64(DecimalText.roundedQuotient(Int128(ca) * Int128(cq.magnitude), Int128(q.magnitude)))
-                    basis = n * 1000
-                }
+                let (cq, ca, basis) = B.contribution(quantity: q, amount: v.amount[i], pallets: n, palletSize: palletSize)
                 if t <= end {
                     let m = Int(v.monthOfDay[Int(t - v.firstDay)] - firstMonth)
                     assert(m >= 0 && m < months)
-                    s[qBase + m] &+= Int128(cq)
-                    s[aBase + m] &+= Int128(ca)
-                    s[nBase + m] &+= Int128(n)
+                    s[3 * m] &+= Int128(cq)
+                    s[3 * m + 1] &+= Int128(ca)
+                    s[3 * m + 2] &+= Int128(n)
                     if basis > 0 {
                         let p = Int(periodOfMonth[m])
                         if t >= lastWeekStart[p] { s[lastWeekBase + p] &+= Int128(basis) }
@@ -106,8 +105,8 @@ struct AgreementAccumulator {
                 // A return counts against every period whose 30-day window holds it.
                 if q < 0 {
                     var p = periodCount - 1
-                    while p >= 0, r.periods[p].end.dayNumber >= t { p -= 1 }
-                    while p >= 0, r.periods[p].end.dayNumber + 30 >= t {
+                    while p >= 0, periodEnds[p] >= t { p -= 1 }
+                    while p >= 0, periodEnds[p] + 30 >= t {
                         s[returnsBase + p] &+= Int128(basis)
                         p -= 1
                     }
@@ -131,5 +130,36 @@ struct AgreementAccumulator {
         }
         }
         }
+        }
+    }
+}
+
+/// How a line contributes to an agreement of one basis kind: (quantity, amount, basis).
+protocol BasisRule {
+    static func contribution(quantity: Int64, amount: Int64, pallets: Int64, palletSize: Int64) -> (Int64, Int64, Int64)
+}
+
+enum QuantityBasis: BasisRule {
+    @inline(__always)
+    static func contribution(quantity: Int64, amount: Int64, pallets: Int64, palletSize: Int64) -> (Int64, Int64, Int64) {
+        (quantity, amount, quantity)
+    }
+}
+
+enum AmountBasis: BasisRule {
+    @inline(__always)
+    static func contribution(quantity: Int64, amount: Int64, pallets: Int64, palletSize: Int64) -> (Int64, Int64, Int64) {
+        (quantity, amount, amount)
+    }
+}
+
+enum PalletBasis: BasisRule {
+    /// Only the full pallets count: quantity `n*s`, and `amount * n*s / quantity`
+    /// rounded once per line (n*s and quantity share their sign, so magnitudes divide).
+    @inline(__always)
+    static func contribution(quantity: Int64, amount: Int64, pallets: Int64, palletSize: Int64) -> (Int64, Int64, Int64) {
+        let share = pallets * palletSize
+        let shareAmount = share == 0 ? 0 : Int64(DecimalText.roundedQuotient(Int128(amount) * Int128(share.magnitude), Int128(quantity.magnitude)))
+        return (share, shareAmount, pallets * 1000)
     }
 }

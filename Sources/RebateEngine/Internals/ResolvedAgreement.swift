@@ -58,8 +58,9 @@ struct ResolvedAgreement: Sendable {
     let monthCount: Int
     /// Period of each month, 0-based from `firstMonth`.
     let periodOfMonth: [Int32]
-    /// First day of each period's last 7 days.
+    /// First day of each period's last 7 days, and each period's last day.
     let lastWeekStart: [Int32]
+    let periodEnds: [Int32]
     /// Partners whose lines count: the beneficiary, or the group's members.
     let partners: [Int32]
 
@@ -129,6 +130,7 @@ struct ResolvedAgreement: Sendable {
                 gateMeasures: a.gates.map(\.measure), gateMinimums: a.gates.map(\.minimum),
                 periods: periods, firstMonth: firstMonth, monthCount: monthCount, periodOfMonth: periodOfMonth,
                 lastWeekStart: periods.map { max($0.start.dayNumber, $0.end.dayNumber - 6) },
+                periodEnds: periods.map(\.end.dayNumber),
                 partners: partners))
         }
         if !problems.isEmpty { throw .invalidInput(problems) }
