@@ -92,7 +92,7 @@ struct AgreementDecoder {
     }
 
     mutating func enumeration<E: RawRepresentable & CaseIterable>(_ v: JSONValue?, _ path: String, default def: E?) -> E? where E.RawValue == String {
-        if v == nil, let def { return def }
+        if v == nil || v == .null, let def { return def }   // an optional member given as null means its default
         guard let s = string(v, path) else { return nil }
         if let e = E(rawValue: s) { return e }
         fail(path, "\"\(s)\" is not one of " + E.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
@@ -174,7 +174,7 @@ struct AgreementDecoder {
         let id = identifier(v["id"], path + ".id")
         let program: RebateProgram? = enumeration(v["program"], path + ".program", default: nil)
         let beneficiary = decodeBeneficiary(v["beneficiary"], path + ".beneficiary")
-        let scope = self.scope(v["products"], path + ".products")
+        let scope = v["products"] == .null ? nil : self.scope(v["products"], path + ".products")
         let start = date(v["start"], path + ".start")
         let end = date(v["end"], path + ".end")
         if let start, let end, end < start { fail(path + ".end", "before start \(start)") }

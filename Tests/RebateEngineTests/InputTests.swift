@@ -262,6 +262,13 @@ extension Int128 {
         #expect(r.statements[0].nextTierFrom == 100_000)
     }
 
+    @Test func nullOptionalMembersMeanTheirDefaults() throws {
+        let a = Fixture.agreement(tiers: #"[{"from": "0", "per_unit": "1"}]"#, extra: #""products": null, "settlement": null, "tiering": null, "cap": null, "requires": null, "accrual": null"#)
+        let r = try Fixture.run(agreements: [a], lines: ["2026-01-01,P1,D,3,1.00"])
+        #expect(r.settlements.count == 1)                            // term
+        #expect(Fixture.earned(r, period: "2026-01-01") == "3.00")   // every product
+    }
+
     @Test func invalidJSONNamesLineAndColumn() {
         let p = problems(agreements: "{\n  \"currency\": \"EUR\",\n  \"decimals\": 2\n  \"agreements\": []\n}")
         #expect(p.count == 1)
