@@ -122,21 +122,10 @@ public enum ColumnarFile {
                             threads: Int = RebateEngine.defaultThreadCount) throws(RebateError) -> (TransactionColumns, [TransactionReject], IngestTotals) {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         func bad(_ reason: String) -> RebateError { .invalidInput([InputProblem(file: name, reason: reason)]) }
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }
-        let size = Int(st.st_size)
+        let mapped = try FileBytes(path: path)
+        let size = mapped.buffer.count
         guard size >= alignment else { throw bad("not a RebateEngine columnar file (\(size) bytes, too short for its header)") }
-        guard let raw = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), raw != MAP_FAILED else {
-            throw .io(path: path, reason: "cannot map: " + String(cString: strerror(errno)))
-        }
-        madvise(raw, size, MADV_WILLNEED)
-        let base = UnsafeRawPointer(raw)
-        var keep = false
-        defer { if !keep { munmap(raw, size) } }
-        let file = UnsafeRawBufferPointer(start: base, count: size)
+        let file = UnsafeRawBufferPointer(mapped.buffer)
         func u32(_ o: Int) -> UInt32 { UInt32(littleEndian: file.loadUnaligned(fromByteOffset: o, as: UInt32.self)) }
         func u64(_ o: Int) -> UInt64 { UInt64(littleEndian: file.loadUnaligned(fromByteOffset: o, as: UInt64.self)) }
         guard Array(file[0..<8]) == magic else { throw bad("not a RebateEngine columnar file (wrong magic number)") }
@@ -181,8 +170,7 @@ public enum ColumnarFile {
             let padEnd = offsets[i] + (lengths[i] + alignment - 1) / alignment * alignment
             for b in file[(offsets[i] + lengths[i])..<padEnd] where b != 0 { throw bad("corrupted: padding after section \(i)") }
         }
-        let mapping = ColumnMapping(base: base, length: size, count: n, offsets: offsets)
-        keep = true
+        let mapping = ColumnMapping(file: mapped, count: n, offsets: offsets)
         // Indices are checked so that no later access can leave the master data.
         let (partnerCount, productCount) = (Int32(partners.count), Int32(products.count))
         for i in 0..<n where mapping.partner[i] < 0 || mapping.partner[i] >= partnerCount || mapping.product[i] < 0 || mapping.product[i] >= productCount {

@@ -9,42 +9,7 @@ import Darwin
 /// renamed into place, and the folder itself is synced.
 enum AtomicFile {
     static func write(_ bytes: [UInt8], to path: String) throws(RebateError) {
-        let slash = path.lastIndex(of: "/")
-        let folder = slash.map { String(path[..<$0]) } ?? "."
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        let temporary = folder + "/." + name + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw .io(path: temporary, reason: String(cString: strerror(errno))) }
-        var written = 0
-        let failure: String? = bytes.withUnsafeBytes { raw -> String? in
-            while written < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + written, raw.count - written)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return String(cString: strerror(errno))
-                }
-                written += n
-            }
-            return nil
-        }
-        if let failure {
-            close(fd)
-            unlink(temporary)
-            throw .io(path: path, reason: failure)
-        }
-        guard fsync(fd) == 0 else {
-            let reason = String(cString: strerror(errno))
-            close(fd)
-            unlink(temporary)
-            throw .io(path: path, reason: "fsync: " + reason)
-        }
-        close(fd)
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw .io(path: path, reason: "rename: " + reason)
-        }
-        syncFolder(folder)
+        try write(path: path) { sink throws(RebateError) in try sink.write(bytes) }
     }
 
     static func syncFolder(_ folder: String) {

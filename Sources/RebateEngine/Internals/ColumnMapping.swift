@@ -1,15 +1,11 @@
 import Dispatch
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The five line columns inside a memory-mapped columnar file.
 ///
 /// `@unchecked Sendable`: the mapping is read-only (`PROT_READ`) and is
-/// unmapped only when the last reference goes away.
+/// unmapped only when the last reference to its file goes away.
 final class ColumnMapping: @unchecked Sendable {
-    let base: UnsafeRawPointer
-    let length: Int
+    let file: FileBytes
     let count: Int
     let partner: UnsafeBufferPointer<Int32>
     let product: UnsafeBufferPointer<Int32>
@@ -17,20 +13,16 @@ final class ColumnMapping: @unchecked Sendable {
     let quantity: UnsafeBufferPointer<Int64>
     let amount: UnsafeBufferPointer<Int64>
 
-    /// Takes ownership of a mapping; the offsets must be aligned for their element type.
-    init(base: UnsafeRawPointer, length: Int, count: Int, offsets: [Int]) {
-        self.base = base
-        self.length = length
+    /// Views the columns of a mapped file; the offsets must be aligned for their element type.
+    init(file: FileBytes, count: Int, offsets: [Int]) {
+        self.file = file
         self.count = count
+        let base = UnsafeRawPointer(file.buffer.baseAddress!)
         partner = UnsafeBufferPointer(start: (base + offsets[0]).assumingMemoryBound(to: Int32.self), count: count)
         product = UnsafeBufferPointer(start: (base + offsets[1]).assumingMemoryBound(to: Int32.self), count: count)
         day = UnsafeBufferPointer(start: (base + offsets[2]).assumingMemoryBound(to: Int32.self), count: count)
         quantity = UnsafeBufferPointer(start: (base + offsets[3]).assumingMemoryBound(to: Int64.self), count: count)
         amount = UnsafeBufferPointer(start: (base + offsets[4]).assumingMemoryBound(to: Int64.self), count: count)
-    }
-
-    deinit {
-        munmap(UnsafeMutableRawPointer(mutating: base), length)
     }
 }
 

@@ -26,7 +26,7 @@ final class FileBytes: @unchecked Sendable {
         guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
             throw .io(path: path, reason: "cannot map: " + String(cString: strerror(errno)))
         }
-        madvise(p, size, MADV_SEQUENTIAL)
+        madvise(p, size, MADV_WILLNEED)
         buffer = UnsafeBufferPointer(start: p.assumingMemoryBound(to: UInt8.self), count: size)
         isMapped = true
     }

@@ -121,60 +121,18 @@ struct PartitionPlan {
         return starts
     }
 
-    /// A stable, parallel counting sort of the lines by partner.
-    ///
-    /// The input is cut into one slice a worker; each counts its lines per
-    /// partner, the counts are laid out partner-major then slice by slice (so
-    /// each partner keeps the input order), and each worker scatters its slice.
+    /// The lines regrouped by partner (see ``PartnerGrouping``), and where each partner starts.
     static func groupByPartner(_ t: TransactionColumns, partners: Int, threads: Int) -> (TransactionColumns, [Int]) {
-        let n = t.count
-        let slices = max(1, min(threads, n / 65_536 + 1))
-        let bounds = (0...slices).map { $0 * n / slices }
-        var counts = [Int](repeating: 0, count: slices * partners)
-        t.withUnsafeColumns { columns in
-        counts.withUnsafeMutableBufferPointer { c in
-            let input = ReadOnly(a32: columns.partner, b32: columns.partner)
-            let shared = SharedSlots(base: c)
-            DispatchQueue.concurrentPerform(iterations: slices) { slice in
-                let base = slice * partners
-                for i in bounds[slice]..<bounds[slice + 1] { shared.base[base + Int(input.a32[i])] += 1 }
+        t.withUnsafeColumns { c in
+            let n = c.partner.count
+            let slices = max(1, min(threads, n / 65_536 + 1))
+            let runs = (0..<slices).map { s -> LineRun in
+                let lo = s * n / slices, hi = (s + 1) * n / slices
+                return LineRun(partner: c.partner.baseAddress! + lo, product: c.product.baseAddress! + lo, day: c.day.baseAddress! + lo,
+                               quantity: c.quantity.baseAddress! + lo, amount: c.amount.baseAddress! + lo, count: hi - lo)
             }
+            return PartnerGrouping.group(n == 0 ? [] : runs, partners: partners, threads: threads)
         }
-        }
-        var cursor = [Int](repeating: 0, count: slices * partners)
-        var starts = [Int](repeating: 0, count: partners + 1)
-        var total = 0
-        for p in 0..<partners {
-            starts[p] = total
-            for slice in 0..<slices {
-                cursor[slice * partners + p] = total
-                total += counts[slice * partners + p]
-            }
-        }
-        starts[partners] = total
-        var out = TransactionColumns.uninitialized(count: n)
-        t.withUnsafeColumns { input in
-        out.withUnsafeMutableColumns { output in
-        cursor.withUnsafeMutableBufferPointer { cursor in
-            let shared = SharedSlots(base: cursor)
-            DispatchQueue.concurrentPerform(iterations: slices) { slice in
-                // Each worker writes only the positions its own cursors hand out, which never overlap.
-                let base = slice * partners
-                for i in bounds[slice]..<bounds[slice + 1] {
-                    let p = Int(input.partner[i])
-                    let j = shared.base[base + p]
-                    shared.base[base + p] = j + 1
-                    output.partner[j] = input.partner[i]
-                    output.product[j] = input.product[i]
-                    output.day[j] = input.day[i]
-                    output.quantity[j] = input.quantity[i]
-                    output.amount[j] = input.amount[i]
-                }
-            }
-        }
-        }
-        }
-        return (out, starts)
     }
 
     /// Runs `body` with bounds-check-free views of the columns: the one scoped place they are taken.

@@ -455,53 +455,13 @@ struct TransactionCSVReader {
 
 extension TransactionCSVReader {
     /// Joins the chunks into one set of columns grouped by partner (file order within a partner),
-    /// the order the engine walks: a stable counting sort over a few slices of chunks, in parallel.
+    /// the order the engine walks; duplicates left out.
     static func groupedByPartner(_ parts: [ChunkColumns], dropping drop: [Set<Int>], partners: Int, threads: Int) -> TransactionColumns {
-        let slices = max(1, min(threads, parts.count))
-        let bounds = (0...slices).map { $0 * parts.count / slices }
-        var counts = [Int](repeating: 0, count: slices * partners)
-        counts.withUnsafeMutableBufferPointer { c in
-            let shared = SharedSlots(base: c)
-            DispatchQueue.concurrentPerform(iterations: slices) { slice in
-                let base = slice * partners
-                for k in bounds[slice]..<bounds[slice + 1] {
-                    let part = parts[k], skip = drop[k]
-                    for i in 0..<part.count where skip.isEmpty || !skip.contains(i) { shared.base[base + Int(part.partner[i])] += 1 }
-                }
-            }
+        let runs = zip(parts, drop).map { part, skip in
+            LineRun(partner: part.partner, product: part.product, day: part.day, quantity: part.quantity, amount: part.amount,
+                    count: part.count, skip: skip)
         }
-        var cursor = [Int](repeating: 0, count: slices * partners)
-        var total = 0
-        for p in 0..<partners {
-            for slice in 0..<slices {
-                cursor[slice * partners + p] = total
-                total += counts[slice * partners + p]
-            }
-        }
-        var columns = TransactionColumns.uninitialized(count: total)
-        columns.withUnsafeMutableColumns { out in
-        cursor.withUnsafeMutableBufferPointer { cursor in
-            let shared = SharedSlots(base: cursor)
-            DispatchQueue.concurrentPerform(iterations: slices) { slice in
-                // Each slice writes only the positions its own cursors hand out, which never overlap.
-                let base = slice * partners
-                for k in bounds[slice]..<bounds[slice + 1] {
-                    let part = parts[k], skip = drop[k]
-                    for i in 0..<part.count where skip.isEmpty || !skip.contains(i) {
-                        let p = Int(part.partner[i])
-                        let j = shared.base[base + p]
-                        shared.base[base + p] = j + 1
-                        out.partner[j] = part.partner[i]
-                        out.product[j] = part.product[i]
-                        out.day[j] = part.day[i]
-                        out.quantity[j] = part.quantity[i]
-                        out.amount[j] = part.amount[i]
-                    }
-                }
-            }
-        }
-        }
-        return columns
+        return withExtendedLifetime(parts) { PartnerGrouping.group(runs, partners: partners, threads: threads).0 }
     }
 }
 
