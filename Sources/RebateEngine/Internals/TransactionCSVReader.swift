@@ -1,4 +1,7 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 /// Reads `transactions.csv` into columns in parallel, rejecting bad lines with reasons.
@@ -447,6 +450,9 @@ struct TransactionCSVReader {
         }
         rejects.sort { $0.line < $1.line }
         // The ids have served; free them before the columns are joined.
+        // The ids and buckets have served: free them (and hand the memory back) before the join.
+        entryHash = []
+        entryRef = []
         for c in 0..<chunkCount { chunks[c].columns.releaseIDs() }
         let columns = groupedByPartner(chunks.map(\.columns), dropping: drop, partners: cx.partnerCount, threads: threads)
         return Output(columns: columns, rejects: rejects, totals: totals)
@@ -492,18 +498,22 @@ final class ChunkColumns: @unchecked Sendable {
 
     init(capacity: Int) {
         self.capacity = capacity
-        partner = .allocate(capacity: max(1, capacity))
-        product = .allocate(capacity: max(1, capacity))
-        day = .allocate(capacity: max(1, capacity))
-        quantity = .allocate(capacity: max(1, capacity))
-        amount = .allocate(capacity: max(1, capacity))
-        idHash = .allocate(capacity: max(1, capacity))
-        recordStart = .allocate(capacity: max(1, capacity))
-        line = .allocate(capacity: max(1, capacity))
+        // Straight from the system, so that freeing really hands the memory back
+        // (a malloc heap would keep it, and peak memory would count it twice).
+        partner = PageMemory.allocate(Int32.self, max(1, capacity))
+        product = PageMemory.allocate(Int32.self, max(1, capacity))
+        day = PageMemory.allocate(Int32.self, max(1, capacity))
+        quantity = PageMemory.allocate(Int64.self, max(1, capacity))
+        amount = PageMemory.allocate(Int64.self, max(1, capacity))
+        idHash = PageMemory.allocate(UInt64.self, max(1, capacity))
+        recordStart = PageMemory.allocate(Int.self, max(1, capacity))
+        line = PageMemory.allocate(UInt32.self, max(1, capacity))
     }
 
     deinit {
-        partner.deallocate(); product.deallocate(); day.deallocate(); quantity.deallocate(); amount.deallocate()
+        let n = max(1, capacity)
+        PageMemory.free(partner, n); PageMemory.free(product, n); PageMemory.free(day, n)
+        PageMemory.free(quantity, n); PageMemory.free(amount, n)
         releaseIDs()
     }
 
@@ -511,7 +521,8 @@ final class ChunkColumns: @unchecked Sendable {
     func releaseIDs() {
         guard !idsReleased else { return }
         idsReleased = true
-        idHash.deallocate(); recordStart.deallocate(); line.deallocate()
+        let n = max(1, capacity)
+        PageMemory.free(idHash, n); PageMemory.free(recordStart, n); PageMemory.free(line, n)
     }
 
     @inline(__always)
@@ -529,4 +540,19 @@ final class ChunkColumns: @unchecked Sendable {
     }
 
     var idHashes: UnsafeBufferPointer<UInt64> { UnsafeBufferPointer(start: idHash, count: count) }
+}
+
+/// Memory mapped straight from the system: untouched pages cost nothing, and freeing returns it.
+enum PageMemory {
+    static func allocate<T>(_: T.Type, _ count: Int) -> UnsafeMutablePointer<T> {
+        let bytes = count * MemoryLayout<T>.stride
+        guard let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED else {
+            preconditionFailure("out of memory: \(bytes) bytes")
+        }
+        return p.bindMemory(to: T.self, capacity: count)
+    }
+
+    static func free<T>(_ p: UnsafeMutablePointer<T>, _ count: Int) {
+        munmap(UnsafeMutableRawPointer(p), count * MemoryLayout<T>.stride)
+    }
 }
