@@ -113,17 +113,21 @@ struct ByteKeyTable {
     }
 }
 
+/// One slot of the lookup layout: 16 bytes, four to a cache line, so a probe
+/// touches one line and only a match touches the key bytes.
+struct LookupSlot {
+    var hash: UInt64 = 0
+    var value: Int32 = -1          // -1: empty
+    var offsetAndLength: UInt32 = 0  // arena offset << 7 | key length (ids are at most 64 bytes)
+}
+
 extension ByteKeyTable {
     /// A read-only, pointer-based view for lookups from many threads at once.
     ///
     /// `@unchecked Sendable`: valid only inside ``withLookup(_:)``, during which
     /// the table is not mutated.
     struct Lookup: @unchecked Sendable {
-        let slots: UnsafeBufferPointer<Int32>
-        let hashes: UnsafeBufferPointer<UInt64>
-        let offsets: UnsafeBufferPointer<Int>
-        let lengths: UnsafeBufferPointer<Int32>
-        let values: UnsafeBufferPointer<Int32>
+        let slots: UnsafeBufferPointer<LookupSlot>
         let arena: UnsafeBufferPointer<UInt8>
         let mask: Int
 
@@ -134,13 +138,14 @@ extension ByteKeyTable {
             var s = Int(truncatingIfNeeded: h) & mask
             let length = end - start
             while true {
-                let e = Int(slots[s])
-                if e < 0 { return -1 }
-                if hashes[e] == h, Int(lengths[e]) == length {
-                    let o = offsets[e]
+                let slot = slots[s]
+                if slot.value < 0 { return -1 }
+                if slot.hash == h, Int(slot.offsetAndLength & 127) == length {
+                    let o = Int(slot.offsetAndLength >> 7)
                     var same = true
-                    for k in 0..<length where arena[o + k] != p[start + k] { same = false; break }
-                    if same { return values[e] }
+                    var k = 0
+                    while k < length { if arena[o + k] != p[start + k] { same = false; break }; k += 1 }
+                    if same { return slot.value }
                 }
                 s = (s + 1) & mask
             }
@@ -148,18 +153,16 @@ extension ByteKeyTable {
     }
 
     func withLookup<R>(_ body: (Lookup) -> R) -> R {
-        slots.withUnsafeBufferPointer { slots in
-        hashes.withUnsafeBufferPointer { hashes in
-        offsets.withUnsafeBufferPointer { offsets in
-        lengths.withUnsafeBufferPointer { lengths in
-        values.withUnsafeBufferPointer { values in
-        arena.withUnsafeBufferPointer { arena in
-            body(Lookup(slots: slots, hashes: hashes, offsets: offsets, lengths: lengths, values: values, arena: arena, mask: mask))
+        // Keys longer than 127 bytes or an arena over 32 MiB do not fit the packed slot;
+        // ids are at most 64 bytes, and the arena holds each id once.
+        precondition(arena.count < 1 << 25 && lengths.allSatisfy { $0 < 128 }, "ids too long for the lookup layout")
+        var packed = [LookupSlot](repeating: LookupSlot(), count: slots.count)
+        for (s, e) in slots.enumerated() where e >= 0 {
+            let entry = Int(e)
+            packed[s] = LookupSlot(hash: hashes[entry], value: values[entry], offsetAndLength: UInt32(offsets[entry]) << 7 | UInt32(lengths[entry]))
         }
-        }
-        }
-        }
-        }
+        return packed.withUnsafeBufferPointer { slots in
+            arena.withUnsafeBufferPointer { arena in body(Lookup(slots: slots, arena: arena, mask: mask)) }
         }
     }
 }
