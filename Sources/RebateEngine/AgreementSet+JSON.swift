@@ -31,6 +31,7 @@ extension AgreementSet {
         let decoded = decoder.decodeRoot(root)
         if !decoder.problems.isEmpty { throw .invalidInput(decoder.problems) }
         self = decoded!
+        warnings = decoder.warnings
     }
 }
 
@@ -39,6 +40,7 @@ struct AgreementDecoder {
     let file: String
     let master: MasterDataIndex
     var problems: [InputProblem] = []
+    var warnings: [InputProblem] = []
     var decimals = 2
 
     init(file: String, master: MasterDataIndex) {
@@ -48,6 +50,11 @@ struct AgreementDecoder {
 
     mutating func fail(_ path: String, _ reason: String) {
         problems.append(InputProblem(file: file, field: path, reason: reason))
+    }
+
+    /// Something legal but probably unintended: reported, not refused.
+    mutating func warn(_ path: String, _ reason: String) {
+        warnings.append(InputProblem(file: file, field: path, reason: reason))
     }
 
     mutating func decodeRoot(_ root: JSONValue) -> AgreementSet? {
@@ -156,10 +163,10 @@ struct AgreementDecoder {
                 let p = "\(path).\(key)[\(i)]"
                 guard case .string(let s) = item else { fail(p, "expected a string, found \(item.typeName)"); continue }
                 if key == "categories" {
-                    if !master.categories.contains(s) { fail(p, "unknown category \"\(s)\"") }
+                    if !master.categories.contains(s) { warn(p, "no product has category \"\(s)\"; it matches nothing") }
                     scope.categories.append(s)
                 } else {
-                    if !master.productIDs.contains(s) { fail(p, "unknown product \"\(s)\"") }
+                    if !master.productIDs.contains(s) { warn(p, "product \"\(s)\" is not in products.csv; it matches nothing") }
                     scope.products.append(s)
                 }
             }
@@ -216,11 +223,11 @@ struct AgreementDecoder {
         }
         if partner != nil {
             guard let id = identifier(partner, path + ".partner") else { return nil }
-            guard master.partnerIDs.contains(id) else { fail(path + ".partner", "unknown partner \"\(id)\""); return nil }
+            if !master.partnerIDs.contains(id) { warn(path + ".partner", "partner \"\(id)\" is not in partners.csv; no line can count") }
             return .partner(id)
         }
         guard let id = identifier(group, path + ".group") else { return nil }
-        guard master.groupIDs.contains(id) else { fail(path + ".group", "unknown group \"\(id)\" (no partner has this group_id)"); return nil }
+        if !master.groupIDs.contains(id) { warn(path + ".group", "no partner has group_id \"\(id)\"; no line can count") }
         return .group(id)
     }
 

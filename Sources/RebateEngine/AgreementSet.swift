@@ -6,6 +6,8 @@ public struct AgreementSet: Sendable {
     public var decimals: Int
     /// The agreements, in file order.
     public var agreements: [Agreement]
+    /// References to ids that the master data does not have (legal: they match nothing).
+    public var warnings: [InputProblem] = []
 
     /// Creates an agreement set.
     public init(currency: String, decimals: Int, agreements: [Agreement]) {

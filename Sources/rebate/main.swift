@@ -233,6 +233,9 @@ case "accrue":
                                          options: AccrualOptions(asOf: asOf, threads: threads, progress: display.progress), maxRejects: maxRejects,
                                          columnar: !args.flags.contains("--csv"))
         display.stop()
+        if !quiet {
+            for w in outcome.loaded.dataset.agreements.warnings { printError("Warning: \(w.description)\n") }
+        }
         if !quiet, let r = outcome.report {
             let t = outcome.loaded.totals
             let money = { (v: Int128) in RebateEngine.formatMoney(v, decimals: r.decimals) + " " + r.currency }
@@ -290,6 +293,7 @@ case "validate":
     do {
         let loaded = try DatasetLoader.load(folder: args.positional[0])
         _ = try RebateEngine.run(loaded.dataset, options: AccrualOptions(threads: 1)).accruals.count
+        for w in loaded.dataset.agreements.warnings { printError("Warning: \(w.description)\n") }
         for r in loaded.rejects.prefix(20) {
             printError("\(r.file):\(r.line): \(r.reason)\n")
         }

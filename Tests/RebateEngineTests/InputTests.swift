@@ -244,14 +244,33 @@ extension Int128 {
         let expected = [
             "agreements.json: agreements[0].tiers[1].from: not ascending",
             "agreements.json: agreements[1].basis: a logistics agreement needs basis \"pallets\"",
-            "agreements.json: agreements[2].beneficiary.partner: unknown partner \"NOPE\"",
             "agreements.json: agreements[2].tiers[0].percent: \"1.00001\" has more than 4 decimal places",
             "agreements.json: agreements[3].requires: a cross_sell agreement needs at least one gate",
             "agreements.json: agreements[3].tiers[1].percent: every tier must carry the same kind of value",
             "agreements.json: agreements[4].end: before start",
-            "agreements.json: agreements[4].products.categories[0]: unknown category \"C9\"",
         ]
         for e in expected { #expect(p.contains { $0.hasPrefix(e) }, "missing: \(e)\n got: \(p)") }
+    }
+
+    @Test func referencesToUnknownIdsAreWarningsAndMatchNothing() throws {
+        let agreements = Fixture.agreements([
+            Fixture.agreement(id: "A", tiers: #"[{"from": "0", "per_unit": "1"}]"#, extra: #""products": {"categories": ["C9"], "products": ["ZZ", "B"]}"#),
+            Fixture.agreement(id: "B", beneficiary: #"{"partner": "NOPE"}"#, tiers: #"[{"from": "0", "fixed": "5"}]"#),
+            Fixture.agreement(id: "C", beneficiary: #"{"group": "G9"}"#, tiers: #"[{"from": "1", "per_unit": "1"}]"#),
+        ])
+        let dir = Fixture.folder(agreements: agreements, transactions: Fixture.lines(["2026-01-01,P1,B,2,1.00", "2026-01-01,P1,A,7,1.00"]))
+        let loaded = try Fixture.load(dir)
+        let warnings = loaded.dataset.agreements.warnings.map(\.description)
+        #expect(warnings.contains { $0.hasPrefix("agreements.json: agreements[0].products.categories[0]: no product has category \"C9\"") })
+        #expect(warnings.contains { $0.hasPrefix("agreements.json: agreements[0].products.products[0]: product \"ZZ\" is not in products.csv") })
+        #expect(warnings.contains { $0.hasPrefix("agreements.json: agreements[1].beneficiary.partner: partner \"NOPE\" is not in partners.csv") })
+        #expect(warnings.contains { $0.hasPrefix("agreements.json: agreements[2].beneficiary.group: no partner has group_id \"G9\"") })
+        let r = try RebateEngine.run(loaded.dataset, options: AccrualOptions(threads: 2))
+        // A: only product B counts (2 units). B: no lines, but a fixed tier from 0 is reached at B = 0 (5.00). C: nothing.
+        #expect(Fixture.earned(r, "A", period: "2026-01-01") == "2.00")
+        #expect(Fixture.earned(r, "B", period: "2026-01-01") == "5.00")
+        #expect(Fixture.earned(r, "C", period: "2026-01-01") == "0.00")
+        #expect(r.accruals.filter { $0.agreementID == "C" }.count == 12)
     }
 
     @Test func jsonNumbersMeanTheDecimalWritten() throws {

@@ -59,8 +59,14 @@ struct PartitionPlan {
         }
         var partitionOfRoot = [Int](repeating: -1, count: partnerCount)
         var slotOfAgreement = [Int](repeating: -1, count: agreements.count)
-        for (i, a) in agreements.enumerated() where !a.partners.isEmpty {
-            let root = find(Int(a.partners[0]))
+        for (i, a) in agreements.enumerated() {
+            guard let first = a.partners.first else {
+                // No partner, no lines: a partition of its own, so its rows are still derived.
+                slotOfAgreement[i] = 0
+                agreementsOf.append([i])
+                continue
+            }
+            let root = find(Int(first))
             if partitionOfRoot[root] < 0 {
                 partitionOfRoot[root] = agreementsOf.count
                 agreementsOf.append([])

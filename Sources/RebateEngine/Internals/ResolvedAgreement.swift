@@ -88,12 +88,10 @@ struct ResolvedAgreement: Sendable {
             guard let scope else { return ProductBitmap(productCount: productCount, everything: true) }
             var b = ProductBitmap(productCount: productCount)
             for c in scope.categories {
-                guard let members = categoryProducts[c] else { problems.append(InputProblem(file: "agreements.json", field: path, reason: "unknown category \"\(c)\"")); continue }
-                for i in members { b.insert(i) }
+                for i in categoryProducts[c] ?? [] { b.insert(i) }   // an unknown category matches nothing
             }
             for p in scope.products {
-                guard let i = productIndex[p] else { problems.append(InputProblem(file: "agreements.json", field: path, reason: "unknown product \"\(p)\"")); continue }
-                b.insert(i)
+                if let i = productIndex[p] { b.insert(i) }   // an unknown product matches nothing
             }
             return b
         }
@@ -110,11 +108,9 @@ struct ResolvedAgreement: Sendable {
             let partners: [Int32]
             switch a.beneficiary {
             case .partner(let id):
-                guard let p = partnerIndex[id] else { problems.append(InputProblem(file: "agreements.json", field: path + ".beneficiary.partner", reason: "unknown partner \"\(id)\"")); continue }
-                partners = [p]
+                partners = partnerIndex[id].map { [$0] } ?? []   // an unknown partner has no lines
             case .group(let id):
-                guard let members = groupMembers[id] else { problems.append(InputProblem(file: "agreements.json", field: path + ".beneficiary.group", reason: "unknown group \"\(id)\"")); continue }
-                partners = members
+                partners = groupMembers[id] ?? []   // a group without members has no lines
             }
             let periods = SettlementPeriod.periods(from: a.start, to: a.end, a.settlement)
             let firstMonth = a.start.monthIndex

@@ -38,6 +38,8 @@ enum RunSummary {
         } else {
             lines.append("  \"rows\": {\"rejects\": \(loaded.rejects.count)},")
         }
+        let warnings = loaded.dataset.agreements.warnings
+        lines.append("  \"warnings\": [" + warnings.map { "\"" + jsonEscaped($0.description) + "\"" }.joined(separator: ", ") + "],")
         let timingText = timings.map { "\"\($0.stage)\": \($0.nanoseconds / 1000)" }.joined(separator: ", ")
         lines.append("  \"timings_us\": {\(timingText)},")
         lines.append("  \"threads\": \(options.threads)")
