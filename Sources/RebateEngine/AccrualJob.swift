@@ -12,9 +12,11 @@ public enum AccrualJob {
 
     /// What a finished run reports.
     public struct Outcome: Sendable {
+        /// What was read.
         public var loaded: LoadedDataset
         /// `nil` when the run stopped at the reject limit.
         public var report: AccrualReport?
+        /// Wall-clock time of each stage, in nanoseconds.
         public var timings: [(stage: String, nanoseconds: UInt64)]
         /// The `summary.json` bytes written.
         public var summary: [UInt8]
@@ -75,40 +77,5 @@ extension AccrualJob {
     /// Writes a file atomically (temporary name, flush, rename, folder sync).
     public static func writeFile(_ bytes: [UInt8], to path: String) throws(RebateError) {
         try AtomicFile.write(bytes, to: path.contains("/") ? path : "./" + path)
-    }
-}
-
-/// Wall-clock time of each stage, in integer nanoseconds.
-struct StageClock {
-    private var last = StageClock.now()
-    private(set) var laps: [(stage: String, nanoseconds: UInt64)] = []
-    /// Records sub-stages measured elsewhere, named `prefix.stage`.
-    mutating func record(_ stages: [(stage: String, nanoseconds: UInt64)], prefix: String) {
-        laps += stages.map { (prefix + "." + $0.stage, $0.nanoseconds) }
-    }
-
-    static func now() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-    }
-
-    mutating func lap(_ stage: String) {
-        let t = StageClock.now()
-        laps.append((stage, t - last))
-        last = t
-    }
-}
-
-/// The `rebate import` job: read `transactions.csv` once and write its columnar form.
-public enum ImportJob {
-    /// Loads the dataset from its CSV and writes `transactions.rbc` (or `output`).
-    /// - Returns: what was loaded, rejects included (they are kept in the file too).
-    public static func run(dataset folder: String, output: String? = nil, threads: Int = RebateEngine.defaultThreadCount) throws(RebateError) -> LoadedDataset {
-        let loaded = try DatasetLoader.load(folder: folder, threads: threads, columnar: false)
-        let csv = folder + "/transactions.csv"
-        let stamp = ColumnarFile.sourceStamp(csv) ?? (0, 0)
-        try ColumnarFile.write(loaded, to: output ?? folder + "/" + ColumnarFile.fileName, sourceSize: stamp.size, sourceModified: stamp.modified, threads: threads)
-        return loaded
     }
 }

@@ -17,19 +17,27 @@ public struct AccrualOptions: Sendable {
 
 /// One row of `accruals.csv`: an agreement's liability at the end of a month.
 public struct AccrualRow: Hashable, Sendable {
+    /// The agreement's id.
     public var agreementID: String
+    /// The rebate program, for reports.
     public var program: RebateProgram
+    /// The partner or buying-group id.
     public var beneficiary: String
+    /// The settlement period's first day.
     public var periodStart: CivilDate
+    /// The settlement period's last day.
     public var periodEnd: CivilDate
     /// The first day of the calendar month.
     public var month: CivilDate
     /// Period-to-date sums: milli-units, minor units, whole pallets.
     public var quantity: Int128
+    /// Amount in minor units of the currency.
     public var amount: Int128
+    /// Whole pallets.
     public var pallets: Int128
     /// The basis kind, and its period-to-date value in basis units (milli for quantity and pallets).
     public var basisKind: RebateBasis
+    /// The basis in basis units: milli for quantity and pallets, minor units for amount.
     public var basis: Int128
     /// The highest tier reached by the actual basis (1-based; 0 for none).
     public var tier: Int
@@ -59,16 +67,27 @@ public struct AccrualRow: Hashable, Sendable {
 
 /// One row of `settlements.csv`: what an ended period earned.
 public struct SettlementRow: Hashable, Sendable {
+    /// The agreement's id.
     public var agreementID: String
+    /// The rebate program, for reports.
     public var program: RebateProgram
+    /// The partner or buying-group id.
     public var beneficiary: String
+    /// The settlement period's first day.
     public var periodStart: CivilDate
+    /// The settlement period's last day.
     public var periodEnd: CivilDate
+    /// Quantity in milli-units.
     public var quantity: Int128
+    /// Amount in minor units of the currency.
     public var amount: Int128
+    /// Whole pallets.
     public var pallets: Int128
+    /// What the tiers measure.
     public var basisKind: RebateBasis
+    /// The basis in basis units: milli for quantity and pallets, minor units for amount.
     public var basis: Int128
+    /// The highest tier reached by the actual basis (1-based; 0 for none).
     public var tier: Int
     /// Minor units.
     public var earned: Int128
@@ -92,15 +111,23 @@ public struct SettlementRow: Hashable, Sendable {
 
 /// One row of `statements.csv`: where a beneficiary stands in the current period.
 public struct StatementRow: Hashable, Sendable {
+    /// The partner or buying-group id.
     public var beneficiary: String
+    /// The agreement's id.
     public var agreementID: String
+    /// The rebate program, for reports.
     public var program: RebateProgram
+    /// The settlement period's first day.
     public var periodStart: CivilDate
+    /// The settlement period's last day.
     public var periodEnd: CivilDate
     /// The day the figures are taken at.
     public var asOf: CivilDate
+    /// What the tiers measure.
     public var basisKind: RebateBasis
+    /// The basis in basis units: milli for quantity and pallets, minor units for amount.
     public var basis: Int128
+    /// The highest tier reached by the actual basis (1-based; 0 for none).
     public var tier: Int
     /// Minor units.
     public var earnedToDate: Int128
@@ -139,10 +166,15 @@ public enum AnomalyKind: String, Sendable {
 
 /// One row of `anomalies.csv`.
 public struct Anomaly: Hashable, Sendable {
+    /// What was found.
     public var kind: AnomalyKind
+    /// The agreement's id.
     public var agreementID: String
+    /// The partner or buying-group id.
     public var beneficiary: String
+    /// The settlement period's first day.
     public var periodStart: CivilDate
+    /// The settlement period's last day.
     public var periodEnd: CivilDate
     /// What triggered it, for a person to read.
     public var detail: String
@@ -160,12 +192,19 @@ public struct Anomaly: Hashable, Sendable {
 
 /// Everything an accrual run computes, as Swift values, rows sorted as SPEC.md section 6 says.
 public struct AccrualReport: Sendable {
+    /// The ISO currency code.
     public var currency: String
+    /// The currency's minor-unit digits.
     public var decimals: Int
+    /// The as-of date of the run, if any.
     public var asOf: CivilDate?
+    /// Rows of `accruals.csv`, in output order.
     public var accruals: [AccrualRow]
+    /// Rows of `settlements.csv`, in output order.
     public var settlements: [SettlementRow]
+    /// Rows of `statements.csv`, in output order.
     public var statements: [StatementRow]
+    /// Rows of `anomalies.csv`, in output order.
     public var anomalies: [Anomaly]
     /// Lines dated after the as-of date, ignored by this run.
     public var linesAfterAsOf: Int

@@ -104,21 +104,33 @@ public struct Gate: Hashable, Sendable {
 /// Amounts are scaled integers so that no rate or threshold is ever rounded:
 /// see ``Tier`` and ``Gate`` for the scales.
 public struct Agreement: Hashable, Sendable {
+    /// The unique id.
     public var id: String
+    /// The rebate program, for reports.
     public var program: RebateProgram
+    /// The partner or buying-group id.
     public var beneficiary: Beneficiary
     /// `nil` means every product.
     public var scope: ProductScope?
+    /// The first day that counts (inclusive).
     public var start: CivilDate
+    /// The last day that counts (inclusive).
     public var end: CivilDate
+    /// How the agreement's time is cut into settlement periods.
     public var settlement: SettlementFrequency
+    /// The basis in basis units: milli for quantity and pallets, minor units for amount.
     public var basis: RebateBasis
+    /// Retroactive or incremental tiers.
     public var tiering: Tiering
+    /// What every tier pays.
     public var valueKind: TierValueKind
+    /// The tiers, `from` strictly ascending.
     public var tiers: [Tier]
     /// The most one settlement period can earn, in minor units.
     public var cap: Int64?
+    /// Gates that must all be met for a period to earn anything.
     public var gates: [Gate]
+    /// Earned or forecast accruals.
     public var accrual: AccrualMethod
 
     /// Creates an agreement; ``RebateEngine/run(_:options:)`` checks it against the dataset.

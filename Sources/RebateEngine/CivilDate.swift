@@ -67,6 +67,7 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         return Self.pad(c.year, 4) + "-" + Self.pad(c.month, 2)
     }
 
+    /// Earlier dates order first.
     public static func < (a: CivilDate, b: CivilDate) -> Bool { a.dayNumber < b.dayNumber }
 
     /// Adds whole days.

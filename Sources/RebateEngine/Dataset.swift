@@ -1,6 +1,8 @@
 /// A business customer that earns rebates.
 public struct Partner: Hashable, Sendable {
+    /// The unique id.
     public var id: String
+    /// The display name.
     public var name: String
     /// The buying group the partner belongs to, if any.
     public var groupID: String?
@@ -15,8 +17,11 @@ public struct Partner: Hashable, Sendable {
 
 /// A product that invoice lines sell.
 public struct Product: Hashable, Sendable {
+    /// The unique id.
     public var id: String
+    /// The display name.
     public var name: String
+    /// The product category, used by scopes.
     public var category: String
     /// Units per full pallet in milli-units; 0 when not sold by the pallet.
     public var palletQuantity: Int64
@@ -97,9 +102,13 @@ public struct TransactionColumns: Sendable {
 
 /// Everything one accrual run reads: master data, agreements and lines.
 public struct Dataset: Sendable {
+    /// The partners, in file order (their index is the line's partner index).
     public var partners: [Partner]
+    /// The products, in file order (their index is the line's product index).
     public var products: [Product]
+    /// The agreements and currency.
     public var agreements: AgreementSet
+    /// The invoice lines, as columns.
     public var transactions: TransactionColumns
 
     /// Creates a dataset from values built in memory.

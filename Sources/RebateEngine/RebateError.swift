@@ -49,6 +49,7 @@ public enum RebateError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The message printed after `Error: ` on stderr.
     public var description: String {
         switch self {
         case .invalidInput(let problems):
