@@ -102,13 +102,14 @@ OPTIONS:
 let validateHelp = """
 OVERVIEW: Check a dataset folder without writing anything.
 
-USAGE: rebate validate <dataset> [--max-rejects <n>] [--quiet]
+USAGE: rebate validate <dataset> [--max-rejects <n>] [--csv] [--quiet]
 
 ARGUMENTS:
   <dataset>               Folder with partners.csv, products.csv, agreements.json, transactions.csv.
 
 OPTIONS:
   --max-rejects <n>       Rejected transaction lines tolerated (default: 0); above it, exit code 3.
+  --csv                   Check transactions.csv even when transactions.rbc is present.
   --quiet                 Print nothing but errors.
   -h, --help              Show help information.
 """
@@ -286,12 +287,13 @@ case "statement":
         report(error)
     }
 case "validate":
-    let args = parse(argv.dropFirst(), command: "validate", valueOptions: ["--max-rejects"], flagOptions: ["--quiet"])
+    let args = parse(argv.dropFirst(), command: "validate", valueOptions: ["--max-rejects"], flagOptions: ["--quiet", "--csv"])
     if args.flags.contains("--help") { print(validateHelp); exit(0) }
     guard args.positional.count == 1 else { usage(args.positional.isEmpty ? "missing <dataset>" : "one <dataset> folder expected", "validate") }
     let maxRejects = count(args, "--max-rejects", "validate") ?? 0
     do {
-        let loaded = try DatasetLoader.load(folder: args.positional[0])
+        let loaded = try DatasetLoader.load(folder: args.positional[0], columnar: !args.flags.contains("--csv"))
+        // The agreements are also resolved against the data, as `accrue` would.
         _ = try RebateEngine.run(loaded.dataset, options: AccrualOptions(threads: 1)).accruals.count
         for w in loaded.dataset.agreements.warnings { printError("Warning: \(w.description)\n") }
         for r in loaded.rejects.prefix(20) {
