@@ -1,6 +1,6 @@
 /// A parsed JSON value that keeps numbers as their exact source text.
 ///
-/// Foundation's JSON decoding turns numbers into `Double`, and `0.1` would no
+/// Foundation's JSON decoding turns numbers into binary floating point, and `0.1` would no
 /// longer be one tenth; rebate rates must stay exactly what was written.
 /// One `"key": value` member of a JSON object, in source order.
 struct JSONMember: Equatable {
