@@ -49,3 +49,69 @@ import RebateGenerator
         }
     }
 }
+
+/// Random agreements of every shape against the baseline: combinations no template has
+/// (incremental per pallet with a cap and a forecast, gates on pallet agreements, odd dates).
+@Suite struct RandomAgreementTests {
+    static func randomAgreements(_ g: DatasetGenerator, seed: UInt64, count: Int) -> [Agreement] {
+        var rng = SplitMix(seed: seed)
+        func pick<T>(_ xs: [T]) -> T { xs[Int(rng.next() % UInt64(xs.count))] }
+        let groups = Array(Set(g.partners.compactMap(\.groupID))).sorted()
+        let categories = Array(Set(g.products.map(\.category))).sorted()
+        var out: [Agreement] = []
+        for i in 0..<count {
+            let basis = pick(RebateBasis.allCases)
+            let kind = pick(TierValueKind.allCases)
+            let tiering = pick(Tiering.allCases)
+            // Thresholds spread over what a partner might buy in a period.
+            let unit: Int64 = basis == .amount ? 100 : 1000
+            var from: Int64 = rng.next() % 3 == 0 ? 0 : Int64(rng.next() % 50) * unit
+            var tiers: [Tier] = []
+            for _ in 0..<(1 + Int(rng.next() % 4)) {
+                let value: Int64 = kind == .fixed ? Int64(rng.next() % 50_000) : Int64(rng.next() % 60_000)
+                tiers.append(Tier(from: from, value: value))
+                from += Int64(1 + rng.next() % 400) * unit * (basis == .amount ? 50 : 1)
+            }
+            let startMonth = 1 + Int(rng.next() % 12), startDay = 1 + Int(rng.next() % 28)
+            let start = CivilDate(year: pick([2025, 2026, 2026, 2026]), month: startMonth, day: startDay)!
+            let end = start.adding(days: 20 + Int(rng.next() % 500))
+            let beneficiary: Beneficiary = rng.next() % 3 == 0 && !groups.isEmpty ? .group(pick(groups))
+                : .partner(g.partners[Int(rng.next() % UInt64(min(40, g.partners.count)))].id)
+            let scope: ProductScope? = rng.next() % 3 == 0 ? nil
+                : ProductScope(categories: [pick(categories)], products: rng.next() % 2 == 0 ? [pick(g.products).id] : [])
+            var gates: [Gate] = []
+            for _ in 0..<Int(rng.next() % 3) where rng.next() % 2 == 0 {
+                let byQuantity = rng.next() % 2 == 0
+                gates.append(Gate(scope: ProductScope(categories: [pick(categories)]), measure: byQuantity ? .quantity : .amount,
+                                  minimum: Int64(rng.next() % 200) * (byQuantity ? 1000 : 10_000)))
+            }
+            out.append(Agreement(id: "R\(seed)-\(i)", program: basis == .pallets ? .logistics : gates.isEmpty ? pick([.volume, .upsell]) : .crossSell,
+                                 beneficiary: beneficiary, scope: scope, start: start, end: end,
+                                 settlement: pick(SettlementFrequency.allCases), basis: basis, tiering: tiering, valueKind: kind,
+                                 tiers: tiers, cap: rng.next() % 3 == 0 ? Int64(rng.next() % 500_000) : nil, gates: gates,
+                                 accrual: pick(AccrualMethod.allCases)))
+        }
+        return out
+    }
+
+    @Test(arguments: [UInt64(101), 102, 103, 104, 105, 106, 107, 108])
+    func randomAgreementsAgreeWithTheBaseline(seed: UInt64) throws {
+        let g = DatasetGenerator(.init(lines: 12_000, partners: 40, products: 60, year: 2026, seed: seed))
+        var dataset = g.makeDataset()
+        dataset.agreements = AgreementSet(currency: "EUR", decimals: 2, agreements: Self.randomAgreements(g, seed: seed, count: 40))
+        for asOf in [nil, CivilDate(year: 2026, month: 1 + Int(seed % 12), day: 1 + Int(seed % 27))] {
+            let engine = try RebateEngine.run(dataset, options: AccrualOptions(asOf: asOf, threads: 2))
+            let baseline = BaselineAccrual.run(dataset, asOf: asOf)
+            #expect(Fixture.text(engine.accrualsCSV()) == Fixture.text(baseline.accrualsCSV()))
+            #expect(Fixture.text(engine.settlementsCSV()) == Fixture.text(baseline.settlementsCSV()))
+            #expect(Fixture.text(engine.statementsCSV()) == Fixture.text(baseline.statementsCSV()))
+            let key = { (a: Anomaly) in "\(a.kind.rawValue) \(a.agreementID) \(a.periodStart)" }
+            #expect(engine.anomalies.map(key) == baseline.anomalies.map(key))
+            if asOf == nil {
+                #expect(engine.settlements.contains { $0.earned > 0 })
+                #expect(engine.accruals.count > 300)
+                #expect(Set(engine.accruals.map(\.agreementID)).count == 40)
+            }
+        }
+    }
+}
