@@ -47,42 +47,57 @@ extension AccrualReport {
     /// `accruals.csv`, bytes as written.
     public func accrualsCSV() -> [UInt8] {
         let d = decimals
-        return Self.csv(Self.accrualsHeader, accruals) { r in
-            [r.agreementID, r.program.rawValue, r.beneficiary, r.periodStart.description, r.periodEnd.description,
-             r.month.monthText, RebateReportFormat.quantity(r.quantity), RebateReportFormat.money(r.amount, d), String(r.pallets),
-             RebateReportFormat.basisText(r.basis, r.basisKind, decimals: d), String(r.tier),
-             RebateReportFormat.money(r.accruedToDate, d), RebateReportFormat.money(r.posting, d)]
+        var w = CSVWriter(header: Self.accrualsHeader, capacity: accruals.count * 120)
+        for r in accruals {
+            w.text(r.agreementID); w.text(r.program.rawValue); w.text(r.beneficiary)
+            w.text(r.periodStart.description); w.text(r.periodEnd.description); w.text(r.month.monthText)
+            w.decimal(r.quantity, scale: 3, keepZeros: false); w.decimal(r.amount, scale: d, keepZeros: true); w.integer(Int(r.pallets))
+            w.basis(r.basis, r.basisKind, decimals: d); w.integer(r.tier)
+            w.decimal(r.accruedToDate, scale: d, keepZeros: true); w.decimal(r.posting, scale: d, keepZeros: true)
+            w.endRow()
         }
+        return w.bytes
     }
 
     /// `settlements.csv`, bytes as written.
     public func settlementsCSV() -> [UInt8] {
         let d = decimals
-        return Self.csv(Self.settlementsHeader, settlements) { r in
-            [r.agreementID, r.program.rawValue, r.beneficiary, r.periodStart.description, r.periodEnd.description,
-             RebateReportFormat.quantity(r.quantity), RebateReportFormat.money(r.amount, d), String(r.pallets),
-             RebateReportFormat.basisText(r.basis, r.basisKind, decimals: d), String(r.tier), RebateReportFormat.money(r.earned, d)]
+        var w = CSVWriter(header: Self.settlementsHeader, capacity: settlements.count * 110)
+        for r in settlements {
+            w.text(r.agreementID); w.text(r.program.rawValue); w.text(r.beneficiary)
+            w.text(r.periodStart.description); w.text(r.periodEnd.description)
+            w.decimal(r.quantity, scale: 3, keepZeros: false); w.decimal(r.amount, scale: d, keepZeros: true); w.integer(Int(r.pallets))
+            w.basis(r.basis, r.basisKind, decimals: d); w.integer(r.tier); w.decimal(r.earned, scale: d, keepZeros: true)
+            w.endRow()
         }
+        return w.bytes
     }
 
     /// `statements.csv`, bytes as written.
     public func statementsCSV() -> [UInt8] {
         let d = decimals
-        return Self.csv(Self.statementsHeader, statements) { r in
-            [r.beneficiary, r.agreementID, r.program.rawValue, r.periodStart.description, r.periodEnd.description,
-             r.asOf.description, RebateReportFormat.basisText(r.basis, r.basisKind, decimals: d), String(r.tier),
-             RebateReportFormat.money(r.earnedToDate, d),
-             r.nextTierFrom.map { RebateReportFormat.basisText(Int128($0), r.basisKind, decimals: d) } ?? "",
-             r.toNextTier.map { RebateReportFormat.basisText($0, r.basisKind, decimals: d) } ?? "",
-             RebateReportFormat.money(r.forecastEarned, d)]
+        var w = CSVWriter(header: Self.statementsHeader, capacity: statements.count * 120)
+        for r in statements {
+            w.text(r.beneficiary); w.text(r.agreementID); w.text(r.program.rawValue)
+            w.text(r.periodStart.description); w.text(r.periodEnd.description); w.text(r.asOf.description)
+            w.basis(r.basis, r.basisKind, decimals: d); w.integer(r.tier); w.decimal(r.earnedToDate, scale: d, keepZeros: true)
+            if let next = r.nextTierFrom { w.basis(Int128(next), r.basisKind, decimals: d) } else { w.empty() }
+            if let missing = r.toNextTier { w.basis(missing, r.basisKind, decimals: d) } else { w.empty() }
+            w.decimal(r.forecastEarned, scale: d, keepZeros: true)
+            w.endRow()
         }
+        return w.bytes
     }
 
     /// `anomalies.csv`, bytes as written.
     public func anomaliesCSV() -> [UInt8] {
-        Self.csv(Self.anomaliesHeader, anomalies) { r in
-            [r.kind.rawValue, r.agreementID, r.beneficiary, r.periodStart.description, r.periodEnd.description, r.detail]
+        var w = CSVWriter(header: Self.anomaliesHeader, capacity: anomalies.count * 160)
+        for r in anomalies {
+            w.text(r.kind.rawValue); w.text(r.agreementID); w.text(r.beneficiary)
+            w.text(r.periodStart.description); w.text(r.periodEnd.description); w.text(r.detail)
+            w.endRow()
         }
+        return w.bytes
     }
 
     /// `rejects.csv` for the given rejects, sorted bytewise by file, line number text and the rest.
@@ -104,10 +119,4 @@ extension AccrualReport {
         return out
     }
 
-    private static func csv<Row>(_ header: String, _ rows: [Row], _ fields: (Row) -> [String]) -> [UInt8] {
-        var out = Array((header + "\n").utf8)
-        out.reserveCapacity(rows.count * 96)
-        for r in rows { RebateReportFormat.appendRecord(fields(r), to: &out) }
-        return out
-    }
 }

@@ -121,13 +121,15 @@ extension AccrualReport {
 
     /// Accrued to date of the periods that have not been settled: what is still owed.
     public var openLiability: Int128 {
-        var latest: [String: Int128] = [:]
-        let settled = Set(settlements.map { $0.agreementID + "\u{0}" + $0.periodStart.description })
-        for r in accruals {
-            let key = r.agreementID + "\u{0}" + r.periodStart.description
-            if !settled.contains(key) { latest[key] = r.accruedToDate }
+        // Rows come agreement by agreement, period by period: the last row of a period holds its latest figure.
+        struct Key: Hashable { let agreement: String; let start: Int32 }
+        let settled = Set(settlements.map { Key(agreement: $0.agreementID, start: $0.periodStart.dayNumber) })
+        var open: Int128 = 0
+        for (i, r) in accruals.enumerated() {
+            let last = i + 1 == accruals.count || accruals[i + 1].agreementID != r.agreementID || accruals[i + 1].periodStart != r.periodStart
+            if last, !settled.contains(Key(agreement: r.agreementID, start: r.periodStart.dayNumber)) { open += r.accruedToDate }
         }
-        return latest.values.reduce(0, +)
+        return open
     }
 
     /// A reject reason without the values that vary line by line: `date: "…" is not a date` -> `date: not a date`.

@@ -56,15 +56,22 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// `YYYY-MM-DD`.
-    public var description: String {
-        let c = components
-        return Self.pad(c.year, 4) + "-" + Self.pad(c.month, 2) + "-" + Self.pad(c.day, 2)
-    }
+    public var description: String { text(length: 10) }
 
     /// `YYYY-MM`, the form of the `month` column.
-    public var monthText: String {
+    public var monthText: String { text(length: 7) }
+
+    /// The first `length` characters of `YYYY-MM-DD`, written digit by digit:
+    /// output writing formats millions of dates.
+    private func text(length: Int) -> String {
         let c = components
-        return Self.pad(c.year, 4) + "-" + Self.pad(c.month, 2)
+        return String(unsafeUninitializedCapacity: length) { b in
+            let y = max(0, min(9999, c.year))
+            b[0] = UInt8(48 + y / 1000); b[1] = UInt8(48 + y / 100 % 10); b[2] = UInt8(48 + y / 10 % 10); b[3] = UInt8(48 + y % 10)
+            b[4] = UInt8(ascii: "-"); b[5] = UInt8(48 + c.month / 10); b[6] = UInt8(48 + c.month % 10)
+            if length == 10 { b[7] = UInt8(ascii: "-"); b[8] = UInt8(48 + c.day / 10); b[9] = UInt8(48 + c.day % 10) }
+            return length
+        }
     }
 
     /// Earlier dates order first.
@@ -109,8 +116,4 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         return CivilDate(year: year, month: month, day: day)
     }
 
-    private static func pad(_ v: Int, _ width: Int) -> String {
-        let s = String(v)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
-    }
 }
