@@ -84,7 +84,7 @@ struct ResolvedAgreement: Sendable {
             if let g = p.groupID { groupMembers[g, default: []].append(Int32(i)) }
         }
         let productCount = dataset.products.count
-        func bitmap(_ scope: ProductScope?, _ path: String) -> ProductBitmap {
+        func bitmap(_ scope: ProductScope?) -> ProductBitmap {
             guard let scope else { return ProductBitmap(productCount: productCount, everything: true) }
             var b = ProductBitmap(productCount: productCount)
             for c in scope.categories {
@@ -121,8 +121,8 @@ struct ResolvedAgreement: Sendable {
             }
             out.append(ResolvedAgreement(
                 index: i, agreement: a, formula: RebateFormula(a, decimals: dataset.agreements.decimals),
-                scope: bitmap(a.scope, path + ".products"),
-                gateScopes: a.gates.enumerated().map { bitmap($1.scope, "\(path).requires[\($0)].products") },
+                scope: bitmap(a.scope),
+                gateScopes: a.gates.map { bitmap($0.scope) },
                 gateMeasures: a.gates.map(\.measure), gateMinimums: a.gates.map(\.minimum),
                 periods: periods, firstMonth: firstMonth, monthCount: monthCount, periodOfMonth: periodOfMonth,
                 lastWeekStart: periods.map { max($0.start.dayNumber, $0.end.dayNumber - 6) },
