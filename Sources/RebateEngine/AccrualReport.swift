@@ -6,6 +6,8 @@ public struct AccrualOptions: Sendable {
     public var threads: Int
     /// Where the run reports how far it has come, if anywhere.
     public var progress: RunProgress?
+    /// The most lines one unit of parallel work holds (tests make it tiny to cut partners everywhere).
+    var pieceLines: Int?
 
     /// Creates options; `threads` defaults to the number of active processors.
     public init(asOf: CivilDate? = nil, threads: Int? = nil, progress: RunProgress? = nil) {

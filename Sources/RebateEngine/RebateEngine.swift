@@ -32,7 +32,8 @@ public enum RebateEngine {
         let plan = PartitionPlan(dataset: dataset, agreements: resolved, asOf: options.asOf, threads: options.threads)
         clock.lap("partition")
         options.progress?.begin(1, total: plan.partitionCount)
-        let outputs = plan.run(agreements: resolved, threads: options.threads, asOf: options.asOf, progress: options.progress)
+        let outputs = plan.run(agreements: resolved, threads: options.threads, asOf: options.asOf, progress: options.progress,
+                               pieceLines: options.pieceLines)
         clock.lap("accumulate")
 
         // Rows are sorted bytewise by their leading columns (SPEC section 6).

@@ -27,6 +27,41 @@ import RebateGenerator
     }
 }
 
+@Suite struct PieceTests {
+    /// Partitions cut into pieces of a few lines (a partner's lines too) give the same bytes.
+    @Test func cuttingPartnersIntoPiecesChangesNothing() throws {
+        let dataset = DatasetGenerator(.init(lines: 15_000, partners: 50, products: 60, seed: 21, agreementDensity: 2)).makeDataset()
+        for asOf in [nil, CivilDate("2026-09-03")] {
+            let whole = try RebateEngine.run(dataset, options: AccrualOptions(asOf: asOf, threads: 1))
+            for pieceLines in [1, 7, 500] {
+                var options = AccrualOptions(asOf: asOf, threads: 3)
+                options.pieceLines = pieceLines
+                let cut = try RebateEngine.run(dataset, options: options)
+                #expect(cut.accrualsCSV() == whole.accrualsCSV())
+                #expect(cut.settlementsCSV() == whole.settlementsCSV())
+                #expect(cut.statementsCSV() == whole.statementsCSV())
+                #expect(cut.anomaliesCSV() == whole.anomaliesCSV())
+            }
+        }
+    }
+
+    @Test func piecesCoverEveryLineOnce() throws {
+        let dataset = DatasetGenerator(.init(lines: 5_000, partners: 30, products: 40, seed: 22)).makeDataset()
+        let resolved = try ResolvedAgreement.resolve(dataset)
+        let plan = PartitionPlan(dataset: dataset, agreements: resolved, asOf: nil, threads: 2)
+        for limit in [1, 3, 64, 1 << 20] {
+            let pieces = plan.pieces(limit: limit)
+            #expect(Set(pieces.map(\.partition)) == Set(0..<plan.partitionCount))
+            for p in 0..<plan.partitionCount {
+                let lines = pieces.filter { $0.partition == p }.flatMap { $0.runs.flatMap { Array($0.lines) } }
+                #expect(lines.count == Set(lines).count)
+                #expect(lines.count == plan.lineCount(ofPartition: p))
+            }
+            #expect(pieces.allSatisfy { $0.lineCount <= limit || $0.runs.count == 1 && limit < 1 })
+        }
+    }
+}
+
 @Suite struct GroupedInputTests {
     @Test func linesAlreadyGroupedByPartnerAreUsedInPlaceWithTheSameResult() throws {
         let dataset = DatasetGenerator(.init(lines: 20_000, partners: 60, products: 60, seed: 11)).makeDataset()

@@ -50,6 +50,12 @@ struct AgreementAccumulator {
     /// Basis of the returns dated in the 30 days after period `p` ends.
     func returnsAfter(_ p: Int) -> Int128 { sums[(3 + resolved.gateScopes.count) * months + resolved.periods.count + p] }
 
+    /// Adds the sums of another accumulator of the same agreement (a piece of the same partition).
+    mutating func add(_ other: AgreementAccumulator) {
+        assert(other.sums.count == sums.count)
+        for i in sums.indices { sums[i] &+= other.sums[i] }
+    }
+
     /// Adds the lines `range` of one partner of the agreement.
     ///
     /// The hot loop: every per-agreement constant is hoisted, the buffers are

@@ -154,39 +154,94 @@ struct PartitionPlan {
     }
 
     /// Runs every partition, biggest first, on `threads` workers; returns each agreement's output.
-    func run(agreements: [ResolvedAgreement], threads: Int, asOf: CivilDate?, progress: RunProgress? = nil) -> [AgreementOutput] {
-        let sizes = (0..<partitionCount).map(lineCount(ofPartition:))
-        let order = (0..<partitionCount).sorted { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }
-        var results = [AgreementOutput](repeating: AgreementOutput(), count: agreements.count)
-        results.withUnsafeMutableBufferPointer { buffer in
+    /// A share of one partition's lines: runs of its partners' lines.
+    struct Piece: Sendable {
+        let partition: Int
+        var runs: [(partner: Int, lines: Range<Int>)] = []
+        var lineCount = 0
+    }
+
+    /// Cuts every partition into pieces of at most `limit` lines (a partner's lines may be cut too),
+    /// so that one huge partner cannot keep a core busy while the others idle.
+    func pieces(limit: Int) -> [Piece] {
+        var out: [Piece] = []
+        for p in 0..<partitionCount {
+            var piece = Piece(partition: p)
+            for partner in partnersOf[p] {
+                var from = lineStart[partner]
+                let to = lineStart[partner + 1]
+                repeat {
+                    let take = min(to - from, max(1, limit - piece.lineCount))
+                    piece.runs.append((partner, from..<from + take))
+                    piece.lineCount += take
+                    from += take
+                    if piece.lineCount >= limit {
+                        out.append(piece)
+                        piece = Piece(partition: p)
+                    }
+                } while from < to
+            }
+            if !piece.runs.isEmpty || out.last?.partition != p { out.append(piece) }
+        }
+        return out
+    }
+
+    /// Accumulates every piece, biggest first, on `threads` workers; then, per partition,
+    /// adds its pieces' sums (integers: the order cannot change them) and derives the rows.
+    /// - Parameter pieceLines: the most lines a piece holds; by default an eighth of a worker's share, at least 2^20.
+    func run(agreements: [ResolvedAgreement], threads: Int, asOf: CivilDate?, progress: RunProgress? = nil, pieceLines: Int? = nil) -> [AgreementOutput] {
+        let totalLines = lineStart.last ?? 0
+        let work = pieces(limit: pieceLines ?? max(1 << 20, totalLines / max(1, threads * 8)))
+        let order = work.indices.sorted { work[$0].lineCount != work[$1].lineCount ? work[$0].lineCount > work[$1].lineCount : $0 < $1 }
+        var partial = [[AgreementAccumulator]](repeating: [], count: work.count)
+        partial.withUnsafeMutableBufferPointer { buffer in
             let slots = SharedSlots(base: buffer)
             let next = Atomic<Int>(0)
             withLineView { view in
-                let work = { @Sendable (_: Int) in
+                let worker = { @Sendable (_: Int) in
                     while true {
                         let k = next.add(1, ordering: .relaxed).oldValue
                         if k >= order.count { return }
-                        self.process(partition: order[k], agreements: agreements, view: view, asOf: asOf, into: slots)
-                        progress?.advance()
+                        slots.base[order[k]] = self.accumulate(work[order[k]], agreements: agreements, view: view, asOf: asOf)
                     }
                 }
-                if threads <= 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: min(threads, max(1, order.count)), execute: work) }
+                if threads <= 1 { worker(0) } else { DispatchQueue.concurrentPerform(iterations: min(threads, max(1, order.count)), execute: worker) }
             }
+        }
+        var grouping = [[Int]](repeating: [], count: partitionCount)
+        for (k, piece) in work.enumerated() { grouping[piece.partition].append(k) }
+        let piecesOf = grouping
+        var results = [AgreementOutput](repeating: AgreementOutput(), count: agreements.count)
+        results.withUnsafeMutableBufferPointer { buffer in
+        partial.withUnsafeMutableBufferPointer { partial in
+            let slots = SharedSlots(base: buffer), sums = SharedSlots(base: partial)
+            let next = Atomic<Int>(0)
+            let worker = { @Sendable (_: Int) in
+                while true {
+                    let p = next.add(1, ordering: .relaxed).oldValue
+                    if p >= self.partitionCount { return }
+                    // Each partition's pieces belong to it alone.
+                    var merged = sums.base[piecesOf[p][0]]
+                    for k in piecesOf[p].dropFirst() {
+                        for slot in merged.indices { merged[slot].add(sums.base[k][slot]) }
+                    }
+                    for (slot, i) in self.agreementsOf[p].enumerated() { slots.base[i] = merged[slot].output(asOf: asOf) }
+                    progress?.advance()
+                }
+            }
+            if threads <= 1 { worker(0) } else { DispatchQueue.concurrentPerform(iterations: min(threads, max(1, partitionCount)), execute: worker) }
+        }
         }
         return results
     }
 
-    /// Fills the partition's accumulators, one pass per partner and agreement, then derives their rows.
-    private func process(partition p: Int, agreements: [ResolvedAgreement], view: LineView, asOf: CivilDate?, into slots: SharedSlots<AgreementOutput>) {
-        let members = agreementsOf[p]
-        var accumulators = members.map { AgreementAccumulator(agreements[$0], asOf: asOf) }
-        for partner in partnersOf[p] {
-            let lines = lineStart[partner]..<lineStart[partner + 1]
-            for slot in feedsOfPartner[partner] { accumulators[slot].accumulate(view, lines) }
+    /// Fills fresh accumulators for the piece's partition from the piece's lines.
+    private func accumulate(_ piece: Piece, agreements: [ResolvedAgreement], view: LineView, asOf: CivilDate?) -> [AgreementAccumulator] {
+        var accumulators = agreementsOf[piece.partition].map { AgreementAccumulator(agreements[$0], asOf: asOf) }
+        for run in piece.runs {
+            for slot in feedsOfPartner[run.partner] { accumulators[slot].accumulate(view, run.lines) }
         }
-        for (slot, i) in members.enumerated() {
-            slots.base[i] = accumulators[slot].output(asOf: asOf)
-        }
+        return accumulators
     }
 }
 
