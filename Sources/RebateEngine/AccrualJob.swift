@@ -46,7 +46,7 @@ public enum AccrualJob {
         clock.lap("compute")
         clock.record(report.stageTimings, prefix: "compute")
         try report.verifyInvariants()
-        options.progress?.begin(2, total: 6)
+        options.progress?.begin(.writing, total: 5)
         // The outputs are independent: render and write them in parallel.
         let writers: [(String, @Sendable () -> [UInt8])] = [
             ("accruals.csv", { report.accrualsCSV() }), ("settlements.csv", { report.settlementsCSV() }),

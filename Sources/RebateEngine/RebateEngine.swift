@@ -31,7 +31,7 @@ public enum RebateEngine {
         clock.lap("resolve")
         let plan = PartitionPlan(dataset: dataset, agreements: resolved, asOf: options.asOf, threads: options.threads)
         clock.lap("partition")
-        options.progress?.begin(1, total: plan.partitionCount)
+        options.progress?.begin(.computing, total: plan.partitionCount)
         let outputs = plan.run(agreements: resolved, threads: options.threads, asOf: options.asOf, progress: options.progress,
                                pieceLines: options.pieceLines)
         clock.lap("accumulate")

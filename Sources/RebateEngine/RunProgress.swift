@@ -6,7 +6,10 @@ import Synchronization
 /// the display.
 public final class RunProgress: Sendable {
     /// The stages a run goes through, in order.
-    public static let stages = ["reading", "computing", "writing"]
+    public static let stages = ["reading", "checking line ids", "computing", "writing"]
+
+    /// Indices into ``stages``.
+    public enum Stage: Int, Sendable { case reading, checkingIDs, computing, writing }
     private let stage = Atomic<Int>(-1)
     private let done = Atomic<Int>(0)
     private let total = Atomic<Int>(0)
@@ -14,11 +17,11 @@ public final class RunProgress: Sendable {
     /// Creates a progress tracker in no stage.
     public init() {}
 
-    /// Enters `stage` (an index into ``stages``) with `total` steps to do.
-    public func begin(_ stage: Int, total: Int) {
+    /// Enters `stage` with `total` steps to do.
+    public func begin(_ stage: Stage, total: Int) {
         done.store(0, ordering: .relaxed)
         self.total.store(max(1, total), ordering: .relaxed)
-        self.stage.store(stage, ordering: .releasing)
+        self.stage.store(stage.rawValue, ordering: .releasing)
     }
 
     /// Records `steps` more steps done.

@@ -179,26 +179,33 @@ func report(_ error: RebateError) -> Never {
 final class ProgressDisplay: Sendable {
     let progress = RunProgress()
     private let stopped = Atomic<Bool>(false)
-    private let shown = Atomic<Bool>(false)
+    private let running = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
 
     func start(quiet: Bool) {
         guard !quiet, isatty(2) != 0 else { return }
+        running.store(true, ordering: .releasing)
         DispatchQueue.global().async { [self] in
             var waited = 0
+            var shown = false
             while !stopped.load(ordering: .acquiring) {
                 usleep(100_000)
                 waited += 100
-                if waited >= 1000, let s = progress.snapshot {
+                if waited >= 1000, !stopped.load(ordering: .acquiring), let s = progress.snapshot {
                     printError("\r\(s.stage) \(s.percent)%\u{1B}[K")
-                    shown.store(true, ordering: .releasing)
+                    shown = true
                 }
             }
+            if shown { printError("\r\u{1B}[K") }
+            finished.signal()
         }
     }
 
+    /// Stops the display and waits until its line is cleared, so nothing is printed after.
     func stop() {
+        guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
         stopped.store(true, ordering: .releasing)
-        if shown.load(ordering: .acquiring) { printError("\r\u{1B}[K") }
+        finished.wait()
     }
 }
 

@@ -15,7 +15,12 @@ final class ChunkColumns: @unchecked Sendable {
     private(set) var idHash: UnsafeMutablePointer<UInt64>
     private(set) var recordStart: UnsafeMutablePointer<Int>
     private(set) var line: UnsafeMutablePointer<UInt32>
+    /// The lines ordered by id bucket (stable), and where each bucket starts in that order.
+    private(set) var bucketOrder: UnsafeMutablePointer<UInt32>
+    private(set) var bucketStarts = [Int32](repeating: 0, count: ChunkColumns.idBuckets + 1)
     private var idsReleased = false
+    /// Ids are checked for duplicates in this many buckets (by the top bits of their hash).
+    static let idBuckets = 1 << 10
 
     init(capacity: Int) {
         self.capacity = capacity
@@ -29,6 +34,7 @@ final class ChunkColumns: @unchecked Sendable {
         idHash = PageMemory.allocate(UInt64.self, max(1, capacity))
         recordStart = PageMemory.allocate(Int.self, max(1, capacity))
         line = PageMemory.allocate(UInt32.self, max(1, capacity))
+        bucketOrder = PageMemory.allocate(UInt32.self, max(1, capacity))
     }
 
     deinit {
@@ -43,8 +49,34 @@ final class ChunkColumns: @unchecked Sendable {
         guard !idsReleased else { return }
         idsReleased = true
         let n = max(1, capacity)
-        PageMemory.free(idHash, n); PageMemory.free(recordStart, n); PageMemory.free(line, n)
+        PageMemory.free(idHash, n); PageMemory.free(recordStart, n); PageMemory.free(line, n); PageMemory.free(bucketOrder, n)
     }
+
+    /// Orders this chunk's ids by bucket, keeping file order within a bucket: a counting sort
+    /// small enough to stay in cache, done as the chunk finishes. Afterwards `idHash[k]` is the
+    /// hash of line `bucketOrder[k]`, so a bucket's hashes are read contiguously.
+    func bucketIDs() {
+        var starts = [Int32](repeating: 0, count: Self.idBuckets + 1)
+        let shift = UInt64(64 - Self.idBuckets.trailingZeroBitCount)
+        for i in 0..<count { starts[Int(idHash[i] >> shift) + 1] += 1 }
+        for b in 0..<Self.idBuckets { starts[b + 1] += starts[b] }
+        bucketStarts = starts
+        var sorted = [UInt64](repeating: 0, count: count)
+        for i in 0..<count {
+            let b = Int(idHash[i] >> shift)
+            let k = Int(starts[b])
+            bucketOrder[k] = UInt32(i)
+            sorted[k] = idHash[i]
+            starts[b] += 1
+        }
+        sorted.withUnsafeBufferPointer { if let base = $0.baseAddress { idHash.update(from: base, count: count) } }
+    }
+
+    /// How many of this chunk's ids fall in bucket `b`.
+    func bucketCount(_ b: Int) -> Int { Int(bucketStarts[b + 1] - bucketStarts[b]) }
+
+    /// Positions `k` (into `idHash` and `bucketOrder`) of bucket `b`, in file order.
+    func bucket(_ b: Int) -> Range<Int> { Int(bucketStarts[b])..<Int(bucketStarts[b + 1]) }
 
     @inline(__always)
     func append(partner p: Int32, product k: Int32, day d: Int32, quantity q: Int64, amount a: Int64, idHash h: UInt64, recordStart r: Int, line l: UInt32) {
@@ -60,5 +92,4 @@ final class ChunkColumns: @unchecked Sendable {
         count += 1
     }
 
-    var idHashes: UnsafeBufferPointer<UInt64> { UnsafeBufferPointer(start: idHash, count: count) }
 }

@@ -14,97 +14,64 @@ extension TransactionCSVReader {
     /// Finds duplicate ids, turns them into rejects, and joins the chunks.
     static func finish(_ cx: Context, _ chunks: inout [Chunk], base: [Int], threads: Int) -> Output {
         let chunkCount = chunks.count
-        // Bucket the accepted ids by hash, keeping file order inside each bucket.
-        let bucketBits = 10, buckets = 1 << bucketBits
-        var counts = [Int](repeating: 0, count: chunkCount * buckets)
-        for c in 0..<chunkCount { for h in chunks[c].columns.idHashes { counts[c * buckets + Int(h >> UInt64(64 - bucketBits))] += 1 } }
-        var bucketStart = [Int](repeating: 0, count: buckets + 1)
-        var cursor = [Int](repeating: 0, count: chunkCount * buckets)
-        var total = 0
-        for b in 0..<buckets {
-            bucketStart[b] = total
-            for c in 0..<chunkCount {
-                cursor[c * buckets + b] = total
-                total += counts[c * buckets + b]
-            }
-        }
-        bucketStart[buckets] = total
-        let bucketBounds = bucketStart
-        // Scattered chunk by chunk in parallel: each (chunk, bucket) pair owns its own run of slots.
-        var entryHash = [UInt64](unsafeUninitializedCapacity: total) { b, k in adviseHugePages(b.baseAddress, total * 8); k = total }
-        var entryRef = [UInt64](unsafeUninitializedCapacity: total) { b, k in adviseHugePages(b.baseAddress, total * 8); k = total }   // chunk << 32 | index
+        let buckets = ChunkColumns.idBuckets
         let parts = chunks.map(\.columns)
-        entryHash.withUnsafeMutableBufferPointer { hashes in
-        entryRef.withUnsafeMutableBufferPointer { refs in
-        cursor.withUnsafeMutableBufferPointer { cursor in
-            let (h, r, k) = (SharedSlots(base: hashes), SharedSlots(base: refs), SharedSlots(base: cursor))
-            DispatchQueue.concurrentPerform(iterations: chunkCount) { c in
-                for (i, hash) in parts[c].idHashes.enumerated() {
-                    let slot = c * buckets + Int(hash >> UInt64(64 - bucketBits))
-                    let j = k.base[slot]
-                    k.base[slot] = j + 1
-                    h.base[j] = hash
-                    r.base[j] = UInt64(c) << 32 | UInt64(i)
-                }
-            }
-        }
-        }
-        }
         let snapshot = chunks
         let lineOf = { @Sendable (ref: UInt64) -> Int in
             let c = Int(ref >> 32), i = Int(ref & 0xFFFF_FFFF)
             return base[c] + Int(snapshot[c].columns.line[i])
         }
-        // Each bucket on its own: an open-addressing table of first occurrences.
+        // Each chunk bucketed its ids by hash as it finished parsing; a bucket is checked on its own,
+        // reading its run of every chunk in chunk order (so file order), with one reusable table a worker.
+        var largest = 0
+        for b in 0..<buckets { largest = max(largest, parts.reduce(0) { $0 + $1.bucketCount(b) }) }
+        var size = 4
+        while size < largest * 2 { size <<= 1 }
+        let tableSize = size
         var duplicates = [[(ref: UInt64, firstLine: Int)]](repeating: [], count: buckets)
         duplicates.withUnsafeMutableBufferPointer { d in
-        entryHash.withUnsafeBufferPointer { hashes in
-        entryRef.withUnsafeBufferPointer { refs in
             let out = SharedSlots(base: d)
-            let view = BucketView(hashes: hashes, refs: refs)
-            // One reusable table a worker, sized for the largest bucket; buckets are claimed in turn.
-            let largest = (0..<buckets).map { bucketBounds[$0 + 1] - bucketBounds[$0] }.max() ?? 0
-            var size = 4
-            while size < largest * 2 { size <<= 1 }
-            let tableSize = size
             let next = Atomic<Int>(0)
-            let workers = max(1, min(threads, buckets))
-            DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                var table = [Int32](repeating: -1, count: tableSize)
+            DispatchQueue.concurrentPerform(iterations: max(1, min(threads, buckets))) { _ in
+                let empty = UInt64.max
+                var tableHash = [UInt64](repeating: 0, count: tableSize)
+                var tableRef = [UInt64](repeating: empty, count: tableSize)
                 while true {
-                let b = next.add(1, ordering: .relaxed).oldValue
-                if b >= buckets { break }
-                let lo = bucketBounds[b], hi = bucketBounds[b + 1]
-                guard hi - lo > 1 else { continue }
-                var used = 4
-                while used < (hi - lo) * 2 { used <<= 1 }
-                let mask = used - 1
-                var found: [(UInt64, Int)] = []
-                for e in lo..<hi {
-                    let h = view.hashes[e]
-                    var s = Int(truncatingIfNeeded: h >> 8) & mask
-                    var duplicateOf: Int?
-                    while table[s] >= 0 {
-                        let other = lo + Int(table[s])
-                        if view.hashes[other] == h {
-                            let a = snapshot[Int(view.refs[e] >> 32)].columns.recordStart[Int(view.refs[e] & 0xFFFF_FFFF)]
-                            let o = snapshot[Int(view.refs[other] >> 32)].columns.recordStart[Int(view.refs[other] & 0xFFFF_FFFF)]
-                            if record(cx, at: a).id == record(cx, at: o).id { duplicateOf = other; break }
+                    let b = next.add(1, ordering: .relaxed).oldValue
+                    if b >= buckets { break }
+                    let count = parts.reduce(0) { $0 + $1.bucketCount(b) }
+                    guard count > 1 else { continue }
+                    var used = 4
+                    while used < count * 2 { used <<= 1 }
+                    let mask = used - 1
+                    var found: [(ref: UInt64, firstLine: Int)] = []
+                    for (c, part) in parts.enumerated() {
+                        for k in part.bucket(b) {
+                            let h = part.idHash[k]
+                            let i = Int(part.bucketOrder[k])
+                            let ref = UInt64(c) << 32 | UInt64(i)
+                            var s = Int(truncatingIfNeeded: h >> 8) & mask
+                            var duplicateOf: UInt64?
+                            while tableRef[s] != empty {
+                                if tableHash[s] == h {
+                                    let other = tableRef[s]
+                                    let o = parts[Int(other >> 32)].recordStart[Int(other & 0xFFFF_FFFF)]
+                                    if record(cx, at: part.recordStart[i]).id == record(cx, at: o).id { duplicateOf = other; break }
+                                }
+                                s = (s + 1) & mask
+                            }
+                            if let first = duplicateOf {
+                                found.append((ref, lineOf(first)))
+                            } else {
+                                tableHash[s] = h
+                                tableRef[s] = ref
+                            }
                         }
-                        s = (s + 1) & mask
                     }
-                    if let first = duplicateOf {
-                        found.append((view.refs[e], lineOf(view.refs[first])))
-                    } else {
-                        table[s] = Int32(e - lo)
-                    }
-                }
-                for i in 0..<used { table[i] = -1 }
-                out.base[b] = found.map { (ref: $0.0, firstLine: $0.1) }
+                    for k in 0..<used { tableRef[k] = empty }
+                    out.base[b] = found
                 }
             }
-        }
-        }
         }
         // Duplicates become rejects; their lines leave the columns.
         var drop = [Set<Int>](repeating: [], count: chunkCount)
@@ -143,9 +110,7 @@ extension TransactionCSVReader {
         }
         rejects.sort { $0.line < $1.line }
         // The ids have served; free them before the columns are joined.
-        // The ids and buckets have served: free them (and hand the memory back) before the join.
-        entryHash = []
-        entryRef = []
+        // The ids have served: free them (and hand the memory back) before the join.
         for c in 0..<chunkCount { chunks[c].columns.releaseIDs() }
         let columns = groupedByPartner(chunks.map(\.columns), dropping: drop, partners: cx.partnerCount, threads: threads)
         return Output(columns: columns, rejects: rejects, totals: totals)
@@ -164,8 +129,3 @@ extension TransactionCSVReader {
     }
 }
 
-/// The bucketed ids, read by the per-bucket workers. `@unchecked Sendable`: read-only in that scope.
-private struct BucketView: @unchecked Sendable {
-    let hashes: UnsafeBufferPointer<UInt64>
-    let refs: UnsafeBufferPointer<UInt64>
-}

@@ -95,7 +95,7 @@ struct TransactionCSVReader {
             var chunks = [Chunk](repeating: Chunk(), count: chunkCount)
             let progress = self.progress
             let releasesPages = self.releasesPages
-            progress?.begin(0, total: chunkCount)
+            progress?.begin(.reading, total: chunkCount)
             chunks.withUnsafeMutableBufferPointer { out in
                 let results = SharedSlots(base: out)
                 DispatchQueue.concurrentPerform(iterations: chunkCount) { c in
@@ -121,6 +121,7 @@ struct TransactionCSVReader {
                 base[c] = line
                 line += chunks[c].lines
             }
+            progress?.begin(.checkingIDs, total: 1)
             return Self.finish(context, &chunks, base: base, threads: threads)
         }
         }
@@ -237,6 +238,7 @@ struct TransactionCSVReader {
         }
         chunk.end = position
         chunk.lines = line
+        chunk.columns.bucketIDs()
         return chunk
     }
 
