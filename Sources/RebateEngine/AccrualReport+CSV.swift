@@ -1,11 +1,5 @@
 /// Text forms of the output columns (SPEC section 6).
 enum RebateReportFormat {
-    /// Money with exactly `decimals` fraction digits.
-    static func money(_ v: Int128, _ decimals: Int) -> String { DecimalText.money(v, decimals: decimals) }
-
-    /// A quantity in milli-units as a plain decimal.
-    static func quantity(_ v: Int128) -> String { DecimalText.plain(v, scale: 3) }
-
     /// A value in basis units: money for amount, plain decimal for quantity and pallets.
     static func basisText(_ v: Int128, _ basis: RebateBasis, decimals: Int) -> String {
         basis == .amount ? DecimalText.money(v, decimals: decimals) : DecimalText.plain(v, scale: 3)

@@ -49,18 +49,6 @@ struct ByteKeyTable {
         return h
     }
 
-    /// The value stored for the key, or `nil`.
-    func find(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int32? {
-        let h = ByteKeyTable.hash(p, start, end)
-        var s = Int(truncatingIfNeeded: h) & mask
-        while true {
-            let e = Int(slots[s])
-            if e < 0 { return nil }
-            if hashes[e] == h, equal(e, p, start, end) { return values[e] }
-            s = (s + 1) & mask
-        }
-    }
-
     /// Inserts the key with `value` unless present; returns the value already stored, if any.
     @discardableResult
     mutating func insert(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, value: Int32) -> Int32? {
@@ -86,11 +74,6 @@ struct ByteKeyTable {
     mutating func insert(_ key: String, value: Int32) -> Int32? {
         var key = key
         return key.withUTF8 { insert($0, 0, $0.count, value: value) }
-    }
-
-    func find(_ key: String) -> Int32? {
-        var key = key
-        return key.withUTF8 { find($0, 0, $0.count) }
     }
 
     private func equal(_ e: Int, _ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
