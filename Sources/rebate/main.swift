@@ -49,7 +49,8 @@ ARGUMENTS:
 
 OPTIONS:
   --out <dir>             Folder for accruals.csv, settlements.csv, statements.csv,
-                          anomalies.csv, rejects.csv and summary.json (created if needed).
+                          anomalies.csv, rejects.csv, summary.json and report.html
+                          (created if needed).
   --as-of <date>          YYYY-MM-DD. Lines dated after it are ignored; months after it
                           are not reported; periods ending after it are not settled.
   --threads <n>           Worker threads (default: the number of processors). Outputs
@@ -57,8 +58,10 @@ OPTIONS:
   --max-rejects <n>       Rejected transaction lines tolerated (default: 0). Above it the
                           run exits with code 3 and writes only rejects.csv and summary.json.
   --csv                   Read transactions.csv even when transactions.rbc is present.
-  --quiet                 Print nothing but errors.
+  --quiet                 Print nothing but errors (no warnings, no progress).
   -h, --help              Show help information.
+
+Runs longer than a second show the stage and percentage on stderr when it is a terminal.
 """
 
 let importHelp = """
