@@ -173,10 +173,11 @@ public enum ColumnarFile {
         let mapping = ColumnMapping(file: mapped, count: n, offsets: offsets)
         // Indices are checked so that no later access can leave the master data.
         let (partnerCount, productCount) = (Int32(partners.count), Int32(products.count))
-        for i in 0..<n where mapping.partner[i] < 0 || mapping.partner[i] >= partnerCount || mapping.product[i] < 0 || mapping.product[i] >= productCount {
+        let c = mapping.columns
+        for i in 0..<n where c.partner[i] < 0 || c.partner[i] >= partnerCount || c.product[i] < 0 || c.product[i] >= productCount {
             throw bad("corrupted: line \(i) refers to a partner or product that does not exist")
         }
-        for i in 1..<max(1, n) where mapping.partner[i] < mapping.partner[i - 1] { throw bad("corrupted: lines are not grouped by partner") }
+        for i in 1..<max(1, n) where c.partner[i] < c.partner[i - 1] { throw bad("corrupted: lines are not grouped by partner") }
         var columns = TransactionColumns()
         columns.mapping = mapping
         guard let totals = decodeTotals(UnsafeRawBufferPointer(rebasing: file[offsets[5]..<offsets[5] + lengths[5]])),

@@ -59,15 +59,15 @@ public struct TransactionColumns: Sendable {
     }
 
     /// Index into the dataset's partners, per line.
-    public var partner: [Int32] { mapping.map { Array($0.partner) } ?? partnerStorage }
+    public var partner: [Int32] { mapping.map { Array($0.columns.partner) } ?? partnerStorage }
     /// Index into the dataset's products, per line.
-    public var product: [Int32] { mapping.map { Array($0.product) } ?? productStorage }
+    public var product: [Int32] { mapping.map { Array($0.columns.product) } ?? productStorage }
     /// The line's date as a ``CivilDate/dayNumber``.
-    public var day: [Int32] { mapping.map { Array($0.day) } ?? dayStorage }
+    public var day: [Int32] { mapping.map { Array($0.columns.day) } ?? dayStorage }
     /// Quantity in milli-units.
-    public var quantity: [Int64] { mapping.map { Array($0.quantity) } ?? quantityStorage }
+    public var quantity: [Int64] { mapping.map { Array($0.columns.quantity) } ?? quantityStorage }
     /// Amount in minor units of the currency.
-    public var amount: [Int64] { mapping.map { Array($0.amount) } ?? amountStorage }
+    public var amount: [Int64] { mapping.map { Array($0.columns.amount) } ?? amountStorage }
 
     /// The number of lines.
     public var count: Int { mapping?.count ?? partnerStorage.count }
@@ -91,11 +91,11 @@ public struct TransactionColumns: Sendable {
     /// Copies mapped columns into arrays, so they can change.
     mutating func materialize() {
         guard let m = mapping else { return }
-        partnerStorage = Array(m.partner)
-        productStorage = Array(m.product)
-        dayStorage = Array(m.day)
-        quantityStorage = Array(m.quantity)
-        amountStorage = Array(m.amount)
+        partnerStorage = Array(m.columns.partner)
+        productStorage = Array(m.columns.product)
+        dayStorage = Array(m.columns.day)
+        quantityStorage = Array(m.columns.quantity)
+        amountStorage = Array(m.columns.amount)
         mapping = nil
     }
 }
@@ -141,6 +141,16 @@ struct ColumnPointers: @unchecked Sendable {
     let day: UnsafeBufferPointer<Int32>
     let quantity: UnsafeBufferPointer<Int64>
     let amount: UnsafeBufferPointer<Int64>
+
+    /// The number of lines.
+    var count: Int { partner.count }
+
+    /// The lines `range` of these columns.
+    func slice(_ range: Range<Int>) -> ColumnPointers {
+        ColumnPointers(partner: UnsafeBufferPointer(rebasing: partner[range]), product: UnsafeBufferPointer(rebasing: product[range]),
+                       day: UnsafeBufferPointer(rebasing: day[range]), quantity: UnsafeBufferPointer(rebasing: quantity[range]),
+                       amount: UnsafeBufferPointer(rebasing: amount[range]))
+    }
 }
 
 struct MutableColumnPointers: @unchecked Sendable {
@@ -154,9 +164,7 @@ struct MutableColumnPointers: @unchecked Sendable {
 extension TransactionColumns {
     func withUnsafeColumns<R>(_ body: (ColumnPointers) -> R) -> R {
         if let m = mapping {
-            return withExtendedLifetime(m) {
-                body(ColumnPointers(partner: m.partner, product: m.product, day: m.day, quantity: m.quantity, amount: m.amount))
-            }
+            return withExtendedLifetime(m) { body(m.columns) }
         }
         return partnerStorage.withUnsafeBufferPointer { partner in
         productStorage.withUnsafeBufferPointer { product in

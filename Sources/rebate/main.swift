@@ -215,6 +215,12 @@ final class ProgressDisplay: Sendable {
 let display = ProgressDisplay()
 func clearProgressLine() { display.stop() }
 
+/// The one `<dataset>` argument every subcommand takes.
+func datasetArgument(_ args: Arguments, _ command: String) -> String {
+    guard args.positional.count == 1 else { usage(args.positional.isEmpty ? "missing <dataset>" : "one <dataset> folder expected", command) }
+    return args.positional[0]
+}
+
 func asOfOption(_ args: Arguments, _ command: String) -> CivilDate? {
     guard let text = args.values["--as-of"] else { return nil }
     guard let d = CivilDate(text) else { usage("--as-of takes a date YYYY-MM-DD (1900...2999), not '\(text)'", command) }
@@ -231,7 +237,7 @@ case "--version":
 case "accrue":
     let args = parse(argv.dropFirst(), command: "accrue", valueOptions: ["--out", "--as-of", "--threads", "--max-rejects"], flagOptions: ["--quiet", "--csv"])
     if args.flags.contains("--help") { print(accrueHelp); exit(0) }
-    guard args.positional.count == 1 else { usage(args.positional.isEmpty ? "missing <dataset>" : "one <dataset> folder expected", "accrue") }
+    let dataset = datasetArgument(args, "accrue")
     guard let out = args.values["--out"] else { usage("missing '--out <dir>'", "accrue") }
     let asOf = asOfOption(args, "accrue")
     let threads = count(args, "--threads", "accrue")
@@ -240,7 +246,7 @@ case "accrue":
     let quiet = args.flags.contains("--quiet")
     display.start(quiet: quiet)
     do {
-        let outcome = try AccrualJob.run(dataset: args.positional[0], outputFolder: out,
+        let outcome = try AccrualJob.run(dataset: dataset, outputFolder: out,
                                          options: AccrualOptions(asOf: asOf, threads: threads, progress: display.progress), maxRejects: maxRejects,
                                          columnar: !args.flags.contains("--csv"))
         display.stop()
@@ -263,14 +269,14 @@ case "accrue":
 case "import":
     let args = parse(argv.dropFirst(), command: "import", valueOptions: ["--out", "--threads"], flagOptions: ["--quiet"])
     if args.flags.contains("--help") { print(importHelp); exit(0) }
-    guard args.positional.count == 1 else { usage(args.positional.isEmpty ? "missing <dataset>" : "one <dataset> folder expected", "import") }
+    let dataset = datasetArgument(args, "import")
     let threads = count(args, "--threads", "import")
     if threads == 0 { usage("--threads must be at least 1", "import") }
     do {
-        let loaded = try ImportJob.run(dataset: args.positional[0], output: args.values["--out"], threads: threads ?? RebateEngine.defaultThreadCount)
+        let loaded = try ImportJob.run(dataset: dataset, output: args.values["--out"], threads: threads ?? RebateEngine.defaultThreadCount)
         if !args.flags.contains("--quiet") {
             let t = loaded.totals
-            print("imported \(t.linesRead) lines: \(t.linesAccepted) accepted, \(t.linesRejected) rejected -> \(args.values["--out"] ?? args.positional[0] + "/" + ColumnarFile.fileName)")
+            print("imported \(t.linesRead) lines: \(t.linesAccepted) accepted, \(t.linesRejected) rejected -> \(args.values["--out"] ?? dataset + "/" + ColumnarFile.fileName)")
         }
     } catch {
         report(error)
@@ -278,14 +284,14 @@ case "import":
 case "statement":
     let args = parse(argv.dropFirst(), command: "statement", valueOptions: ["--partner", "--as-of", "--out", "--threads"], flagOptions: ["--quiet", "--csv"])
     if args.flags.contains("--help") { print(statementHelp); exit(0) }
-    guard args.positional.count == 1 else { usage(args.positional.isEmpty ? "missing <dataset>" : "one <dataset> folder expected", "statement") }
+    let dataset = datasetArgument(args, "statement")
     guard let beneficiary = args.values["--partner"] else { usage("missing '--partner <id>'", "statement") }
     let asOf = asOfOption(args, "statement")
     let out = args.values["--out"] ?? "statement-\(beneficiary).html"
     display.start(quiet: args.flags.contains("--quiet"))
     do {
         let options = AccrualOptions(asOf: asOf, threads: count(args, "--threads", "statement"), progress: display.progress)
-        let loaded = try DatasetLoader.load(folder: args.positional[0], threads: options.threads, columnar: !args.flags.contains("--csv"), progress: options.progress)
+        let loaded = try DatasetLoader.load(folder: dataset, threads: options.threads, columnar: !args.flags.contains("--csv"), progress: options.progress)
         let result = try RebateEngine.run(loaded.dataset, options: options)
         display.stop()
         guard let page = PartnerStatement.html(result, loaded: loaded, beneficiary: beneficiary) else {
@@ -299,10 +305,10 @@ case "statement":
 case "validate":
     let args = parse(argv.dropFirst(), command: "validate", valueOptions: ["--max-rejects"], flagOptions: ["--quiet", "--csv"])
     if args.flags.contains("--help") { print(validateHelp); exit(0) }
-    guard args.positional.count == 1 else { usage(args.positional.isEmpty ? "missing <dataset>" : "one <dataset> folder expected", "validate") }
+    let dataset = datasetArgument(args, "validate")
     let maxRejects = count(args, "--max-rejects", "validate") ?? 0
     do {
-        let loaded = try DatasetLoader.load(folder: args.positional[0], columnar: !args.flags.contains("--csv"))
+        let loaded = try DatasetLoader.load(folder: dataset, columnar: !args.flags.contains("--csv"))
         // The agreements are also resolved against the data, as `accrue` would.
         _ = try RebateEngine.run(loaded.dataset, options: AccrualOptions(threads: 1)).accruals.count
         for w in loaded.dataset.agreements.warnings { printError("Warning: \(w.description)\n") }
@@ -312,7 +318,7 @@ case "validate":
         if loaded.rejects.count > 20 { printError("... and \(loaded.rejects.count - 20) more rejected lines\n") }
         if !args.flags.contains("--quiet") {
             let t = loaded.totals
-            print("\(args.positional[0]): \(loaded.dataset.partners.count) partners, \(loaded.dataset.products.count) products, \(loaded.dataset.agreements.agreements.count) agreements; \(t.linesRead) lines read, \(t.linesAccepted) accepted, \(t.linesRejected) rejected")
+            print("\(dataset): \(loaded.dataset.partners.count) partners, \(loaded.dataset.products.count) products, \(loaded.dataset.agreements.agreements.count) agreements; \(t.linesRead) lines read, \(t.linesAccepted) accepted, \(t.linesRejected) rejected")
         }
         if loaded.rejects.count > maxRejects {
             report(.tooManyRejects(rejected: loaded.rejects.count, allowed: maxRejects))

@@ -4,10 +4,8 @@
 /// `@unchecked Sendable`: the buffers are not written while workers read
 /// them, and the view never escapes the scope that owns the arrays.
 struct LineView: @unchecked Sendable {
-    let product: UnsafeBufferPointer<Int32>
-    let day: UnsafeBufferPointer<Int32>
-    let quantity: UnsafeBufferPointer<Int64>
-    let amount: UnsafeBufferPointer<Int64>
+    /// The lines, grouped by partner.
+    let lines: ColumnPointers
     let palletQuantity: UnsafeBufferPointer<Int64>
     /// Calendar month index of each day from `firstDay`.
     let monthOfDay: UnsafeBufferPointer<Int32>
@@ -81,22 +79,23 @@ struct AgreementAccumulator {
         let lastWeekBase = (3 + gateCount) * months
         let returnsBase = lastWeekBase + r.periods.count
         let periodCount = r.periods.count
-        assert(range.upperBound <= v.day.count)
+        let lines = v.lines
+        assert(range.upperBound <= lines.count)
         r.scope.words.withUnsafeBufferPointer { scope in
         r.periodOfMonth.withUnsafeBufferPointer { periodOfMonth in
         r.lastWeekStart.withUnsafeBufferPointer { lastWeekStart in
         r.periodEnds.withUnsafeBufferPointer { periodEnds in
         sums.withUnsafeMutableBufferPointer { s in
             for i in range {
-                let t = v.day[i]
+                let t = lines.day[i]
                 if t < start || t > watchEnd { continue }
-                let k = Int(v.product[i])
+                let k = Int(lines.product[i])
                 if !everything, scope[k >> 6] & (1 << UInt64(k & 63)) == 0 { continue }
-                let q = v.quantity[i]
+                let q = lines.quantity[i]
                 let palletSize = v.palletQuantity[k]
                 let n = palletSize > 0 ? q / palletSize : 0   // toward zero: a return of 2.5 pallets is -2
                 // What the line contributes in the agreement's own terms (SPEC section 3).
-                let (cq, ca, basis) = B.contribution(quantity: q, amount: v.amount[i], pallets: n, palletSize: palletSize)
+                let (cq, ca, basis) = B.contribution(quantity: q, amount: lines.amount[i], pallets: n, palletSize: palletSize)
                 if t <= end {
                     let m = Int(v.monthOfDay[Int(t - v.firstDay)] - firstMonth)
                     assert(m >= 0 && m < months)
@@ -123,12 +122,12 @@ struct AgreementAccumulator {
                 let byQuantity = r.gateMeasures[g] == .quantity
                 r.gateScopes[g].words.withUnsafeBufferPointer { gateScope in
                     for i in range {
-                        let t = v.day[i]
+                        let t = lines.day[i]
                         if t < start || t > end { continue }
-                        let k = Int(v.product[i])
+                        let k = Int(lines.product[i])
                         if gateScope[k >> 6] & (1 << UInt64(k & 63)) == 0 { continue }
                         let m = Int(v.monthOfDay[Int(t - v.firstDay)] - firstMonth)
-                        s[base + m] &+= Int128(byQuantity ? v.quantity[i] : v.amount[i])
+                        s[base + m] &+= Int128(byQuantity ? lines.quantity[i] : lines.amount[i])
                     }
                 }
             }

@@ -78,6 +78,13 @@ final class ChunkColumns: @unchecked Sendable {
     /// Positions `k` (into `idHash` and `bucketOrder`) of bucket `b`, in file order.
     func bucket(_ b: Int) -> Range<Int> { Int(bucketStarts[b])..<Int(bucketStarts[b + 1]) }
 
+    /// Read-only views of the five columns, valid while this object lives.
+    var columns: ColumnPointers {
+        ColumnPointers(partner: UnsafeBufferPointer(start: partner, count: count), product: UnsafeBufferPointer(start: product, count: count),
+                       day: UnsafeBufferPointer(start: day, count: count), quantity: UnsafeBufferPointer(start: quantity, count: count),
+                       amount: UnsafeBufferPointer(start: amount, count: count))
+    }
+
     @inline(__always)
     func append(partner p: Int32, product k: Int32, day d: Int32, quantity q: Int64, amount a: Int64, idHash h: UInt64, recordStart r: Int, line l: UInt32) {
         precondition(count < capacity, "chunk capacity is one more than its line breaks")

@@ -7,22 +7,19 @@ import Dispatch
 final class ColumnMapping: @unchecked Sendable {
     let file: FileBytes
     let count: Int
-    let partner: UnsafeBufferPointer<Int32>
-    let product: UnsafeBufferPointer<Int32>
-    let day: UnsafeBufferPointer<Int32>
-    let quantity: UnsafeBufferPointer<Int64>
-    let amount: UnsafeBufferPointer<Int64>
+    /// The five columns, inside the mapping.
+    let columns: ColumnPointers
 
     /// Views the columns of a mapped file; the offsets must be aligned for their element type.
     init(file: FileBytes, count: Int, offsets: [Int]) {
         self.file = file
         self.count = count
         let base = UnsafeRawPointer(file.buffer.baseAddress!)
-        partner = UnsafeBufferPointer(start: (base + offsets[0]).assumingMemoryBound(to: Int32.self), count: count)
-        product = UnsafeBufferPointer(start: (base + offsets[1]).assumingMemoryBound(to: Int32.self), count: count)
-        day = UnsafeBufferPointer(start: (base + offsets[2]).assumingMemoryBound(to: Int32.self), count: count)
-        quantity = UnsafeBufferPointer(start: (base + offsets[3]).assumingMemoryBound(to: Int64.self), count: count)
-        amount = UnsafeBufferPointer(start: (base + offsets[4]).assumingMemoryBound(to: Int64.self), count: count)
+        func column<T>(_ i: Int, _: T.Type) -> UnsafeBufferPointer<T> {
+            UnsafeBufferPointer(start: (base + offsets[i]).assumingMemoryBound(to: T.self), count: count)
+        }
+        columns = ColumnPointers(partner: column(0, Int32.self), product: column(1, Int32.self), day: column(2, Int32.self),
+                                 quantity: column(3, Int64.self), amount: column(4, Int64.self))
     }
 }
 

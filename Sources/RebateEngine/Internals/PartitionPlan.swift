@@ -132,11 +132,7 @@ struct PartitionPlan {
         t.withUnsafeColumns { c in
             let n = c.partner.count
             let slices = max(1, min(threads, n / 65_536 + 1))
-            let runs = (0..<slices).map { s -> LineRun in
-                let lo = s * n / slices, hi = (s + 1) * n / slices
-                return LineRun(partner: c.partner.baseAddress! + lo, product: c.product.baseAddress! + lo, day: c.day.baseAddress! + lo,
-                               quantity: c.quantity.baseAddress! + lo, amount: c.amount.baseAddress! + lo, count: hi - lo)
-            }
+            let runs = (0..<slices).map { s in LineRun(columns: c.slice(s * n / slices..<(s + 1) * n / slices)) }
             return PartnerGrouping.group(n == 0 ? [] : runs, partners: partners, threads: threads)
         }
     }
@@ -146,7 +142,7 @@ struct PartitionPlan {
         columns.withUnsafeColumns { c in
         palletQuantity.withUnsafeBufferPointer { palletQuantity in
         monthOfDay.withUnsafeBufferPointer { monthOfDay in
-            body(LineView(product: c.product, day: c.day, quantity: c.quantity, amount: c.amount,
+            body(LineView(lines: c,
                           palletQuantity: palletQuantity, monthOfDay: monthOfDay, firstDay: firstDay))
         }
         }

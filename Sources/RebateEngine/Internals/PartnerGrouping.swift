@@ -5,12 +5,7 @@ import Dispatch
 /// `@unchecked Sendable`: the pointers are read-only and valid for the whole
 /// call of ``PartnerGrouping/group(_:partners:threads:)`` that receives them.
 struct LineRun: @unchecked Sendable {
-    let partner: UnsafePointer<Int32>
-    let product: UnsafePointer<Int32>
-    let day: UnsafePointer<Int32>
-    let quantity: UnsafePointer<Int64>
-    let amount: UnsafePointer<Int64>
-    let count: Int
+    let columns: ColumnPointers
     /// Indices (within the run) of lines that are dropped, e.g. duplicate ids.
     var skip: Set<Int> = []
 }
@@ -33,7 +28,8 @@ enum PartnerGrouping {
             DispatchQueue.concurrentPerform(iterations: slices) { slice in
                 let base = slice * partners
                 for run in runs[bounds[slice]..<bounds[slice + 1]] {
-                    for i in 0..<run.count where run.skip.isEmpty || !run.skip.contains(i) { shared.base[base + Int(run.partner[i])] += 1 }
+                    let c = run.columns
+                    for i in 0..<c.count where run.skip.isEmpty || !run.skip.contains(i) { shared.base[base + Int(c.partner[i])] += 1 }
                 }
             }
         }
@@ -56,15 +52,16 @@ enum PartnerGrouping {
                 // Each slice writes only the positions its own cursors hand out, which never overlap.
                 let base = slice * partners
                 for run in runs[bounds[slice]..<bounds[slice + 1]] {
-                    for i in 0..<run.count where run.skip.isEmpty || !run.skip.contains(i) {
-                        let p = Int(run.partner[i])
+                    let c = run.columns
+                    for i in 0..<c.count where run.skip.isEmpty || !run.skip.contains(i) {
+                        let p = Int(c.partner[i])
                         let j = shared.base[base + p]
                         shared.base[base + p] = j + 1
-                        out.partner[j] = run.partner[i]
-                        out.product[j] = run.product[i]
-                        out.day[j] = run.day[i]
-                        out.quantity[j] = run.quantity[i]
-                        out.amount[j] = run.amount[i]
+                        out.partner[j] = c.partner[i]
+                        out.product[j] = c.product[i]
+                        out.day[j] = c.day[i]
+                        out.quantity[j] = c.quantity[i]
+                        out.amount[j] = c.amount[i]
                     }
                 }
             }

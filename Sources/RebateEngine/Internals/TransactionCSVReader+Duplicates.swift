@@ -122,8 +122,7 @@ extension TransactionCSVReader {
     /// the order the engine walks; duplicates left out.
     static func groupedByPartner(_ parts: [ChunkColumns], dropping drop: [Set<Int>], partners: Int, threads: Int) -> TransactionColumns {
         let runs = zip(parts, drop).map { part, skip in
-            LineRun(partner: part.partner, product: part.product, day: part.day, quantity: part.quantity, amount: part.amount,
-                    count: part.count, skip: skip)
+            LineRun(columns: part.columns, skip: skip)
         }
         return withExtendedLifetime(parts) { PartnerGrouping.group(runs, partners: partners, threads: threads).0 }
     }
