@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Testing
 @testable import RebateEngine
@@ -115,36 +116,75 @@ import RebateGenerator
         #expect(missing.stderr.hasPrefix("Error: no statement for 'NOBODY'"))
     }
 
+    /// The outputs in `folder` that exist but differ from `expected`: a torn file.
+    /// Absent files are fine (the run was killed before renaming them into place).
+    static func tornOutputs(in folder: String, names: [String], expected: [Data]) -> [String] {
+        zip(names, expected).compactMap { name, bytes in
+            guard let found = FileManager.default.contents(atPath: folder + "/" + name) else { return nil }
+            return found == bytes ? nil : name
+        }
+    }
+
+    /// The check that the kill test relies on does find a torn file (so the kill test can fail).
+    @Test func tornOutputsAreDetected() throws {
+        let dir = Fixture.temporaryFolder()
+        let whole = Data("agreement_id,month\nA,2026-01\n".utf8)
+        try whole.write(to: URL(fileURLWithPath: dir + "/accruals.csv"))
+        #expect(Self.tornOutputs(in: dir, names: ["accruals.csv", "report.html"], expected: [whole, whole]).isEmpty)
+        try whole.prefix(12).write(to: URL(fileURLWithPath: dir + "/accruals.csv"))
+        #expect(Self.tornOutputs(in: dir, names: ["accruals.csv", "report.html"], expected: [whole, whole]) == ["accruals.csv"])
+    }
+
     /// Kills runs at many points: every output is then absent or complete, never half-written,
     /// and the next run cleans up and writes the same bytes.
+    ///
+    /// The kill points are fractions of a clean run of the same job timed on this machine, and go
+    /// on past it, doubling, until one run finishes before its kill: so the test neither depends on
+    /// the machine's speed nor can pass without having compared a complete output.
     @Test func killedRunsNeverLeaveHalfWrittenOutputs() throws {
         let dir = Fixture.temporaryFolder()
         _ = try DatasetGenerator(.init(lines: 150_000, partners: 300, products: 100, seed: 3)).write(to: dir, threads: 2)
         let reference = dir + "/reference"
-        #expect(try rebate(["accrue", dir, "--out", reference, "--quiet"]).status == 0)
+        let arguments = ["accrue", dir, "--out", reference, "--quiet", "--csv"]
+        let started = DispatchTime.now().uptimeNanoseconds
+        #expect(try rebate(arguments).status == 0)
+        let measured = max(1_000_000, DispatchTime.now().uptimeNanoseconds - started)
         let names = ["accruals.csv", "settlements.csv", "statements.csv", "anomalies.csv", "rejects.csv", "report.html"]
         let expected = try names.map { try Data(contentsOf: URL(fileURLWithPath: reference + "/" + $0)) }
         var complete = 0
-        for delay in stride(from: 0, through: 600_000, by: 25_000) {
-            let out = dir + "/killed-\(delay)"
+        var finishedBeforeKill = false
+        var point = 0
+        let steps = 16
+        while !finishedBeforeKill {
+            // 0/16 ... 16/16 of the measured run, then 2x, 4x, 8x ... until a run ends on its own.
+            let delay = point <= steps ? measured * UInt64(point) / UInt64(steps) : measured << UInt64(point - steps)
+            let out = dir + "/killed-\(point)"
             let p = Process()
             p.executableURL = URL(fileURLWithPath: Self.executable)
             p.arguments = ["accrue", dir, "--out", out, "--quiet", "--csv"]
+            let exited = DispatchSemaphore(value: 0)
+            p.terminationHandler = { _ in exited.signal() }
             try p.run()
-            usleep(useconds_t(delay))
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
-            for (name, bytes) in zip(names, expected) {
-                guard let found = FileManager.default.contents(atPath: out + "/" + name) else { continue }
-                #expect(found == bytes, "\(name) is half-written after a kill at \(delay) µs")
-                complete += 1
+            if exited.wait(timeout: .now() + .nanoseconds(Int(delay))) == .success {
+                finishedBeforeKill = true
+            } else {
+                kill(p.processIdentifier, SIGKILL)
+                exited.wait()
             }
+            let torn = Self.tornOutputs(in: out, names: names, expected: expected)
+            #expect(torn.isEmpty, "half-written after a kill at \(delay / 1000) µs: \(torn)")
+            complete += names.filter { FileManager.default.fileExists(atPath: out + "/" + $0) }.count - torn.count
             // A re-run on the same input gives byte-identical files and leaves no temporary file.
-            if delay % 200_000 == 0 {
+            if point % 6 == 0 || finishedBeforeKill {
                 #expect(try rebate(["accrue", dir, "--out", out, "--quiet"]).status == 0)
-                for (name, bytes) in zip(names, expected) { #expect(FileManager.default.contents(atPath: out + "/" + name) == bytes) }
+                #expect(Self.tornOutputs(in: out, names: names, expected: expected).isEmpty)
+                #expect(names.allSatisfy { FileManager.default.fileExists(atPath: out + "/" + $0) })
                 #expect(try FileManager.default.contentsOfDirectory(atPath: out).allSatisfy { !$0.hasPrefix(".") })
             }
+            point += 1
+            // 2^12 times the measured run: a run that has not ended by then is hung, not slow.
+            #expect(point < steps + 12, "no run ended within 4096 times the measured \(measured / 1000) µs")
+            if point >= steps + 12 { break }
         }
         #expect(complete > 0)
     }
