@@ -12,10 +12,11 @@ let package = Package(
     ],
     targets: [
         .target(name: "RebateEngine", path: "Sources/RebateEngine"),
-        .executableTarget(name: "rebate", dependencies: ["RebateEngine"], path: "Sources/rebate"),
+        .target(name: "CommandLineOptions", path: "Sources/CommandLineOptions"),
+        .executableTarget(name: "rebate", dependencies: ["RebateEngine", "CommandLineOptions"], path: "Sources/rebate"),
         .target(name: "RebateGenerator", dependencies: ["RebateEngine"], path: "data-gen/Sources/RebateGenerator"),
-        .executableTarget(name: "DataGen", dependencies: ["RebateGenerator"], path: "data-gen/Sources/DataGen"),
-        .executableTarget(name: "RebateBench", dependencies: ["RebateEngine", "RebateGenerator"], path: "Benchmarks/rebate-bench"),
+        .executableTarget(name: "DataGen", dependencies: ["RebateGenerator", "CommandLineOptions"], path: "data-gen/Sources/DataGen"),
+        .executableTarget(name: "RebateBench", dependencies: ["RebateEngine", "RebateGenerator", "CommandLineOptions"], path: "Benchmarks/rebate-bench"),
         .testTarget(name: "RebateEngineTests", dependencies: ["RebateEngine", "RebateGenerator"], path: "Tests/RebateEngineTests"),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,5 @@
 import Foundation
+import CommandLineOptions
 import RebateEngine
 import RebateGenerator
 
@@ -6,43 +7,27 @@ import RebateGenerator
 // millions of lines per second, thread scaling, how cost grows, and the ratio
 // to a straightforward baseline computed in the same run.
 
-let help = """
-OVERVIEW: Measure RebateEngine: stage timings, thread scaling, growth, ratio to a baseline.
-
-USAGE: rebate-bench [--preset small|medium|large] [--lines <n>] [--dataset <dir>] [--threads <n>]
-                    [--runs <n>] [--warmup <n>] [--quick] [--no-baseline] [--no-growth] [--json <file>]
-
-OPTIONS:
-  --preset <name>     Generate data-gen's preset in process (default: medium; small with --quick).
-  --lines <n>         Generate this many lines instead of a preset.
-  --dataset <dir>     Use a dataset folder (its CSV is parsed; the columnar form is measured from it).
-  --threads <n>       Most threads to use (default: all processors); scaling runs 1 ... n.
-  --runs <n>          Timed runs per measurement (default: 5; 3 with --quick); the median is reported.
-  --warmup <n>        Untimed runs first (default: 1).
-  --quick             A few seconds in all, for CI.
-  --no-baseline       Skip the row-at-a-time baseline.
-  --no-growth         Skip the growth study (lines x1, x10, x100 and agreements x1, x4, x16).
-  --csv               Also measure CSV and columnar loading above 20 million generated lines.
-  --json <file>       Also write the results as JSON.
-  -h, --help          Show help information.
-"""
-
-var options: [String: String] = [:]
-var flags: Set<String> = []
-var argv = CommandLine.arguments.dropFirst()
-while let a = argv.popFirst() {
-    switch a {
-    case "-h", "--help": print(help); exit(0)
-    case "--quick", "--no-baseline", "--no-growth", "--csv": flags.insert(a)
-    default:
-        guard a.hasPrefix("--"), let v = argv.popFirst() else { FileHandle.standardError.write("Error: unexpected '\(a)'\nHelp:  rebate-bench --help\n".data(using: .utf8)!); exit(64) }
-        options[a] = v
-    }
-}
-let quick = flags.contains("--quick")
-let maxThreads = Int(options["--threads"] ?? "") ?? RebateEngine.defaultThreadCount
-let runs = Int(options["--runs"] ?? "") ?? (quick ? 3 : 5)
-let warmup = Int(options["--warmup"] ?? "") ?? 1
+let spec = CommandSpec(
+    name: "rebate-bench",
+    overview: "Measure RebateEngine: stage timings, thread scaling, growth, ratio to a baseline.",
+    options: [
+        .value("--preset", "name", "Generate data-gen's preset in process (default: medium; small with --quick)."),
+        .value("--lines", "n", "Generate this many lines instead of a preset."),
+        .value("--dataset", "dir", "Use a dataset folder (its CSV is parsed; the columnar form is measured from it)."),
+        .value("--threads", "n", "Most threads to use (default: all processors); scaling runs 1 ... n."),
+        .value("--runs", "n", "Timed runs per measurement (default: 5; 3 with --quick); the median is reported."),
+        .value("--warmup", "n", "Untimed runs first (default: 1)."),
+        .flag("--quick", "A few seconds in all, for CI."),
+        .flag("--no-baseline", "Skip the row-at-a-time baseline."),
+        .flag("--no-growth", "Skip the growth study (lines x1, x10, x100 and agreements x1, x4, x16)."),
+        .flag("--csv", "Also measure CSV and columnar loading above 20 million generated lines."),
+        .value("--json", "file", "Also write the results as JSON."),
+    ])
+let args = ParsedArguments(CommandLine.arguments.dropFirst(), spec: spec)
+let quick = args.flag("--quick")
+let maxThreads = args.count("--threads", minimum: 1) ?? AccrualEngine.defaultThreadCount
+let runs = args.count("--runs", minimum: 1) ?? (quick ? 3 : 5)
+let warmup = args.count("--warmup") ?? 1
 
 func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
@@ -117,7 +102,7 @@ func measureColumnar(_ dir: String, importFirst: Bool = true) throws -> (StageRo
     let n = loaded!.transactions.count
     return (StageRow(stage: "columnar load", timing: t, linesPerSecond: Double(n) / t.medianSeconds, bytesPerSecond: Double(bytes) / t.medianSeconds), loaded!)
 }
-if let dir = options["--dataset"] {
+if let dir = args.value("--dataset") {
     let size = (try? FileManager.default.attributesOfItem(atPath: dir + "/transactions.csv")[.size] as? Int) ?? 0
     csvBytes = size
     var loaded: LoadedDataset?
@@ -127,12 +112,12 @@ if let dir = options["--dataset"] {
                         bytesPerSecond: Double(size) / t.medianSeconds)
     if FileManager.default.fileExists(atPath: dir + "/" + ColumnarFile.fileName) { (columnarStage, columnarDataset) = try measureColumnar(dir, importFirst: false) }
 } else {
-    var config = options["--lines"].flatMap(Int.init).map { DatasetGenerator.Configuration(lines: $0) }
-        ?? DatasetGenerator.Configuration.preset(options["--preset"] ?? (quick ? "small" : "medium"))!
-    if quick, options["--lines"] == nil, options["--preset"] == nil { config = .init(lines: 300_000) }
+    var config = args.count("--lines").map { DatasetGenerator.Configuration(lines: $0) }
+        ?? DatasetGenerator.Configuration.preset(args.value("--preset") ?? (quick ? "small" : "medium"))!
+    if quick, args.value("--lines") == nil, args.value("--preset") == nil { config = .init(lines: 300_000) }
     let generator = DatasetGenerator(config)
     dataset = generator.makeDataset()
-    if config.lines <= 20_000_000 || flags.contains("--csv") {
+    if config.lines <= 20_000_000 || args.flag("--csv") {
         // Measure the CSV parser and the columnar file on the same data, written to a temporary folder.
         let dir = NSTemporaryDirectory() + "rebate-bench-\(getpid())"
         _ = try generator.write(to: dir, threads: maxThreads)
@@ -156,7 +141,7 @@ if let columnarStage { report.stages.append(columnarStage) }
 var stageSamples: [String: [UInt64]] = [:]
 var last: AccrualReport?
 let whole = try measure {
-    let r = try RebateEngine.run(dataset, options: AccrualOptions(threads: maxThreads))
+    let r = try AccrualEngine.run(dataset, options: AccrualOptions(threads: maxThreads))
     for (stage, ns) in r.stageTimings { stageSamples[stage, default: []].append(ns) }
     last = r
 }
@@ -170,7 +155,7 @@ report.stages.append(StageRow(stage: "compute (all)", timing: whole, linesPerSec
 if let grouped = columnarDataset {
     var samples: [String: [UInt64]] = [:]
     let t = try measure {
-        let r = try RebateEngine.run(grouped, options: AccrualOptions(threads: maxThreads))
+        let r = try AccrualEngine.run(grouped, options: AccrualOptions(threads: maxThreads))
         for (stage, ns) in r.stageTimings { samples[stage, default: []].append(ns) }
     }
     let accumulate = Timing(Array(samples["accumulate"]!.suffix(max(1, runs))))
@@ -193,14 +178,14 @@ report.stages.append(StageRow(stage: "output writing", timing: writing, linesPer
 // Thread scaling of the compute stage.
 var oneThread = 0.0
 for threads in 1...max(1, maxThreads) {
-    let t = try measure { _ = try RebateEngine.run(dataset, options: AccrualOptions(threads: threads)) }
+    let t = try measure { _ = try AccrualEngine.run(dataset, options: AccrualOptions(threads: threads)) }
     if threads == 1 { oneThread = t.medianSeconds }
     report.scaling.append(["threads": Double(threads), "seconds": t.medianSeconds, "linesPerSecond": Double(lines) / t.medianSeconds,
                            "speedup": oneThread / t.medianSeconds])
 }
 
 // The baseline, on the same data, checked to agree.
-if !flags.contains("--no-baseline") {
+if !args.flag("--no-baseline") {
     let start = now()
     let baseline = BaselineAccrual.run(dataset, asOf: nil)
     let seconds = Double(now() - start) / 1e9
@@ -214,19 +199,19 @@ report.peakRSSBytes = peakRSSBytes()
 report.peakRSSBytesPerLine = Double(report.peakRSSBytes) / Double(max(1, lines))
 
 // How cost grows: lines x1, x10, x100 and agreements x1, x4, x16.
-if !flags.contains("--no-growth") {
+if !args.flag("--no-growth") {
     let base = quick ? 100_000 : 1_000_000
     for factor in [1, 10, 100] {
         let n = base * factor
         if !quick, n > 100_000_000 { continue }
         let d = DatasetGenerator(.init(lines: n)).makeDataset()
-        let t = try measure { _ = try RebateEngine.run(d, options: AccrualOptions(threads: maxThreads)) }
+        let t = try measure { _ = try AccrualEngine.run(d, options: AccrualOptions(threads: maxThreads)) }
         report.growth.append(["lines": Double(n), "agreements": Double(d.agreements.agreements.count), "seconds": t.medianSeconds,
                               "linesPerSecond": Double(n) / t.medianSeconds])
     }
     for density in [1, 4, 16] {
         let d = DatasetGenerator(.init(lines: base * 10, agreementDensity: density)).makeDataset()
-        let t = try measure { _ = try RebateEngine.run(d, options: AccrualOptions(threads: maxThreads)) }
+        let t = try measure { _ = try AccrualEngine.run(d, options: AccrualOptions(threads: maxThreads)) }
         report.growth.append(["lines": Double(base * 10), "agreementsPerPartner": Double(d.agreements.agreements.count) / Double(d.partners.count),
                               "agreements": Double(d.agreements.agreements.count), "seconds": t.medianSeconds, "linesPerSecond": Double(base * 10) / t.medianSeconds])
     }
@@ -258,7 +243,7 @@ if let b = report.baselineSeconds {
 }
 print("peak RSS before the growth study: \(report.peakRSSBytes / 1_048_576) MiB (\(fmt(report.peakRSSBytesPerLine, 1)) bytes per line, generator and baseline included)")
 
-if let path = options["--json"] {
+if let path = args.value("--json") {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     try encoder.encode(report).write(to: URL(fileURLWithPath: path))

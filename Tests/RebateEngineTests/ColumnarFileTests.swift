@@ -23,8 +23,8 @@ import RebateGenerator
         #expect(fromFile.totals == fromCSV.totals)
         #expect(!fromFile.rejects.isEmpty)
         for asOf in [nil, CivilDate("2026-07-04")] {
-            let a = try RebateEngine.run(fromCSV.dataset, options: AccrualOptions(asOf: asOf, threads: 2))
-            let b = try RebateEngine.run(fromFile.dataset, options: AccrualOptions(asOf: asOf, threads: 2))
+            let a = try AccrualEngine.run(fromCSV.dataset, options: AccrualOptions(asOf: asOf, threads: 2))
+            let b = try AccrualEngine.run(fromFile.dataset, options: AccrualOptions(asOf: asOf, threads: 2))
             #expect(!b.inputWasCopied)
             #expect(a.accrualsCSV() == b.accrualsCSV())
             #expect(a.settlementsCSV() == b.settlementsCSV())

@@ -16,7 +16,7 @@ import RebateGenerator
         let generator = DatasetGenerator(.init(lines: c.lines, partners: 40, products: 60, seed: c.seed, agreementDensity: 2))
         let dataset = generator.makeDataset()
         let asOf = c.asOf.map { CivilDate($0)! }
-        let engine = try RebateEngine.run(dataset, options: AccrualOptions(asOf: asOf, threads: 3))
+        let engine = try AccrualEngine.run(dataset, options: AccrualOptions(asOf: asOf, threads: 3))
         let baseline = BaselineAccrual.run(dataset, asOf: asOf)
         #expect(engine.accruals.count > 40)
         #expect(Fixture.text(engine.accrualsCSV()) == Fixture.text(baseline.accrualsCSV()))
@@ -32,11 +32,11 @@ import RebateGenerator
     @Test func cuttingPartnersIntoPiecesChangesNothing() throws {
         let dataset = DatasetGenerator(.init(lines: 15_000, partners: 50, products: 60, seed: 21, agreementDensity: 2)).makeDataset()
         for asOf in [nil, CivilDate("2026-09-03")] {
-            let whole = try RebateEngine.run(dataset, options: AccrualOptions(asOf: asOf, threads: 1))
+            let whole = try AccrualEngine.run(dataset, options: AccrualOptions(asOf: asOf, threads: 1))
             for pieceLines in [1, 7, 500] {
                 var options = AccrualOptions(asOf: asOf, threads: 3)
                 options.pieceLines = pieceLines
-                let cut = try RebateEngine.run(dataset, options: options)
+                let cut = try AccrualEngine.run(dataset, options: options)
                 #expect(cut.accrualsCSV() == whole.accrualsCSV())
                 #expect(cut.settlementsCSV() == whole.settlementsCSV())
                 #expect(cut.statementsCSV() == whole.statementsCSV())
@@ -69,11 +69,11 @@ import RebateGenerator
         let t = dataset.transactions
         let order = (0..<t.count).sorted { (t.partner[$0], $0) < (t.partner[$1], $1) }
         var columns = TransactionColumns(capacity: t.count)
-        for i in order { columns.append(partner: t.partner[i], product: t.product[i], date: CivilDate(dayNumber: t.day[i]), quantity: t.quantity[i], amount: t.amount[i]) }
+        for i in order { columns.append(partner: t.partner[i], product: t.product[i], day: t.day[i], quantity: t.quantity[i], amount: t.amount[i]) }
         grouped.transactions = columns
         for asOf in [nil, CivilDate("2026-08-12")] {
-            let a = try RebateEngine.run(dataset, options: AccrualOptions(asOf: asOf, threads: 2))
-            let b = try RebateEngine.run(grouped, options: AccrualOptions(asOf: asOf, threads: 2))
+            let a = try AccrualEngine.run(dataset, options: AccrualOptions(asOf: asOf, threads: 2))
+            let b = try AccrualEngine.run(grouped, options: AccrualOptions(asOf: asOf, threads: 2))
             #expect(a.inputWasCopied)
             #expect(!b.inputWasCopied)
             #expect(a.accrualsCSV() == b.accrualsCSV())
@@ -123,7 +123,7 @@ import RebateGenerator
             out.append(Agreement(id: "R\(seed)-\(i)", program: basis == .pallets ? .logistics : gates.isEmpty ? pick([.volume, .upsell]) : .crossSell,
                                  beneficiary: beneficiary, scope: scope, start: start, end: end,
                                  settlement: pick(SettlementFrequency.allCases), basis: basis, tiering: tiering, valueKind: kind,
-                                 tiers: tiers, cap: rng.next() % 3 == 0 ? Int64(rng.next() % 500_000) : nil, gates: gates,
+                                 tiers: tiers, cap: rng.next() % 3 == 0 ? Money(minorUnits: Int64(rng.next() % 500_000)) : nil, gates: gates,
                                  accrual: pick(AccrualMethod.allCases)))
         }
         return out
@@ -135,7 +135,7 @@ import RebateGenerator
         var dataset = g.makeDataset()
         dataset.agreements = AgreementSet(currency: "EUR", decimals: 2, agreements: Self.randomAgreements(g, seed: seed, count: 40))
         for asOf in [nil, CivilDate(year: 2026, month: 1 + Int(seed % 12), day: 1 + Int(seed % 27))] {
-            let engine = try RebateEngine.run(dataset, options: AccrualOptions(asOf: asOf, threads: 2))
+            let engine = try AccrualEngine.run(dataset, options: AccrualOptions(asOf: asOf, threads: 2))
             let baseline = BaselineAccrual.run(dataset, asOf: asOf)
             #expect(Fixture.text(engine.accrualsCSV()) == Fixture.text(baseline.accrualsCSV()))
             #expect(Fixture.text(engine.settlementsCSV()) == Fixture.text(baseline.settlementsCSV()))

@@ -73,7 +73,7 @@ import Testing
         let decoded = try AgreementSet(json: g.agreements.jsonBytes(), master: MasterDataIndex(partners: g.partners, products: g.products))
         #expect(decoded.agreements == a)
 
-        let report = try RebateEngine.run(g.makeDataset(), options: AccrualOptions(threads: 2))
+        let report = try AccrualEngine.run(g.makeDataset(), options: AccrualOptions(threads: 2))
         let crossed = report.settlements.filter { $0.tier >= 2 }
         #expect(crossed.count * 5 >= report.settlements.count, "only \(crossed.count) of \(report.settlements.count) periods above tier 1")
         #expect(report.settlements.contains { $0.earned > 0 && $0.basisKind == .pallets })

@@ -39,7 +39,7 @@ final class XHTMLChecker: NSObject, XMLParserDelegate {
 @Suite struct HTMLTests {
     func sample(asOf: String? = nil) throws -> (LoadedDataset, AccrualReport) {
         let loaded = try DatasetLoader.load(folder: SampleTests.folder)
-        return (loaded, try RebateEngine.run(loaded.dataset, options: AccrualOptions(asOf: asOf.map { CivilDate($0)! }, threads: 2)))
+        return (loaded, try AccrualEngine.run(loaded.dataset, options: AccrualOptions(asOf: asOf.map { CivilDate($0)! }, threads: 2)))
     }
 
     @Test func reportIsWellFormedAccessibleAndAgreesWithTheCSV() throws {

@@ -265,7 +265,7 @@ extension Int128 {
         #expect(warnings.contains { $0.hasPrefix("agreements.json: agreements[0].products.products[0]: product \"ZZ\" is not in products.csv") })
         #expect(warnings.contains { $0.hasPrefix("agreements.json: agreements[1].beneficiary.partner: partner \"NOPE\" is not in partners.csv") })
         #expect(warnings.contains { $0.hasPrefix("agreements.json: agreements[2].beneficiary.group: no partner has group_id \"G9\"") })
-        let r = try RebateEngine.run(loaded.dataset, options: AccrualOptions(threads: 2))
+        let r = try AccrualEngine.run(loaded.dataset, options: AccrualOptions(threads: 2))
         // A: only product B counts (2 units). B: no lines, but a fixed tier from 0 is reached at B = 0 (5.00). C: nothing.
         #expect(Fixture.earned(r, "A", period: "2026-01-01") == "2.00")
         #expect(Fixture.earned(r, "B", period: "2026-01-01") == "5.00")

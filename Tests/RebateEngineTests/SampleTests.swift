@@ -9,7 +9,7 @@ import Testing
 
     func report(asOf: String? = nil, threads: Int = 1) throws -> AccrualReport {
         let loaded = try DatasetLoader.load(folder: Self.folder)
-        return try RebateEngine.run(loaded.dataset, options: AccrualOptions(asOf: asOf.map { CivilDate($0)! }, threads: threads))
+        return try AccrualEngine.run(loaded.dataset, options: AccrualOptions(asOf: asOf.map { CivilDate($0)! }, threads: threads))
     }
 
     @Test func handWorkedFigures() throws {
@@ -60,7 +60,7 @@ import Testing
 @Suite struct MetamorphicTests {
     func outputs(_ folder: String, threads: Int, asOf: String? = nil) throws -> [[UInt8]] {
         let loaded = try DatasetLoader.load(folder: folder)
-        let r = try RebateEngine.run(loaded.dataset, options: AccrualOptions(asOf: asOf.map { CivilDate($0)! }, threads: threads))
+        let r = try AccrualEngine.run(loaded.dataset, options: AccrualOptions(asOf: asOf.map { CivilDate($0)! }, threads: threads))
         return [r.accrualsCSV(), r.settlementsCSV(), r.statementsCSV(), r.anomaliesCSV()]
     }
 

@@ -69,7 +69,7 @@ enum Fixture {
                          transactions: Fixture.lines(lines))
         let loaded = try load(dir)
         #expect(loaded.rejects.isEmpty, "fixture lines must all be accepted: \(loaded.rejects.map(\.reason))")
-        return try RebateEngine.run(loaded.dataset, options: AccrualOptions(asOf: asOf.map { CivilDate($0)! }, threads: threads))
+        return try AccrualEngine.run(loaded.dataset, options: AccrualOptions(asOf: asOf.map { CivilDate($0)! }, threads: threads))
     }
 
     /// Money text of the settlement of a period, e.g. `"12.50"`.

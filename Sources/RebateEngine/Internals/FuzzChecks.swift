@@ -3,7 +3,7 @@
 /// Each returns a description of the broken property, or `nil`.
 enum FuzzChecks {
     static let partners = [Partner(id: "P1", name: "A"), Partner(id: "P2", name: "B", groupID: "G")]
-    static let products = [Product(id: "A", name: "W", category: "C1", palletQuantity: 10_000), Product(id: "B", name: "G", category: "C2")]
+    static let products = [Product(id: "A", name: "W", category: "C1", palletQuantity: Quantity(units: 10)), Product(id: "B", name: "G", category: "C2")]
 
     /// The CSV reader: never crashes; read = accepted + rejected; and the same
     /// result whatever the chunk size (the first input byte picks one).
@@ -50,7 +50,7 @@ enum FuzzChecks {
         guard let again = try? AgreementSet(json: set.jsonBytes(), master: master) else { return "its own encoding was refused" }
         if again.agreements != set.agreements || again.decimals != set.decimals || again.currency != set.currency { return "round trip changed it" }
         // And the engine runs on it without trapping.
-        _ = try? RebateEngine.run(Dataset(partners: partners, products: products, agreements: set, transactions: TransactionColumns()), options: AccrualOptions(threads: 1))
+        _ = try? AccrualEngine.run(Dataset(partners: partners, products: products, agreements: set, transactions: TransactionColumns()), options: AccrualOptions(threads: 1))
         return nil
     }
 }

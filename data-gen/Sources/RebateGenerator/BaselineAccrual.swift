@@ -15,7 +15,7 @@ public enum BaselineAccrual {
         var gates: [Int128]
     }
 
-    /// Computes the same report as ``RebateEngine/run(_:options:)``.
+    /// Computes the same report as ``AccrualEngine/run(_:options:)``.
     public static func run(_ dataset: Dataset, asOf: CivilDate?) -> AccrualReport {
         let d = dataset.agreements.decimals
         let agreements = dataset.agreements.agreements

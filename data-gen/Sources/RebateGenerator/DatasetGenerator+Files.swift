@@ -33,7 +33,7 @@ extension DatasetGenerator {
     /// Writes the four files of SPEC section 1 into `folder`, streaming the lines
     /// so that no more than a few chunks are ever in memory.
     /// - Throws: ``GeneratorError/notEnoughSpace(folder:needed:free:)`` before writing anything when the disk is too small.
-    public func write(to folder: String, threads: Int = RebateEngine.defaultThreadCount) throws(GeneratorError) -> WriteStatistics {
+    public func write(to folder: String, threads: Int = AccrualEngine.defaultThreadCount) throws(GeneratorError) -> WriteStatistics {
         makeFolder(folder)
         var fs = statvfs()
         if statvfs(folder, &fs) == 0 {
@@ -47,7 +47,7 @@ extension DatasetGenerator {
         total += try writeFile(folder + "/partners.csv", Array(partnersCSV.utf8))
         var productsCSV = "product_id,name,category,pallet_qty\n"
         for p in products {
-            productsCSV += p.id + "," + csvField(p.name) + "," + p.category + "," + (p.palletQuantity > 0 ? RebateEngine.formatDecimal(Int128(p.palletQuantity), scale: 3) : "") + "\n"
+            productsCSV += p.id + "," + csvField(p.name) + "," + p.category + "," + (p.palletQuantity > 0 ? AccrualEngine.formatDecimal(Int128(p.palletQuantity), scale: 3) : "") + "\n"
         }
         total += try writeFile(folder + "/products.csv", Array(productsCSV.utf8))
         total += try writeFile(folder + "/agreements.json", agreements.jsonBytes())

@@ -89,7 +89,7 @@ extension DatasetGenerator {
 
     /// The lines as in-memory columns (bad lines left out), generated in parallel.
     /// - Complexity: O(lines), on `threads` threads.
-    public func makeColumns(threads: Int = RebateEngine.defaultThreadCount) -> TransactionColumns {
+    public func makeColumns(threads: Int = AccrualEngine.defaultThreadCount) -> TransactionColumns {
         let chunks = chunkCount
         var parts = [TransactionColumns](repeating: TransactionColumns(), count: chunks)
         parts.withUnsafeMutableBufferPointer { buffer in
@@ -99,7 +99,7 @@ extension DatasetGenerator {
                 forEachLine(inChunk: c) { _, line in
                     if line.bad == nil {
                         columns.append(partner: line.partner, product: line.product, date: CivilDate(dayNumber: line.day),
-                                       quantity: line.quantity, amount: line.amount)
+                                       quantity: Quantity(milliUnits: line.quantity), amount: Money(minorUnits: line.amount))
                     }
                 }
                 slots.base[c] = columns

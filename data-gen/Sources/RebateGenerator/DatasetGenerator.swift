@@ -106,7 +106,7 @@ public struct DatasetGenerator: Sendable {
             let category = k % categories
             let frac = rng.below(10) == 0
             let pallet = rng.below(5) == 0 ? 0 : palletSizes[rng.below(palletSizes.count)]
-            products.append(Product(id: Self.id("SKU-", k, 5), name: "Product \(k)", category: Self.id("C", category, 3), palletQuantity: pallet))
+            products.append(Product(id: Self.id("SKU-", k, 5), name: "Product \(k)", category: Self.id("C", category, 3), palletQuantity: pallet == 0 ? nil : Quantity(milliUnits: pallet)))
             let base: Int64 = category % 2 == 1 ? 2_000 : 300   // odd categories: high margin, dearer
             price.append(base + Int64(rng.below(Int(base) * 20)))
             fractional.append(frac)

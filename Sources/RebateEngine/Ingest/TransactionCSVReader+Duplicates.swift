@@ -29,10 +29,14 @@ extension TransactionCSVReader {
         while size < largest * 2 { size <<= 1 }
         let tableSize = size
         var duplicates = [[(ref: UInt64, firstLine: Int)]](repeating: [], count: buckets)
+        // Read-only: the file bytes are not written while the buckets are checked.
+        let shared = UnsafeTransfer(cx)
         duplicates.withUnsafeMutableBufferPointer { d in
-            let out = SharedSlots(base: d)
+            // Disjoint writes: a bucket, claimed once through the atomic counter, writes only its own slot.
+            let out = UnsafeTransfer(d)
             let next = Atomic<Int>(0)
             DispatchQueue.concurrentPerform(iterations: max(1, min(threads, buckets))) { _ in
+                let cx = shared.wrappedValue
                 let empty = UInt64.max
                 var tableHash = [UInt64](repeating: 0, count: tableSize)
                 var tableRef = [UInt64](repeating: empty, count: tableSize)
@@ -69,7 +73,7 @@ extension TransactionCSVReader {
                         }
                     }
                     for k in 0..<used { tableRef[k] = empty }
-                    out.base[b] = found
+                    out.wrappedValue[b] = found
                 }
             }
         }

@@ -69,14 +69,34 @@ public enum AccrualMethod: String, Sendable, CaseIterable {
 /// One tier: a threshold and what it pays.
 public struct Tier: Hashable, Sendable {
     /// The threshold in basis units: milli-units for quantity and pallets, minor units for amount.
-    public var from: Int64
+    public internal(set) var from: Int64
     /// The tier's value: rates scaled by 10^4, fixed sums in minor units (see ``TierValueKind``).
-    public var value: Int64
+    public internal(set) var value: Int64
+    /// The kind of value and whether the threshold is money, when made through the typed
+    /// initialisers; checked against the agreement by ``AccrualEngine/run(_:options:)``.
+    var kind: TierValueKind?
+    var thresholdIsMoney: Bool?
 
-    /// Creates a tier from scaled integers.
-    public init(from: Int64, value: Int64) {
+    /// A tier from scaled integers; the agreements decoder checks kinds and scales itself.
+    init(from: Int64, value: Int64) {
         self.from = from
         self.value = value
+    }
+
+    /// A tier of an agreement on quantity or pallets: reached from `from` units (or pallets).
+    public init(from: Quantity, value: TierValue) {
+        self.from = from.milliUnits
+        self.value = value.scaled
+        kind = value.kind
+        thresholdIsMoney = false
+    }
+
+    /// A tier of an agreement on amount: reached from `from` money.
+    public init(from: Money, value: TierValue) {
+        self.from = from.minorUnits
+        self.value = value.scaled
+        kind = value.kind
+        thresholdIsMoney = true
     }
 }
 
@@ -89,13 +109,23 @@ public struct Gate: Hashable, Sendable {
     /// Quantity (in milli-units) or amount (in minor units).
     public var measure: Measure
     /// The minimum the period's sum must reach, scaled as ``measure`` says.
-    public var minimum: Int64
+    public internal(set) var minimum: Int64
 
-    /// Creates a gate.
-    public init(scope: ProductScope, measure: Measure, minimum: Int64) {
+    /// A gate from a scaled minimum; the agreements decoder checks the scale itself.
+    init(scope: ProductScope, measure: Measure, minimum: Int64) {
         self.scope = scope
         self.measure = measure
         self.minimum = minimum
+    }
+
+    /// A gate met when the scope's quantity in the period reaches `minimum`.
+    public init(scope: ProductScope, minimum: Quantity) {
+        self.init(scope: scope, measure: .quantity, minimum: minimum.milliUnits)
+    }
+
+    /// A gate met when the scope's amount in the period reaches `minimum`.
+    public init(scope: ProductScope, minimum: Money) {
+        self.init(scope: scope, measure: .amount, minimum: minimum.minorUnits)
     }
 }
 
@@ -127,16 +157,16 @@ public struct Agreement: Hashable, Sendable {
     /// The tiers, `from` strictly ascending.
     public var tiers: [Tier]
     /// The most one settlement period can earn, in minor units.
-    public var cap: Int64?
+    public internal(set) var cap: Int64?
     /// Gates that must all be met for a period to earn anything.
     public var gates: [Gate]
     /// Earned or forecast accruals.
     public var accrual: AccrualMethod
 
-    /// Creates an agreement; ``RebateEngine/run(_:options:)`` checks it against the dataset.
+    /// Creates an agreement; ``AccrualEngine/run(_:options:)`` checks it against the dataset.
     public init(id: String, program: RebateProgram, beneficiary: Beneficiary, scope: ProductScope? = nil,
                 start: CivilDate, end: CivilDate, settlement: SettlementFrequency = .term, basis: RebateBasis,
-                tiering: Tiering = .retroactive, valueKind: TierValueKind, tiers: [Tier], cap: Int64? = nil,
+                tiering: Tiering = .retroactive, valueKind: TierValueKind, tiers: [Tier], cap: Money? = nil,
                 gates: [Gate] = [], accrual: AccrualMethod = .earned) {
         self.id = id
         self.program = program
@@ -149,7 +179,7 @@ public struct Agreement: Hashable, Sendable {
         self.tiering = tiering
         self.valueKind = valueKind
         self.tiers = tiers
-        self.cap = cap
+        self.cap = cap?.minorUnits
         self.gates = gates
         self.accrual = accrual
     }

@@ -1,9 +1,7 @@
 /// Read-only views of the partitioned line columns, valid inside
 /// ``PartitionPlan/withLineView(_:)``.
-///
-/// `@unchecked Sendable`: the buffers are not written while workers read
-/// them, and the view never escapes the scope that owns the arrays.
-struct LineView: @unchecked Sendable {
+/// It never escapes the scope that owns the arrays.
+struct LineView {
     /// The lines, grouped by partner.
     let lines: ColumnPointers
     let palletQuantity: UnsafeBufferPointer<Int64>

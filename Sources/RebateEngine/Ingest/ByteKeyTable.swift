@@ -109,7 +109,7 @@ extension ByteKeyTable {
     ///
     /// `@unchecked Sendable`: valid only inside ``withLookup(_:)``, during which
     /// the table is not mutated.
-    struct Lookup: @unchecked Sendable {
+    struct Lookup {
         let slots: UnsafeBufferPointer<LookupSlot>
         let arena: UnsafeBufferPointer<UInt8>
         let mask: Int

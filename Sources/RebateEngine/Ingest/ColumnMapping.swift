@@ -59,19 +59,15 @@ enum BlockChecksum {
         let blocks = (p.count + blockSize - 1) / blockSize
         var hashes = [UInt64](repeating: 0, count: blocks)
         hashes.withUnsafeMutableBufferPointer { h in
-            let out = SharedSlots(base: h)
-            let input = RawView(bytes: p)
+            let out = UnsafeTransfer(h)
+            // Read-only: the bytes are not written while the checksum workers run.
+            let input = UnsafeTransfer(p)
             let work = { @Sendable (i: Int) in
                 let lo = i * blockSize
-                out.base[i] = block(UnsafeRawBufferPointer(rebasing: input.bytes[lo..<min(input.bytes.count, lo + blockSize)]))
+                out.wrappedValue[i] = block(UnsafeRawBufferPointer(rebasing: input.wrappedValue[lo..<min(input.wrappedValue.count, lo + blockSize)]))
             }
             if threads <= 1 || blocks < 2 { for i in 0..<blocks { work(i) } } else { DispatchQueue.concurrentPerform(iterations: blocks, execute: work) }
         }
         return hashes.reduce(UInt64(p.count)) { mix($0, $1) }
     }
-}
-
-/// Raw bytes read by checksum workers. `@unchecked Sendable`: read-only while they run.
-struct RawView: @unchecked Sendable {
-    let bytes: UnsafeRawBufferPointer
 }

@@ -2,9 +2,9 @@ import Dispatch
 
 /// A run of lines to regroup: views of its five columns and the lines to leave out.
 ///
-/// `@unchecked Sendable`: the pointers are read-only and valid for the whole
-/// call of ``PartnerGrouping/group(_:partners:threads:)`` that receives them.
-struct LineRun: @unchecked Sendable {
+/// The pointers are valid for the whole call of ``PartnerGrouping/group(_:partners:threads:)``
+/// that receives them.
+struct LineRun {
     let columns: ColumnPointers
     /// Indices (within the run) of lines that are dropped, e.g. duplicate ids.
     var skip: Set<Int> = []
@@ -22,14 +22,17 @@ enum PartnerGrouping {
     static func group(_ runs: [LineRun], partners: Int, threads: Int) -> (TransactionColumns, [Int]) {
         let slices = max(1, min(threads, runs.count))
         let bounds = (0...slices).map { $0 * runs.count / slices }
+        // Read-only: nothing writes the runs' columns while the workers read them.
+        let input = UnsafeTransfer(runs)
         var counts = [Int](repeating: 0, count: slices * partners)
         counts.withUnsafeMutableBufferPointer { c in
-            let shared = SharedSlots(base: c)
+            // Disjoint writes: a slice counts into its own row of `counts`.
+            let shared = UnsafeTransfer(c)
             DispatchQueue.concurrentPerform(iterations: slices) { slice in
                 let base = slice * partners
-                for run in runs[bounds[slice]..<bounds[slice + 1]] {
+                for run in input.wrappedValue[bounds[slice]..<bounds[slice + 1]] {
                     let c = run.columns
-                    for i in 0..<c.count where run.skip.isEmpty || !run.skip.contains(i) { shared.base[base + Int(c.partner[i])] += 1 }
+                    for i in 0..<c.count where run.skip.isEmpty || !run.skip.contains(i) { shared.wrappedValue[base + Int(c.partner[i])] += 1 }
                 }
             }
         }
@@ -45,18 +48,21 @@ enum PartnerGrouping {
         }
         starts[partners] = total
         var columns = TransactionColumns.uninitialized(count: total)
-        columns.withUnsafeMutableColumns { out in
+        columns.withUnsafeMutableColumns { columns in
         cursor.withUnsafeMutableBufferPointer { cursor in
-            let shared = SharedSlots(base: cursor)
+            // Disjoint writes: a slice moves only its own cursors, which hand out positions no other slice has.
+            let shared = UnsafeTransfer(cursor)
+            let target = UnsafeTransfer(columns)
             DispatchQueue.concurrentPerform(iterations: slices) { slice in
                 // Each slice writes only the positions its own cursors hand out, which never overlap.
                 let base = slice * partners
-                for run in runs[bounds[slice]..<bounds[slice + 1]] {
+                let out = target.wrappedValue
+                for run in input.wrappedValue[bounds[slice]..<bounds[slice + 1]] {
                     let c = run.columns
                     for i in 0..<c.count where run.skip.isEmpty || !run.skip.contains(i) {
                         let p = Int(c.partner[i])
-                        let j = shared.base[base + p]
-                        shared.base[base + p] = j + 1
+                        let j = shared.wrappedValue[base + p]
+                        shared.wrappedValue[base + p] = j + 1
                         out.partner[j] = c.partner[i]
                         out.product[j] = c.product[i]
                         out.day[j] = c.day[i]

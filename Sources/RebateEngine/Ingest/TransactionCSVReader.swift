@@ -44,8 +44,7 @@ struct TransactionCSVReader {
     }
 
     /// Column positions and look-up tables shared read-only by the chunk parsers.
-    struct Context: @unchecked Sendable {
-        // Sendable: every field is either a value or a view that nothing writes while parsers run.
+    struct Context {
         let bytes: UnsafeBufferPointer<UInt8>
         let columns: [Int]
         let fieldCount: Int
@@ -97,9 +96,13 @@ struct TransactionCSVReader {
             let releasesPages = self.releasesPages
             progress?.begin(.reading, total: chunkCount)
             chunks.withUnsafeMutableBufferPointer { out in
-                let results = SharedSlots(base: out)
+                // Disjoint writes: a worker fills only the chunk it was handed.
+                let results = UnsafeTransfer(out)
+                // Read-only: the bytes and look-up tables are not written while the parsers run.
+                let shared = UnsafeTransfer(context)
                 DispatchQueue.concurrentPerform(iterations: chunkCount) { c in
-                    results.base[c] = Self.parse(context, from: cutPoints[c], to: cutPoints[c + 1])
+                    let context = shared.wrappedValue
+                    results.wrappedValue[c] = Self.parse(context, from: cutPoints[c], to: cutPoints[c + 1])
                     // The chunk's bytes are read: let the kernel drop its pages from this process
                     // (they stay in the page cache, should a record be read again).
                     if releasesPages { FileBytes.release(context.bytes, cutPoints[c]..<cutPoints[c + 1]) }

@@ -33,7 +33,7 @@ public enum ColumnarFile {
     ///   - sourceSize: size of the CSV it came from; `sourceModified`: its modification time (ns), for the staleness check.
     /// - Complexity: O(lines); the columns are written straight from memory.
     public static func write(_ loaded: LoadedDataset, to path: String, sourceSize: UInt64 = 0, sourceModified: Int64 = 0,
-                             threads: Int = RebateEngine.defaultThreadCount) throws(RebateError) {
+                             threads: Int = AccrualEngine.defaultThreadCount) throws(RebateError) {
         let d = loaded.dataset
         var columns = d.transactions
         if !isGrouped(columns) {
@@ -119,7 +119,7 @@ public enum ColumnarFile {
     ///   a file imported from another version of it is refused as stale.
     public static func read(path: String, partners: [Partner], products: [Product], decimals: Int,
                             source: (size: UInt64, modified: Int64)? = nil,
-                            threads: Int = RebateEngine.defaultThreadCount) throws(RebateError) -> (TransactionColumns, [TransactionReject], IngestTotals) {
+                            threads: Int = AccrualEngine.defaultThreadCount) throws(RebateError) -> (TransactionColumns, [TransactionReject], IngestTotals) {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         func bad(_ reason: String) -> RebateError { .invalidInput([InputProblem(file: name, reason: reason)]) }
         let mapped = try FileBytes(path: path)

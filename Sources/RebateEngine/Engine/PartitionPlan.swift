@@ -1,16 +1,6 @@
 import Dispatch
 import Synchronization
 
-/// A raw buffer shared by the workers of one parallel stage.
-///
-/// `@unchecked Sendable` is safe because every worker writes only the slots
-/// it was handed (partitions claimed through an atomic counter, or its own
-/// slice of the input), so no two threads touch the same element, and the
-/// buffer outlives `concurrentPerform`.
-struct SharedSlots<Element>: @unchecked Sendable {
-    let base: UnsafeMutableBufferPointer<Element>
-}
-
 /// Lines grouped by partner, and partners grouped into independent partitions.
 ///
 /// Partners joined by an agreement (a buying group and its members) form one
@@ -103,16 +93,17 @@ struct PartitionPlan {
         var results = [(Bool, Int)](repeating: (true, 0), count: slices)
         t.withUnsafeColumns { columns in
         results.withUnsafeMutableBufferPointer { r in
-            let input = ReadOnly(a32: columns.partner, b32: columns.day)
-            let out = SharedSlots(base: r)
+            // Read-only input; each worker writes only its own slice's result.
+            let input = UnsafeTransfer((partner: columns.partner, day: columns.day))
+            let out = UnsafeTransfer(r)
             DispatchQueue.concurrentPerform(iterations: slices) { slice in
                 let lo = slice * n / slices, hi = (slice + 1) * n / slices
                 var sorted = true, after = 0
                 for i in lo..<hi {
-                    if input.b32[i] > limit { after += 1 }
-                    if i > 0, input.a32[i] < input.a32[i - 1] { sorted = false }
+                    if input.wrappedValue.day[i] > limit { after += 1 }
+                    if i > 0, input.wrappedValue.partner[i] < input.wrappedValue.partner[i - 1] { sorted = false }
                 }
-                out.base[slice] = (sorted, after)
+                out.wrappedValue[slice] = (sorted, after)
             }
         }
         }
@@ -191,14 +182,18 @@ struct PartitionPlan {
         let order = work.indices.sorted { work[$0].lineCount != work[$1].lineCount ? work[$0].lineCount > work[$1].lineCount : $0 < $1 }
         var partial = [[AgreementAccumulator]](repeating: [], count: work.count)
         partial.withUnsafeMutableBufferPointer { buffer in
-            let slots = SharedSlots(base: buffer)
+            // Disjoint writes: a piece is claimed once through the atomic counter.
+            let slots = UnsafeTransfer(buffer)
             let next = Atomic<Int>(0)
             withLineView { view in
+                // Read-only: the line columns are not written while the workers accumulate.
+                let shared = UnsafeTransfer(view)
                 let worker = { @Sendable (_: Int) in
+                    let view = shared.wrappedValue
                     while true {
                         let k = next.add(1, ordering: .relaxed).oldValue
                         if k >= order.count { return }
-                        slots.base[order[k]] = self.accumulate(work[order[k]], agreements: agreements, view: view, asOf: asOf)
+                        slots.wrappedValue[order[k]] = self.accumulate(work[order[k]], agreements: agreements, view: view, asOf: asOf)
                     }
                 }
                 if threads <= 1 { worker(0) } else { DispatchQueue.concurrentPerform(iterations: min(threads, max(1, order.count)), execute: worker) }
@@ -210,18 +205,19 @@ struct PartitionPlan {
         var results = [AgreementOutput](repeating: AgreementOutput(), count: agreements.count)
         results.withUnsafeMutableBufferPointer { buffer in
         partial.withUnsafeMutableBufferPointer { partial in
-            let slots = SharedSlots(base: buffer), sums = SharedSlots(base: partial)
+            // Disjoint writes: a partition, claimed once, writes only its own agreements' slots.
+            let slots = UnsafeTransfer(buffer), sums = UnsafeTransfer(partial)
             let next = Atomic<Int>(0)
             let worker = { @Sendable (_: Int) in
                 while true {
                     let p = next.add(1, ordering: .relaxed).oldValue
                     if p >= self.partitionCount { return }
                     // Each partition's pieces belong to it alone.
-                    var merged = sums.base[piecesOf[p][0]]
+                    var merged = sums.wrappedValue[piecesOf[p][0]]
                     for k in piecesOf[p].dropFirst() {
-                        for slot in merged.indices { merged[slot].add(sums.base[k][slot]) }
+                        for slot in merged.indices { merged[slot].add(sums.wrappedValue[k][slot]) }
                     }
-                    for (slot, i) in self.agreementsOf[p].enumerated() { slots.base[i] = merged[slot].output(asOf: asOf) }
+                    for (slot, i) in self.agreementsOf[p].enumerated() { slots.wrappedValue[i] = merged[slot].output(asOf: asOf) }
                     progress?.advance()
                 }
             }
@@ -239,11 +235,4 @@ struct PartitionPlan {
         }
         return accumulators
     }
-}
-
-/// Two read-only input columns for the survey and count passes.
-/// `@unchecked Sendable`: nothing writes them during the scope that made them.
-private struct ReadOnly: @unchecked Sendable {
-    let a32: UnsafeBufferPointer<Int32>
-    let b32: UnsafeBufferPointer<Int32>
 }

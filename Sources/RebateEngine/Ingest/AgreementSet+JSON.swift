@@ -1,19 +1,3 @@
-/// The master data an agreements file is checked against.
-public struct MasterDataIndex: Sendable {
-    var partnerIDs: Set<String>
-    var groupIDs: Set<String>
-    var productIDs: Set<String>
-    var categories: Set<String>
-
-    /// Builds the look-up sets from partners and products.
-    public init(partners: [Partner], products: [Product]) {
-        partnerIDs = Set(partners.map(\.id))
-        groupIDs = Set(partners.compactMap(\.groupID))
-        productIDs = Set(products.map(\.id))
-        categories = Set(products.map(\.category))
-    }
-}
-
 extension AgreementSet {
     /// Decodes `agreements.json`, checking every rule of SPEC.md section 2.
     ///
@@ -210,7 +194,7 @@ struct AgreementDecoder {
               let settlement, let basis, let tiering, let accrual, let kind else { return nil }
         return Agreement(id: id, program: program, beneficiary: beneficiary, scope: scope, start: start, end: end,
                          settlement: settlement, basis: basis, tiering: tiering, valueKind: kind, tiers: tiers,
-                         cap: cap, gates: gates, accrual: accrual)
+                         cap: cap.map(Money.init(minorUnits:)), gates: gates, accrual: accrual)
     }
 
     mutating func decodeBeneficiary(_ v: JSONValue?, _ path: String) -> Beneficiary? {
@@ -253,7 +237,12 @@ struct AgreementDecoder {
                 ? decimal(item[k.rawValue], "\(p).\(k.rawValue)", maxFraction: decimals, scale: decimals)
                 : decimal(item[k.rawValue], "\(p).\(k.rawValue)", maxFraction: 4, scale: 4)
             if let from, let last = tiers.last, from <= last.from { fail(p + ".from", "not ascending (must be above tier \(i - 1)'s)") }
-            if let from, let value { tiers.append(Tier(from: from, value: value)) }
+            if let from, let value {
+                var tier = Tier(from: from, value: value)
+                tier.kind = k
+                tier.thresholdIsMoney = basis == .amount
+                tiers.append(tier)
+            }
         }
         return (kind, tiers)
     }

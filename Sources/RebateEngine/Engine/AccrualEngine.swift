@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// The accrual engine: one coarse entry point that runs the parallel work.
-public enum RebateEngine {
+public enum AccrualEngine {
     /// The number of processors the system reports as online.
     public static var defaultThreadCount: Int {
         #if canImport(Glibc)
@@ -22,11 +22,14 @@ public enum RebateEngine {
     /// processed in parallel, biggest first, each filling its agreements'
     /// accumulators in one pass and deriving their rows. The result does not
     /// depend on the thread count or on the order of the lines.
-    /// - Throws: ``RebateError/invalidInput(_:)`` when an agreement does not
-    ///   match the master data.
+    /// - Throws: ``RebateError/invalidInput(_:)`` when a line's index or value, or an agreement,
+    ///   is out of the contract's bounds (checked once, before the unchecked loops), or when an
+    ///   agreement does not match the master data.
     /// - Complexity: O(lines × agreements per partner + agreements × months).
     public static func run(_ dataset: Dataset, options: AccrualOptions = AccrualOptions()) throws(RebateError) -> AccrualReport {
         var clock = StageClock()
+        try dataset.validate(threads: options.threads)
+        clock.lap("validate")
         let resolved = try ResolvedAgreement.resolve(dataset)
         clock.lap("resolve")
         let plan = PartitionPlan(dataset: dataset, agreements: resolved, asOf: options.asOf, threads: options.threads)
@@ -40,7 +43,8 @@ public enum RebateEngine {
         let byID = outputs.indices.sorted { Bytewise.less(resolved[$0].agreement.id, resolved[$1].agreement.id) }
         var report = AccrualReport(currency: dataset.agreements.currency, decimals: dataset.agreements.decimals,
                                    asOf: options.asOf, accruals: [], settlements: [], statements: [], anomalies: [],
-                                   linesAfterAsOf: plan.linesAfterAsOf, inputWasCopied: plan.copied)
+                                   linesAfterAsOf: plan.linesAfterAsOf)
+        report.inputWasCopied = plan.copied
         for i in byID {
             report.accruals += outputs[i].accruals
             report.settlements += outputs[i].settlements
@@ -58,14 +62,14 @@ public enum RebateEngine {
     }
 }
 
-extension RebateEngine {
+extension AccrualEngine {
     /// Money as written in the outputs: exactly `decimals` fraction digits.
     public static func formatMoney(_ minor: Int128, decimals: Int) -> String {
         DecimalText.money(minor, decimals: decimals)
     }
 }
 
-extension RebateEngine {
+extension AccrualEngine {
     /// A scaled integer as a plain decimal with no trailing fraction zeros (`2.5`, `100`).
     public static func formatDecimal(_ scaled: Int128, scale: Int) -> String {
         DecimalText.plain(scaled, scale: scale)

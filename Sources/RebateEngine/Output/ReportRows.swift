@@ -1,22 +1,3 @@
-/// Options of one accrual run.
-public struct AccrualOptions: Sendable {
-    /// Lines dated after this day are not yet known; months after it are not reported.
-    public var asOf: CivilDate?
-    /// Worker threads for the parallel stages; results never depend on it.
-    public var threads: Int
-    /// Where the run reports how far it has come, if anywhere.
-    public var progress: RunProgress?
-    /// The most lines one unit of parallel work holds (tests make it tiny to cut partners everywhere).
-    var pieceLines: Int?
-
-    /// Creates options; `threads` defaults to the number of active processors.
-    public init(asOf: CivilDate? = nil, threads: Int? = nil, progress: RunProgress? = nil) {
-        self.asOf = asOf
-        self.threads = max(1, threads ?? RebateEngine.defaultThreadCount)
-        self.progress = progress
-    }
-}
-
 /// One row of `accruals.csv`: an agreement's liability at the end of a month.
 public struct AccrualRow: Hashable, Sendable {
     /// The agreement's id.
@@ -189,49 +170,5 @@ public struct Anomaly: Hashable, Sendable {
         self.periodStart = periodStart
         self.periodEnd = periodEnd
         self.detail = detail
-    }
-}
-
-/// Everything an accrual run computes, as Swift values, rows sorted as SPEC.md section 6 says.
-public struct AccrualReport: Sendable {
-    /// The ISO currency code.
-    public var currency: String
-    /// The currency's minor-unit digits.
-    public var decimals: Int
-    /// The as-of date of the run, if any.
-    public var asOf: CivilDate?
-    /// Rows of `accruals.csv`, in output order.
-    public var accruals: [AccrualRow]
-    /// Rows of `settlements.csv`, in output order.
-    public var settlements: [SettlementRow]
-    /// Rows of `statements.csv`, in output order.
-    public var statements: [StatementRow]
-    /// Rows of `anomalies.csv`, in output order.
-    public var anomalies: [Anomaly]
-    /// Lines dated after the as-of date, ignored by this run.
-    public var linesAfterAsOf: Int
-
-    /// Whether the lines had to be copied into partner order (they are not when read from a columnar file).
-    public var inputWasCopied: Bool = false
-
-    /// Wall-clock time of the engine's stages (resolve, partition, accumulate, assemble), in nanoseconds.
-    public var stageTimings: [(stage: String, nanoseconds: UInt64)] = []
-
-    /// The sum of all postings: the liability booked by this run, minor units.
-    public var totalAccrued: Int128 { accruals.reduce(0) { $0 + $1.posting } }
-    /// The sum of the settled periods' earnings, minor units.
-    public var totalSettled: Int128 { settlements.reduce(0) { $0 + $1.earned } }
-
-    /// Creates a row from its values.
-    public init(currency: String, decimals: Int, asOf: CivilDate?, accruals: [AccrualRow], settlements: [SettlementRow], statements: [StatementRow], anomalies: [Anomaly], linesAfterAsOf: Int, inputWasCopied: Bool = false) {
-        self.currency = currency
-        self.decimals = decimals
-        self.asOf = asOf
-        self.accruals = accruals
-        self.settlements = settlements
-        self.statements = statements
-        self.anomalies = anomalies
-        self.linesAfterAsOf = linesAfterAsOf
-        self.inputWasCopied = inputWasCopied
     }
 }

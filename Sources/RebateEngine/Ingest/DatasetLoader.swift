@@ -9,7 +9,7 @@ public enum DatasetLoader {
     /// - Throws: ``RebateError/invalidInput(_:)`` for unusable master data or
     ///   agreements, ``RebateError/io(path:reason:)`` for unreadable files.
     /// - Complexity: O(n) in the size of the files.
-    public static func load(folder: String, threads: Int = RebateEngine.defaultThreadCount, columnar: Bool = true,
+    public static func load(folder: String, threads: Int = AccrualEngine.defaultThreadCount, columnar: Bool = true,
                             progress: RunProgress? = nil) throws(RebateError) -> LoadedDataset {
         let path = { (name: String) in folder.hasSuffix("/") ? folder + name : folder + "/" + name }
         var problems: [InputProblem] = []
@@ -81,7 +81,7 @@ public enum DatasetLoader {
                 case .failure(.syntax): row.fail("pallet_qty", "\"\(palletText)\" is not a plain decimal"); return
                 }
             }
-            products.append(Product(id: id, name: name, category: category, palletQuantity: pallet))
+            products.append(Product(id: id, name: name, category: category, palletQuantity: pallet == 0 ? nil : Quantity(milliUnits: pallet)))
         }
         return products
     }

@@ -42,7 +42,7 @@ public enum AccrualJob {
             try AtomicFile.write(summary, to: path("summary.json"))
             throw .tooManyRejects(rejected: loaded.rejects.count, allowed: maxRejects)
         }
-        let report = try RebateEngine.run(loaded.dataset, options: options)
+        let report = try AccrualEngine.run(loaded.dataset, options: options)
         clock.lap("compute")
         clock.record(report.stageTimings, prefix: "compute")
         try report.verifyInvariants()
@@ -55,12 +55,12 @@ public enum AccrualJob {
         ]
         var failures = [RebateError?](repeating: nil, count: writers.count)
         failures.withUnsafeMutableBufferPointer { f in
-            let slots = SharedSlots(base: f)
+            let slots = UnsafeTransfer(f)
             DispatchQueue.concurrentPerform(iterations: writers.count) { i in
                 do throws(RebateError) {
                     try AtomicFile.write(writers[i].1(), to: path(writers[i].0))
                 } catch {
-                    slots.base[i] = error
+                    slots.wrappedValue[i] = error
                 }
                 options.progress?.advance()
             }

@@ -1,0 +1,56 @@
+/// A business customer that earns rebates.
+public struct Partner: Hashable, Sendable {
+    /// The unique id.
+    public var id: String
+    /// The display name.
+    public var name: String
+    /// The buying group the partner belongs to, if any.
+    public var groupID: String?
+
+    /// Creates a partner.
+    public init(id: String, name: String, groupID: String? = nil) {
+        self.id = id
+        self.name = name
+        self.groupID = groupID
+    }
+}
+
+/// A product that invoice lines sell.
+public struct Product: Hashable, Sendable {
+    /// The unique id.
+    public var id: String
+    /// The display name.
+    public var name: String
+    /// The product category, used by scopes.
+    public var category: String
+    /// Units per full pallet in milli-units; 0 when not sold by the pallet.
+    public internal(set) var palletQuantity: Int64
+
+    /// Creates a product; `palletQuantity` is the units on a full pallet, `nil` when not sold by the pallet.
+    public init(id: String, name: String, category: String, palletQuantity: Quantity? = nil) {
+        self.id = id
+        self.name = name
+        self.category = category
+        self.palletQuantity = palletQuantity?.milliUnits ?? 0
+    }
+}
+
+/// Everything one accrual run reads: master data, agreements and lines.
+public struct Dataset: Sendable {
+    /// The partners, in file order (their index is the line's partner index).
+    public var partners: [Partner]
+    /// The products, in file order (their index is the line's product index).
+    public var products: [Product]
+    /// The agreements and currency.
+    public var agreements: AgreementSet
+    /// The invoice lines, as columns.
+    public var transactions: TransactionColumns
+
+    /// Creates a dataset from values built in memory.
+    public init(partners: [Partner], products: [Product], agreements: AgreementSet, transactions: TransactionColumns) {
+        self.partners = partners
+        self.products = products
+        self.agreements = agreements
+        self.transactions = transactions
+    }
+}
