@@ -1,5 +1,5 @@
-import Foundation
 import CommandLineOptions
+import Foundation
 import RebateEngine
 import RebateGenerator
 
@@ -96,11 +96,16 @@ var columnarDataset: Dataset?
 /// Imports the folder's CSV to the columnar form (unless it is there) and times loading it.
 func measureColumnar(_ dir: String, importFirst: Bool = true) throws -> (StageRow, Dataset) {
     if importFirst { _ = try ImportJob.run(dataset: dir, threads: maxThreads) }
-    let bytes = (try FileManager.default.attributesOfItem(atPath: dir + "/" + ColumnarFile.fileName)[.size] as? Int) ?? 0
+    let bytes =
+        (try FileManager.default.attributesOfItem(atPath: dir + "/" + ColumnarFile.fileName)[.size] as? Int) ?? 0
     var loaded: Dataset?
     let t = try measure { loaded = try DatasetLoader.load(folder: dir, threads: maxThreads).dataset }
     let n = loaded!.transactions.count
-    return (StageRow(stage: "columnar load", timing: t, linesPerSecond: Double(n) / t.medianSeconds, bytesPerSecond: Double(bytes) / t.medianSeconds), loaded!)
+    return (
+        StageRow(
+            stage: "columnar load", timing: t, linesPerSecond: Double(n) / t.medianSeconds,
+            bytesPerSecond: Double(bytes) / t.medianSeconds), loaded!
+    )
 }
 if let dir = args.value("--dataset") {
     let size = (try? FileManager.default.attributesOfItem(atPath: dir + "/transactions.csv")[.size] as? Int) ?? 0
@@ -108,11 +113,15 @@ if let dir = args.value("--dataset") {
     var loaded: LoadedDataset?
     let t = try measure { loaded = try DatasetLoader.load(folder: dir, threads: maxThreads, columnar: false) }
     dataset = loaded!.dataset
-    csvStage = StageRow(stage: "csv parse", timing: t, linesPerSecond: Double(loaded!.totals.linesRead) / t.medianSeconds,
-                        bytesPerSecond: Double(size) / t.medianSeconds)
-    if FileManager.default.fileExists(atPath: dir + "/" + ColumnarFile.fileName) { (columnarStage, columnarDataset) = try measureColumnar(dir, importFirst: false) }
+    csvStage = StageRow(
+        stage: "csv parse", timing: t, linesPerSecond: Double(loaded!.totals.linesRead) / t.medianSeconds,
+        bytesPerSecond: Double(size) / t.medianSeconds)
+    if FileManager.default.fileExists(atPath: dir + "/" + ColumnarFile.fileName) {
+        (columnarStage, columnarDataset) = try measureColumnar(dir, importFirst: false)
+    }
 } else {
-    var config = args.count("--lines").map { DatasetGenerator.Configuration(lines: $0) }
+    var config =
+        args.count("--lines").map { DatasetGenerator.Configuration(lines: $0) }
         ?? DatasetGenerator.Configuration.preset(args.value("--preset") ?? (quick ? "small" : "medium"))!
     if quick, args.value("--lines") == nil, args.value("--preset") == nil { config = .init(lines: 300_000) }
     let generator = DatasetGenerator(config)
@@ -124,16 +133,22 @@ if let dir = args.value("--dataset") {
         let size = (try FileManager.default.attributesOfItem(atPath: dir + "/transactions.csv")[.size] as? Int) ?? 0
         csvBytes = size
         var read = 0
-        let t = try measure { read = try DatasetLoader.load(folder: dir, threads: maxThreads, columnar: false).totals.linesRead }
-        csvStage = StageRow(stage: "csv parse", timing: t, linesPerSecond: Double(read) / t.medianSeconds, bytesPerSecond: Double(size) / t.medianSeconds)
+        let t = try measure {
+            read = try DatasetLoader.load(folder: dir, threads: maxThreads, columnar: false).totals.linesRead
+        }
+        csvStage = StageRow(
+            stage: "csv parse", timing: t, linesPerSecond: Double(read) / t.medianSeconds,
+            bytesPerSecond: Double(size) / t.medianSeconds)
         (columnarStage, columnarDataset) = try measureColumnar(dir)
         try? FileManager.default.removeItem(atPath: dir)
     }
 }
 let lines = dataset.transactions.count
 let columnBytes = Double(lines * 28)
-var report = Report(machine: "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB",
-                    threads: maxThreads, lines: lines, agreements: dataset.agreements.agreements.count)
+var report = Report(
+    machine:
+        "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB",
+    threads: maxThreads, lines: lines, agreements: dataset.agreements.agreements.count)
 if let csvStage { report.stages.append(csvStage) }
 if let columnarStage { report.stages.append(columnarStage) }
 
@@ -147,10 +162,15 @@ let whole = try measure {
 }
 for stage in ["partition", "accumulate", "assemble"] {
     let t = Timing(Array(stageSamples[stage]!.suffix(max(1, runs))))
-    report.stages.append(StageRow(stage: stage, timing: t, linesPerSecond: Double(lines) / t.medianSeconds,
-                                  bytesPerSecond: stage == "assemble" ? nil : columnBytes / t.medianSeconds))
+    report.stages.append(
+        StageRow(
+            stage: stage, timing: t, linesPerSecond: Double(lines) / t.medianSeconds,
+            bytesPerSecond: stage == "assemble" ? nil : columnBytes / t.medianSeconds))
 }
-report.stages.append(StageRow(stage: "compute (all)", timing: whole, linesPerSecond: Double(lines) / whole.medianSeconds, bytesPerSecond: columnBytes / whole.medianSeconds))
+report.stages.append(
+    StageRow(
+        stage: "compute (all)", timing: whole, linesPerSecond: Double(lines) / whole.medianSeconds,
+        bytesPerSecond: columnBytes / whole.medianSeconds))
 // The same computation on the columnar file's mapped, partner-grouped columns: no partitioning copy.
 if let grouped = columnarDataset {
     var samples: [String: [UInt64]] = [:]
@@ -159,8 +179,14 @@ if let grouped = columnarDataset {
         for (stage, ns) in r.stageTimings { samples[stage, default: []].append(ns) }
     }
     let accumulate = Timing(Array(samples["accumulate"]!.suffix(max(1, runs))))
-    report.stages.append(StageRow(stage: "accumulate (grouped)", timing: accumulate, linesPerSecond: Double(lines) / accumulate.medianSeconds, bytesPerSecond: columnBytes / accumulate.medianSeconds))
-    report.stages.append(StageRow(stage: "compute (grouped)", timing: t, linesPerSecond: Double(lines) / t.medianSeconds, bytesPerSecond: columnBytes / t.medianSeconds))
+    report.stages.append(
+        StageRow(
+            stage: "accumulate (grouped)", timing: accumulate, linesPerSecond: Double(lines) / accumulate.medianSeconds,
+            bytesPerSecond: columnBytes / accumulate.medianSeconds))
+    report.stages.append(
+        StageRow(
+            stage: "compute (grouped)", timing: t, linesPerSecond: Double(lines) / t.medianSeconds,
+            bytesPerSecond: columnBytes / t.medianSeconds))
 }
 let result = last!
 var outputBytes = 0
@@ -169,19 +195,25 @@ try FileManager.default.createDirectory(atPath: writeDir, withIntermediateDirect
 let writing = try measure {
     let files = [result.accrualsCSV(), result.settlementsCSV(), result.statementsCSV(), result.anomaliesCSV()]
     outputBytes = files.reduce(0) { $0 + $1.count }
-    for (i, f) in files.enumerated() { try Data(f).write(to: URL(fileURLWithPath: writeDir + "/out\(i).csv"), options: .atomic) }
+    for (i, f) in files.enumerated() {
+        try Data(f).write(to: URL(fileURLWithPath: writeDir + "/out\(i).csv"), options: .atomic)
+    }
 }
 try? FileManager.default.removeItem(atPath: writeDir)
-report.stages.append(StageRow(stage: "output writing", timing: writing, linesPerSecond: Double(lines) / writing.medianSeconds,
-                              bytesPerSecond: Double(outputBytes) / writing.medianSeconds))
+report.stages.append(
+    StageRow(
+        stage: "output writing", timing: writing, linesPerSecond: Double(lines) / writing.medianSeconds,
+        bytesPerSecond: Double(outputBytes) / writing.medianSeconds))
 
 // Thread scaling of the compute stage.
 var oneThread = 0.0
 for threads in 1...max(1, maxThreads) {
     let t = try measure { _ = try AccrualEngine.run(dataset, options: AccrualOptions(threads: threads)) }
     if threads == 1 { oneThread = t.medianSeconds }
-    report.scaling.append(["threads": Double(threads), "seconds": t.medianSeconds, "linesPerSecond": Double(lines) / t.medianSeconds,
-                           "speedup": oneThread / t.medianSeconds])
+    report.scaling.append([
+        "threads": Double(threads), "seconds": t.medianSeconds, "linesPerSecond": Double(lines) / t.medianSeconds,
+        "speedup": oneThread / t.medianSeconds,
+    ])
 }
 
 // The baseline, on the same data, checked to agree.
@@ -190,7 +222,8 @@ if !args.flag("--no-baseline") {
     let baseline = BaselineAccrual.run(dataset, asOf: nil)
     let seconds = Double(now() - start) / 1e9
     report.baselineSeconds = seconds
-    report.baselineAgrees = baseline.accrualsCSV() == result.accrualsCSV() && baseline.settlementsCSV() == result.settlementsCSV()
+    report.baselineAgrees =
+        baseline.accrualsCSV() == result.accrualsCSV() && baseline.settlementsCSV() == result.settlementsCSV()
         && baseline.statementsCSV() == result.statementsCSV()
     report.engineOverBaseline = seconds / whole.medianSeconds
 }
@@ -206,42 +239,60 @@ if !args.flag("--no-growth") {
         if !quick, n > 100_000_000 { continue }
         let d = DatasetGenerator(.init(lines: n)).makeDataset()
         let t = try measure { _ = try AccrualEngine.run(d, options: AccrualOptions(threads: maxThreads)) }
-        report.growth.append(["lines": Double(n), "agreements": Double(d.agreements.agreements.count), "seconds": t.medianSeconds,
-                              "linesPerSecond": Double(n) / t.medianSeconds])
+        report.growth.append([
+            "lines": Double(n), "agreements": Double(d.agreements.agreements.count), "seconds": t.medianSeconds,
+            "linesPerSecond": Double(n) / t.medianSeconds,
+        ])
     }
     for density in [1, 4, 16] {
         let d = DatasetGenerator(.init(lines: base * 10, agreementDensity: density)).makeDataset()
         let t = try measure { _ = try AccrualEngine.run(d, options: AccrualOptions(threads: maxThreads)) }
-        report.growth.append(["lines": Double(base * 10), "agreementsPerPartner": Double(d.agreements.agreements.count) / Double(d.partners.count),
-                              "agreements": Double(d.agreements.agreements.count), "seconds": t.medianSeconds, "linesPerSecond": Double(base * 10) / t.medianSeconds])
+        report.growth.append([
+            "lines": Double(base * 10),
+            "agreementsPerPartner": Double(d.agreements.agreements.count) / Double(d.partners.count),
+            "agreements": Double(d.agreements.agreements.count), "seconds": t.medianSeconds,
+            "linesPerSecond": Double(base * 10) / t.medianSeconds,
+        ])
     }
 }
 // The readable table.
-print("rebate-bench: \(lines) lines, \(report.agreements) agreements, \(report.machine), up to \(maxThreads) threads, median of \(runs) runs after \(warmup) warm-up")
+print(
+    "rebate-bench: \(lines) lines, \(report.agreements) agreements, \(report.machine), up to \(maxThreads) threads, median of \(runs) runs after \(warmup) warm-up"
+)
 print("")
 print("stage                 median s     min s     max s    M lines/s      MB/s")
 for s in report.stages {
-    print(s.stage.padding(toLength: 20, withPad: " ", startingAt: 0),
-          fmt(s.timing.medianSeconds, 4).leftPad(9), fmt(s.timing.minSeconds, 4).leftPad(9), fmt(s.timing.maxSeconds, 4).leftPad(9),
-          millions(s.linesPerSecond).leftPad(12), (s.bytesPerSecond.map { fmt($0 / 1e6, 0) } ?? "-").leftPad(9))
+    print(
+        s.stage.padding(toLength: 20, withPad: " ", startingAt: 0),
+        fmt(s.timing.medianSeconds, 4).leftPad(9), fmt(s.timing.minSeconds, 4).leftPad(9),
+        fmt(s.timing.maxSeconds, 4).leftPad(9),
+        millions(s.linesPerSecond).leftPad(12), (s.bytesPerSecond.map { fmt($0 / 1e6, 0) } ?? "-").leftPad(9))
 }
 print("")
 print("threads   compute s   M lines/s   speed-up")
 for s in report.scaling {
-    print(String(Int(s["threads"]!)).leftPad(7), fmt(s["seconds"]!, 4).leftPad(11), millions(s["linesPerSecond"]!).leftPad(11), fmt(s["speedup"]!).leftPad(10))
+    print(
+        String(Int(s["threads"]!)).leftPad(7), fmt(s["seconds"]!, 4).leftPad(11),
+        millions(s["linesPerSecond"]!).leftPad(11), fmt(s["speedup"]!).leftPad(10))
 }
 if !report.growth.isEmpty {
     print("")
     print("growth: lines   agreements   compute s   M lines/s")
     for g in report.growth {
-        print(String(Int(g["lines"]!)).leftPad(13), String(Int(g["agreements"]!)).leftPad(12), fmt(g["seconds"]!, 4).leftPad(11), millions(g["linesPerSecond"]!).leftPad(11))
+        print(
+            String(Int(g["lines"]!)).leftPad(13), String(Int(g["agreements"]!)).leftPad(12),
+            fmt(g["seconds"]!, 4).leftPad(11), millions(g["linesPerSecond"]!).leftPad(11))
     }
 }
 if let b = report.baselineSeconds {
     print("")
-    print("baseline (row at a time, 1 thread): \(fmt(b, 3)) s; engine is \(fmt(report.engineOverBaseline!, 1))x faster; outputs agree: \(report.baselineAgrees! ? "yes" : "NO")")
+    print(
+        "baseline (row at a time, 1 thread): \(fmt(b, 3)) s; engine is \(fmt(report.engineOverBaseline!, 1))x faster; outputs agree: \(report.baselineAgrees! ? "yes" : "NO")"
+    )
 }
-print("peak RSS before the growth study: \(report.peakRSSBytes / 1_048_576) MiB (\(fmt(report.peakRSSBytesPerLine, 1)) bytes per line, generator and baseline included)")
+print(
+    "peak RSS before the growth study: \(report.peakRSSBytes / 1_048_576) MiB (\(fmt(report.peakRSSBytesPerLine, 1)) bytes per line, generator and baseline included)"
+)
 
 if let path = args.value("--json") {
     let encoder = JSONEncoder()

@@ -38,8 +38,10 @@ public struct CommandSpec: Sendable {
     public var discussion: String
 
     /// Declares a command.
-    public init(name: String, overview: String, arguments: [(name: String, help: String)] = [], options: [OptionSpec],
-                required: Set<String> = [], discussion: String = "") {
+    public init(
+        name: String, overview: String, arguments: [(name: String, help: String)] = [], options: [OptionSpec],
+        required: Set<String> = [], discussion: String = ""
+    ) {
         self.name = name
         self.overview = overview
         self.arguments = arguments
@@ -64,7 +66,9 @@ public struct CommandSpec: Sendable {
         let column = 26
         func entry(_ head: String, _ text: String) -> String {
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-            let pad = head.count + 2 < column ? String(repeating: " ", count: column - head.count - 2) : "\n" + String(repeating: " ", count: column)
+            let pad =
+                head.count + 2 < column
+                ? String(repeating: " ", count: column - head.count - 2) : "\n" + String(repeating: " ", count: column)
             return "  " + head + pad + lines.joined(separator: "\n" + String(repeating: " ", count: column)) + "\n"
         }
         if !arguments.isEmpty {

@@ -5,19 +5,23 @@ import RebateEngine
 let importCommand = Subcommand(
     spec: CommandSpec(
         name: "rebate import",
-        overview: "Convert the CSV lines to transactions.rbc, a checksummed columnar file that\n`rebate accrue` memory-maps and uses without parsing (format: docs/columnar-format.md).",
+        overview:
+            "Convert the CSV lines to transactions.rbc, a checksummed columnar file that\n`rebate accrue` memory-maps and uses without parsing (format: docs/columnar-format.md).",
         arguments: [CommonOptions.dataset],
         options: [
             .value("--out", "file", "Where to write (default: <dataset>/transactions.rbc)."),
             CommonOptions.threads, CommonOptions.quiet,
         ],
-        discussion: "Rejected lines are kept in the file with their reasons; `rebate accrue` reports them\nand applies --max-rejects exactly as it does for the CSV."),
+        discussion:
+            "Rejected lines are kept in the file with their reasons; `rebate accrue` reports them\nand applies --max-rejects exactly as it does for the CSV."
+    ),
     summary: "Write transactions.rbc, the columnar form accrue maps instead of parsing."
 ) { args in
     let dataset = args.positional[0]
     do throws(RebateError) {
-        let loaded = try ImportJob.run(dataset: dataset, output: args.value("--out"),
-                                       threads: args.threads ?? AccrualEngine.defaultThreadCount)
+        let loaded = try ImportJob.run(
+            dataset: dataset, output: args.value("--out"),
+            threads: args.threads ?? AccrualEngine.defaultThreadCount)
         guard !args.flag("--quiet") else { return }
         let t = loaded.totals
         let target = args.value("--out") ?? dataset + "/" + ColumnarFile.fileName

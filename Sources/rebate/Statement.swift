@@ -1,5 +1,6 @@
 import CommandLineOptions
 import RebateEngine
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,7 +9,8 @@ import Glibc
 let statement = Subcommand(
     spec: CommandSpec(
         name: "rebate statement",
-        overview: "Write the rebate statement of one beneficiary as a self-contained HTML page:\neach agreement's period, what was bought so far, the tier reached, the rebate earned,\nhow much more to buy for the next tier, and the run-rate forecast for the period.",
+        overview:
+            "Write the rebate statement of one beneficiary as a self-contained HTML page:\neach agreement's period, what was bought so far, the tier reached, the rebate earned,\nhow much more to buy for the next tier, and the run-rate forecast for the period.",
         arguments: [CommonOptions.dataset],
         options: [
             .value("--partner", "id", "The partner or buying-group id (a partner also sees its group's agreements)."),
@@ -25,13 +27,16 @@ let statement = Subcommand(
     display.start(quiet: args.flag("--quiet"))
     do throws(RebateError) {
         let options = AccrualOptions(asOf: asOf, threads: args.threads, progress: display.progress)
-        let loaded = try DatasetLoader.load(folder: args.positional[0], threads: options.threads, columnar: !args.flag("--csv"),
-                                            progress: options.progress)
+        let loaded = try DatasetLoader.load(
+            folder: args.positional[0], threads: options.threads, columnar: !args.flag("--csv"),
+            progress: options.progress)
         let result = try AccrualEngine.run(loaded.dataset, options: options)
         display.stop()
         guard let page = PartnerStatement.html(result, loaded: loaded, beneficiary: beneficiary) else {
             let when = asOf.map(\.description) ?? "the end of the data"
-            printError("Error: no statement for '\(beneficiary)': not a partner or group with an agreement started by \(when)\n")
+            printError(
+                "Error: no statement for '\(beneficiary)': not a partner or group with an agreement started by \(when)\n"
+            )
             exit(2)
         }
         try AccrualJob.writeFile(Array(page.utf8), to: out)

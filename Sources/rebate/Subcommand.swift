@@ -2,6 +2,7 @@ import CommandLineOptions
 import Dispatch
 import RebateEngine
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,16 +20,22 @@ struct Subcommand: Sendable {
 /// Options several subcommands share, declared once.
 enum CommonOptions {
     static let asOf = OptionSpec.value(
-        "--as-of", "date", "YYYY-MM-DD. Lines dated after it are ignored; months after it\nare not reported; periods ending after it are not settled.")
+        "--as-of", "date",
+        "YYYY-MM-DD. Lines dated after it are ignored; months after it\nare not reported; periods ending after it are not settled."
+    )
     static let threads = OptionSpec.value(
-        "--threads", "n", "Worker threads (default: the number of processors). Outputs\nare byte-identical for any value.")
+        "--threads", "n",
+        "Worker threads (default: the number of processors). Outputs\nare byte-identical for any value.")
     static let maxRejects = OptionSpec.value(
-        "--max-rejects", "n", "Rejected transaction lines tolerated (default: 0). Above it the\nrun exits with code 3 and writes only rejects.csv and summary.json.")
+        "--max-rejects", "n",
+        "Rejected transaction lines tolerated (default: 0). Above it the\nrun exits with code 3 and writes only rejects.csv and summary.json."
+    )
     static let csv = OptionSpec.flag("--csv", "Read the CSV lines even when transactions.rbc is present.")
     static let quiet = OptionSpec.flag("--quiet", "Print nothing but errors (no warnings, no progress).")
     static let dataset = (
         name: "dataset",
-        help: "Folder with partners.csv, products.csv, agreements.json and the lines:\ntransactions.csv or a transactions/ folder of .csv files, or\ntransactions.rbc written by `rebate import` (used when present)."
+        help:
+            "Folder with partners.csv, products.csv, agreements.json and the lines:\ntransactions.csv or a transactions/ folder of .csv files, or\ntransactions.rbc written by `rebate import` (used when present)."
     )
 }
 

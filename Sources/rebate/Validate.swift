@@ -28,10 +28,13 @@ let validate = Subcommand(
         if !quiet {
             let t = loaded.totals
             let d = loaded.dataset
-            print("\(dataset): \(d.partners.count) partners, \(d.products.count) products, \(d.agreements.agreements.count) agreements; "
-                + "\(t.linesRead) lines read, \(t.linesAccepted) accepted, \(t.linesRejected) rejected")
+            print(
+                "\(dataset): \(d.partners.count) partners, \(d.products.count) products, \(d.agreements.agreements.count) agreements; "
+                    + "\(t.linesRead) lines read, \(t.linesAccepted) accepted, \(t.linesRejected) rejected")
         }
-        if loaded.rejects.count > maxRejects { report(.tooManyRejects(rejected: loaded.rejects.count, allowed: maxRejects)) }
+        if loaded.rejects.count > maxRejects {
+            report(.tooManyRejects(rejected: loaded.rejects.count, allowed: maxRejects))
+        }
     } catch {
         report(error)
     }

@@ -1,5 +1,6 @@
 import CommandLineOptions
 import RebateEngine
+
 #if canImport(Glibc)
 import Glibc
 #endif

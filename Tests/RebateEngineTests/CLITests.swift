@@ -1,16 +1,20 @@
 import Dispatch
 import Foundation
-import Testing
-@testable import RebateEngine
 import RebateGenerator
+import Testing
+
+@testable import RebateEngine
 
 /// Runs the built `rebate` executable and checks exit codes and messages.
 @Suite struct CLITests {
     static var executable: String {
         let candidates = [
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("rebate").path,
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("rebate").path,
-            URL(fileURLWithPath: SampleTests.folder).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".build/debug/rebate").path,
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("rebate")
+                .path,
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("rebate").path,
+            URL(fileURLWithPath: SampleTests.folder).deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent(".build/debug/rebate").path,
         ]
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[2]
     }
@@ -25,25 +29,33 @@ import RebateGenerator
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.executable)
         p.arguments = arguments
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         p.standardOutput = out
         p.standardError = err
         try p.run()
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return Run(
+            status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+            stderr: String(decoding: e, as: UTF8.self))
     }
 
     @Test func executableIsBuilt() {
-        #expect(FileManager.default.isExecutableFile(atPath: Self.executable), "build with `swift build` before `swift test`: \(Self.executable)")
+        #expect(
+            FileManager.default.isExecutableFile(atPath: Self.executable),
+            "build with `swift build` before `swift test`: \(Self.executable)")
     }
 
     @Test func accrueOnTheSampleWritesEveryOutput() throws {
         let out = Fixture.temporaryFolder() + "/out"
         let r = try rebate(["accrue", SampleTests.folder, "--out", out])
         #expect(r.status == 0, "\(r.stderr)")
-        for name in ["accruals.csv", "settlements.csv", "statements.csv", "anomalies.csv", "rejects.csv", "summary.json", "report.html"] {
+        for name in [
+            "accruals.csv", "settlements.csv", "statements.csv", "anomalies.csv", "rejects.csv", "summary.json",
+            "report.html",
+        ] {
             #expect(FileManager.default.fileExists(atPath: out + "/" + name), "\(name)")
         }
         let settlements = try String(contentsOfFile: out + "/settlements.csv", encoding: .utf8)
@@ -57,14 +69,18 @@ import RebateGenerator
     }
 
     @Test func rejectsOverTheLimitExitWithThreeAndKeepTheRejects() throws {
-        let dir = Fixture.folder(agreements: Fixture.agreements([Fixture.agreement(tiers: #"[{"from": "0", "per_unit": "1"}]"#)]),
-                                 transactions: Fixture.lines(["2026-01-01,P1,B,1,1.00", "2026-13-01,P1,B,1,1.00"]))
+        let dir = Fixture.folder(
+            agreements: Fixture.agreements([Fixture.agreement(tiers: #"[{"from": "0", "per_unit": "1"}]"#)]),
+            transactions: Fixture.lines(["2026-01-01,P1,B,1,1.00", "2026-13-01,P1,B,1,1.00"]))
         let out = dir + "/out"
         let r = try rebate(["accrue", dir, "--out", out])
         #expect(r.status == 3)
         #expect(r.stderr.hasPrefix("Error: 1 transaction line was rejected"))
         let rejects = try String(contentsOfFile: out + "/rejects.csv", encoding: .utf8)
-        #expect(rejects.contains("transactions.csv,3,L2,\"date: \"\"2026-13-01\"\" is not a date YYYY-MM-DD in 1900...2999\",\"L2,2026-13-01,P1,B,1,1.00\"\n"))
+        #expect(
+            rejects.contains(
+                "transactions.csv,3,L2,\"date: \"\"2026-13-01\"\" is not a date YYYY-MM-DD in 1900...2999\",\"L2,2026-13-01,P1,B,1,1.00\"\n"
+            ))
         #expect(!FileManager.default.fileExists(atPath: out + "/accruals.csv"))
         // With the limit raised, the run completes.
         let ok = try rebate(["accrue", dir, "--out", out, "--max-rejects", "1"])
@@ -73,9 +89,12 @@ import RebateGenerator
     }
 
     @Test func badMasterDataExitsWithTwoAndNamesEveryProblem() throws {
-        let dir = Fixture.folder(products: "product_id,name,category,pallet_qty\nA,W,C1,-1\nA,W,C1,\n",
-                                 agreements: Fixture.agreements([Fixture.agreement(tiers: #"[{"from": "5", "per_unit": "1"}, {"from": "5", "per_unit": "2"}]"#)]),
-                                 transactions: Fixture.lines([]))
+        let dir = Fixture.folder(
+            products: "product_id,name,category,pallet_qty\nA,W,C1,-1\nA,W,C1,\n",
+            agreements: Fixture.agreements([
+                Fixture.agreement(tiers: #"[{"from": "5", "per_unit": "1"}, {"from": "5", "per_unit": "2"}]"#)
+            ]),
+            transactions: Fixture.lines([]))
         let r = try rebate(["accrue", dir, "--out", dir + "/out"])
         #expect(r.status == 2)
         #expect(r.stderr.contains("products.csv:2: pallet_qty: \"-1\" must be greater than 0"))
@@ -98,15 +117,21 @@ import RebateGenerator
     @Test func helpAndVersion() throws {
         let help = try rebate(["--help"])
         #expect(help.status == 0)
-        for section in ["OVERVIEW:", "USAGE:", "SUBCOMMANDS:", "OPTIONS:", "EXIT CODES:"] { #expect(help.stdout.contains(section)) }
+        for section in ["OVERVIEW:", "USAGE:", "SUBCOMMANDS:", "OPTIONS:", "EXIT CODES:"] {
+            #expect(help.stdout.contains(section))
+        }
         let accrue = try rebate(["accrue", "--help"])
-        for option in ["--out", "--as-of", "--threads", "--max-rejects", "ARGUMENTS:"] { #expect(accrue.stdout.contains(option)) }
+        for option in ["--out", "--as-of", "--threads", "--max-rejects", "ARGUMENTS:"] {
+            #expect(accrue.stdout.contains(option))
+        }
         #expect(try rebate(["--version"]).stdout.hasPrefix("rebate "))
     }
 
     @Test func statementForAPartner() throws {
         let out = Fixture.temporaryFolder() + "/statement.html"
-        let r = try rebate(["statement", SampleTests.folder, "--partner", "P004", "--as-of", "2026-02-15", "--out", out])
+        let r = try rebate([
+            "statement", SampleTests.folder, "--partner", "P004", "--as-of", "2026-02-15", "--out", out,
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         let html = try String(contentsOfFile: out, encoding: .utf8)
         #expect(html.contains("Rebate statement: Delta Supplies"))
@@ -132,7 +157,10 @@ import RebateGenerator
         try whole.write(to: URL(fileURLWithPath: dir + "/accruals.csv"))
         #expect(Self.tornOutputs(in: dir, names: ["accruals.csv", "report.html"], expected: [whole, whole]).isEmpty)
         try whole.prefix(12).write(to: URL(fileURLWithPath: dir + "/accruals.csv"))
-        #expect(Self.tornOutputs(in: dir, names: ["accruals.csv", "report.html"], expected: [whole, whole]) == ["accruals.csv"])
+        #expect(
+            Self.tornOutputs(in: dir, names: ["accruals.csv", "report.html"], expected: [whole, whole]) == [
+                "accruals.csv"
+            ])
     }
 
     /// Kills runs at many points: every output is then absent or complete, never half-written,
@@ -143,13 +171,16 @@ import RebateGenerator
     /// the machine's speed nor can pass without having compared a complete output.
     @Test func killedRunsNeverLeaveHalfWrittenOutputs() throws {
         let dir = Fixture.temporaryFolder()
-        _ = try DatasetGenerator(.init(lines: 150_000, partners: 300, products: 100, seed: 3)).write(to: dir, threads: 2)
+        _ = try DatasetGenerator(.init(lines: 150_000, partners: 300, products: 100, seed: 3)).write(
+            to: dir, threads: 2)
         let reference = dir + "/reference"
         let arguments = ["accrue", dir, "--out", reference, "--quiet", "--csv"]
         let started = DispatchTime.now().uptimeNanoseconds
         #expect(try rebate(arguments).status == 0)
         let measured = max(1_000_000, DispatchTime.now().uptimeNanoseconds - started)
-        let names = ["accruals.csv", "settlements.csv", "statements.csv", "anomalies.csv", "rejects.csv", "report.html"]
+        let names = [
+            "accruals.csv", "settlements.csv", "statements.csv", "anomalies.csv", "rejects.csv", "report.html",
+        ]
         let expected = try names.map { try Data(contentsOf: URL(fileURLWithPath: reference + "/" + $0)) }
         var complete = 0
         var finishedBeforeKill = false

@@ -1,31 +1,34 @@
 import Testing
+
 @testable import RebateEngine
 
 /// The parallel CSV reader gives exactly the sequential result wherever the file is cut.
 @Suite struct ChunkingTests {
-    static let text = "line_id,date,partner_id,product_id,quantity,amount\r\n"
+    static let text =
+        "line_id,date,partner_id,product_id,quantity,amount\r\n"
         + "L1,2026-01-01,P1,B,1,1.00\r\n"
         + "\r\n"
         + "\"L\n2\",2026-01-02,P1,B,2,2.00\n"
         + "L3,2026-01-03,\"P1\",B,3,\"3.00\"\n"
-        + "L1,2026-01-04,P1,B,4,4.00\n"                      // duplicate of line 2
-        + "L5,2026-02-30,P1,B,5,5.00\n"                      // bad date
-        + "L6,2026-01-06,P1,B,\"6,6.00\n"                    // unterminated quote
+        + "L1,2026-01-04,P1,B,4,4.00\n" // duplicate of line 2
+        + "L5,2026-02-30,P1,B,5,5.00\n" // bad date
+        + "L6,2026-01-06,P1,B,\"6,6.00\n" // unterminated quote
         + "L7,2026-01-07,P1,B,7,7.00\n"
         + "\n\n"
         + "\"L,8\",2026-01-08,P2,\"A\",\"8\",8.00\n"
-        + "L9,2026-01-09,P2,A,9\n"                            // too few fields
+        + "L9,2026-01-09,P2,A,9\n" // too few fields
         + "\"L\"\"10\",2026-01-10,P2,A,10,10.00\n"
-        + "L\"\"10,2026-01-11,P2,A,1,1.00\n"                 // quote inside an unquoted field
-        + "\"L\"\"10\",2026-01-12,P2,A,1,1.00\n"             // duplicate of the escaped id on line 16
-        + "L13,2026-01-13,P2,A,13,13.00"                      // no final line break
+        + "L\"\"10,2026-01-11,P2,A,1,1.00\n" // quote inside an unquoted field
+        + "\"L\"\"10\",2026-01-12,P2,A,1,1.00\n" // duplicate of the escaped id on line 16
+        + "L13,2026-01-13,P2,A,13,13.00" // no final line break
 
     func read(chunkBytes: Int, threads: Int) throws -> TransactionCSVReader.Output {
         var bytes = Array(Self.text.utf8)
         return try bytes.withUnsafeMutableBufferPointer { b in
-            var reader = TransactionCSVReader(partners: [Partner(id: "P1", name: ""), Partner(id: "P2", name: "")],
-                                              products: [Product(id: "A", name: "", category: "C"), Product(id: "B", name: "", category: "C")],
-                                              decimals: 2, threads: threads)
+            var reader = TransactionCSVReader(
+                partners: [Partner(id: "P1", name: ""), Partner(id: "P2", name: "")],
+                products: [Product(id: "A", name: "", category: "C"), Product(id: "B", name: "", category: "C")],
+                decimals: 2, threads: threads)
             reader.chunkBytes = chunkBytes
             return try reader.read(UnsafeBufferPointer(b), fileName: "transactions.csv")
         }
@@ -35,8 +38,13 @@ import Testing
         let reference = try read(chunkBytes: 1 << 20, threads: 1)
         // Hand-checked: which lines are rejected, and why.
         #expect(reference.rejects.map(\.line) == [7, 8, 9, 14, 16, 17])
-        for (reject, reason) in zip(reference.rejects, ["duplicate of line 2", "date:", "unterminated quoted field", "expected 6 fields, found 5",
-                                                         "quote inside an unquoted field", "duplicate of line 15"]) {
+        for (reject, reason) in zip(
+            reference.rejects,
+            [
+                "duplicate of line 2", "date:", "unterminated quoted field", "expected 6 fields, found 5",
+                "quote inside an unquoted field", "duplicate of line 15",
+            ])
+        {
             #expect(reject.reason.contains(reason), "\(reject.line): \(reject.reason)")
         }
         #expect(reference.rejects[5].lineID == "L\"10")

@@ -1,13 +1,15 @@
 import Foundation
-import Testing
-@testable import RebateEngine
 import RebateGenerator
+import Testing
+
+@testable import RebateEngine
 
 @Suite struct ColumnarFileTests {
     /// A generated dataset with some bad lines, as a folder.
     static func dataset() throws -> String {
         let dir = Fixture.temporaryFolder()
-        _ = try DatasetGenerator(.init(lines: 8_000, partners: 80, products: 60, seed: 5, badLinesPerMillion: 5_000)).write(to: dir, threads: 2)
+        _ = try DatasetGenerator(.init(lines: 8_000, partners: 80, products: 60, seed: 5, badLinesPerMillion: 5_000))
+            .write(to: dir, threads: 2)
         return dir
     }
 
@@ -84,8 +86,10 @@ import RebateGenerator
         // The intact file is accepted again; then the CSV changes and it is stale.
         try put(good)
         var times = [timespec](repeating: timespec(), count: 2)
-        times[0].tv_sec = Int(stamp.modified / 1_000_000_000); times[1].tv_sec = times[0].tv_sec
-        times[0].tv_nsec = Int(stamp.modified % 1_000_000_000); times[1].tv_nsec = times[0].tv_nsec
+        times[0].tv_sec = Int(stamp.modified / 1_000_000_000)
+        times[1].tv_sec = times[0].tv_sec
+        times[0].tv_nsec = Int(stamp.modified % 1_000_000_000)
+        times[1].tv_nsec = times[0].tv_nsec
         #expect(utimensat(AT_FDCWD, dir + "/transactions.csv", times, 0) == 0)
         #expect(refusal(dir) == nil)
         let csv = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/transactions.csv"))

@@ -1,6 +1,7 @@
-import Testing
-@testable import RebateEngine
 import RebateGenerator
+import Testing
+
+@testable import RebateEngine
 
 /// The engine against the straightforward baseline (a second, independent path)
 /// on generated datasets that use every program and option.
@@ -13,7 +14,8 @@ import RebateGenerator
     @Test(arguments: cases.indices)
     func engineAgreesWithTheBaseline(_ index: Int) throws {
         let c = Self.cases[index]
-        let generator = DatasetGenerator(.init(lines: c.lines, partners: 40, products: 60, seed: c.seed, agreementDensity: 2))
+        let generator = DatasetGenerator(
+            .init(lines: c.lines, partners: 40, products: 60, seed: c.seed, agreementDensity: 2))
         let dataset = generator.makeDataset()
         let asOf = c.asOf.map { CivilDate($0)! }
         let engine = try AccrualEngine.run(dataset, options: AccrualOptions(asOf: asOf, threads: 3))
@@ -30,7 +32,8 @@ import RebateGenerator
 @Suite struct PieceTests {
     /// Partitions cut into pieces of a few lines (a partner's lines too) give the same bytes.
     @Test func cuttingPartnersIntoPiecesChangesNothing() throws {
-        let dataset = DatasetGenerator(.init(lines: 15_000, partners: 50, products: 60, seed: 21, agreementDensity: 2)).makeDataset()
+        let dataset = DatasetGenerator(.init(lines: 15_000, partners: 50, products: 60, seed: 21, agreementDensity: 2))
+            .makeDataset()
         for asOf in [nil, CivilDate("2026-09-03")] {
             let whole = try AccrualEngine.run(dataset, options: AccrualOptions(asOf: asOf, threads: 1))
             for pieceLines in [1, 7, 500] {
@@ -69,7 +72,11 @@ import RebateGenerator
         let t = dataset.transactions
         let order = (0..<t.count).sorted { (t.partner[$0], $0) < (t.partner[$1], $1) }
         var columns = TransactionColumns(capacity: t.count)
-        for i in order { columns.append(partner: t.partner[i], product: t.product[i], day: t.day[i], quantity: t.quantity[i], amount: t.amount[i]) }
+        for i in order {
+            columns.append(
+                partner: t.partner[i], product: t.product[i], day: t.day[i], quantity: t.quantity[i],
+                amount: t.amount[i])
+        }
         grouped.transactions = columns
         for asOf in [nil, CivilDate("2026-08-12")] {
             let a = try AccrualEngine.run(dataset, options: AccrualOptions(asOf: asOf, threads: 2))
@@ -107,24 +114,36 @@ import RebateGenerator
                 tiers.append(Tier(from: from, value: value))
                 from += Int64(1 + rng.next() % 400) * unit * (basis == .amount ? 50 : 1)
             }
-            let startMonth = 1 + Int(rng.next() % 12), startDay = 1 + Int(rng.next() % 28)
+            let startMonth = 1 + Int(rng.next() % 12)
+            let startDay = 1 + Int(rng.next() % 28)
             let start = CivilDate(year: pick([2025, 2026, 2026, 2026]), month: startMonth, day: startDay)!
             let end = start.adding(days: 20 + Int(rng.next() % 500))
-            let beneficiary: Beneficiary = rng.next() % 3 == 0 && !groups.isEmpty ? .group(pick(groups))
+            let beneficiary: Beneficiary =
+                rng.next() % 3 == 0 && !groups.isEmpty
+                ? .group(pick(groups))
                 : .partner(g.partners[Int(rng.next() % UInt64(min(40, g.partners.count)))].id)
-            let scope: ProductScope? = rng.next() % 3 == 0 ? nil
-                : ProductScope(categories: [pick(categories)], products: rng.next() % 2 == 0 ? [pick(g.products).id] : [])
+            let scope: ProductScope? =
+                rng.next() % 3 == 0
+                ? nil
+                : ProductScope(
+                    categories: [pick(categories)], products: rng.next() % 2 == 0 ? [pick(g.products).id] : [])
             var gates: [Gate] = []
             for _ in 0..<Int(rng.next() % 3) where rng.next() % 2 == 0 {
                 let byQuantity = rng.next() % 2 == 0
-                gates.append(Gate(scope: ProductScope(categories: [pick(categories)]), measure: byQuantity ? .quantity : .amount,
-                                  minimum: Int64(rng.next() % 200) * (byQuantity ? 1000 : 10_000)))
+                gates.append(
+                    Gate(
+                        scope: ProductScope(categories: [pick(categories)]), measure: byQuantity ? .quantity : .amount,
+                        minimum: Int64(rng.next() % 200) * (byQuantity ? 1000 : 10_000)))
             }
-            out.append(Agreement(id: "R\(seed)-\(i)", program: basis == .pallets ? .logistics : gates.isEmpty ? pick([.volume, .upsell]) : .crossSell,
-                                 beneficiary: beneficiary, scope: scope, start: start, end: end,
-                                 settlement: pick(SettlementFrequency.allCases), basis: basis, tiering: tiering, valueKind: kind,
-                                 tiers: tiers, cap: rng.next() % 3 == 0 ? Money(minorUnits: Int64(rng.next() % 500_000)) : nil, gates: gates,
-                                 accrual: pick(AccrualMethod.allCases)))
+            out.append(
+                Agreement(
+                    id: "R\(seed)-\(i)",
+                    program: basis == .pallets ? .logistics : gates.isEmpty ? pick([.volume, .upsell]) : .crossSell,
+                    beneficiary: beneficiary, scope: scope, start: start, end: end,
+                    settlement: pick(SettlementFrequency.allCases), basis: basis, tiering: tiering, valueKind: kind,
+                    tiers: tiers, cap: rng.next() % 3 == 0 ? Money(minorUnits: Int64(rng.next() % 500_000)) : nil,
+                    gates: gates,
+                    accrual: pick(AccrualMethod.allCases)))
         }
         return out
     }
@@ -133,7 +152,8 @@ import RebateGenerator
     func randomAgreementsAgreeWithTheBaseline(seed: UInt64) throws {
         let g = DatasetGenerator(.init(lines: 12_000, partners: 40, products: 60, year: 2026, seed: seed))
         var dataset = g.makeDataset()
-        dataset.agreements = AgreementSet(currency: "EUR", decimals: 2, agreements: Self.randomAgreements(g, seed: seed, count: 40))
+        dataset.agreements = AgreementSet(
+            currency: "EUR", decimals: 2, agreements: Self.randomAgreements(g, seed: seed, count: 40))
         for asOf in [nil, CivilDate(year: 2026, month: 1 + Int(seed % 12), day: 1 + Int(seed % 27))] {
             let engine = try AccrualEngine.run(dataset, options: AccrualOptions(asOf: asOf, threads: 2))
             let baseline = BaselineAccrual.run(dataset, asOf: asOf)

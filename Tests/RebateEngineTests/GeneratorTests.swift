@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RebateEngine
 @testable import RebateGenerator
 
@@ -7,12 +8,15 @@ import Testing
     static let config = DatasetGenerator.Configuration(lines: 200_000, partners: 1_000, products: 400, seed: 7)
 
     @Test func sameArgumentsGiveTheSameBytesForAnyThreadCount() throws {
-        let small = DatasetGenerator.Configuration(lines: 150_000, partners: 300, products: 100, seed: 3, badLinesPerMillion: 2_000)
-        let a = Fixture.temporaryFolder(), b = Fixture.temporaryFolder()
+        let small = DatasetGenerator.Configuration(
+            lines: 150_000, partners: 300, products: 100, seed: 3, badLinesPerMillion: 2_000)
+        let a = Fixture.temporaryFolder()
+        let b = Fixture.temporaryFolder()
         _ = try DatasetGenerator(small).write(to: a, threads: 1)
         _ = try DatasetGenerator(small).write(to: b, threads: 2)
         for name in ["partners.csv", "products.csv", "agreements.json", "transactions.csv"] {
-            let x = try Data(contentsOf: URL(fileURLWithPath: a + "/" + name)), y = try Data(contentsOf: URL(fileURLWithPath: b + "/" + name))
+            let x = try Data(contentsOf: URL(fileURLWithPath: a + "/" + name))
+            let y = try Data(contentsOf: URL(fileURLWithPath: b + "/" + name))
             #expect(x == y, "\(name) differs")
             #expect(!x.isEmpty)
         }
@@ -21,7 +25,9 @@ import Testing
         other.seed = 4
         let c = Fixture.temporaryFolder()
         _ = try DatasetGenerator(other).write(to: c, threads: 2)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: a + "/transactions.csv")) != Data(contentsOf: URL(fileURLWithPath: c + "/transactions.csv")))
+        #expect(
+            try Data(contentsOf: URL(fileURLWithPath: a + "/transactions.csv"))
+                != Data(contentsOf: URL(fileURLWithPath: c + "/transactions.csv")))
     }
 
     @Test func distributionsAreRealistic() throws {
@@ -70,26 +76,32 @@ import Testing
         #expect(a.contains { if case .group = $0.beneficiary { return true } else { return false } })
         #expect(a.contains { $0.start.components.day != 1 } && a.contains { $0.end.components.month != 12 })
         // The JSON round-trips through the decoder.
-        let decoded = try AgreementSet(json: g.agreements.jsonBytes(), master: MasterDataIndex(partners: g.partners, products: g.products))
+        let decoded = try AgreementSet(
+            json: g.agreements.jsonBytes(), master: MasterDataIndex(partners: g.partners, products: g.products))
         #expect(decoded.agreements == a)
 
         let report = try AccrualEngine.run(g.makeDataset(), options: AccrualOptions(threads: 2))
         let crossed = report.settlements.filter { $0.tier >= 2 }
-        #expect(crossed.count * 5 >= report.settlements.count, "only \(crossed.count) of \(report.settlements.count) periods above tier 1")
+        #expect(
+            crossed.count * 5 >= report.settlements.count,
+            "only \(crossed.count) of \(report.settlements.count) periods above tier 1")
         #expect(report.settlements.contains { $0.earned > 0 && $0.basisKind == .pallets })
         #expect(report.anomalies.contains { $0.kind == .tierGaming }, "planted gaming is found")
     }
 
     @Test func badLinesCoverEveryRejectReason() throws {
-        let config = DatasetGenerator.Configuration(lines: 60_000, partners: 100, products: 50, seed: 9, badLinesPerMillion: 5_000)
+        let config = DatasetGenerator.Configuration(
+            lines: 60_000, partners: 100, products: 50, seed: 9, badLinesPerMillion: 5_000)
         let dir = Fixture.temporaryFolder()
         _ = try DatasetGenerator(config).write(to: dir, threads: 2)
         let loaded = try DatasetLoader.load(folder: dir)
         #expect(loaded.totals.linesRead == 60_000)
         #expect(loaded.totals.linesRead == loaded.totals.linesAccepted + loaded.totals.linesRejected)
         let reasons = loaded.rejects.map(\.reason)
-        for needle in ["date:", "not a plain decimal", "decimal places", "opposite signs", "unknown partner", "unknown product",
-                       "duplicate of line", "expected 6 fields", "unterminated quoted field", "invalid UTF-8", "10^12"] {
+        for needle in [
+            "date:", "not a plain decimal", "decimal places", "opposite signs", "unknown partner", "unknown product",
+            "duplicate of line", "expected 6 fields", "unterminated quoted field", "invalid UTF-8", "10^12",
+        ] {
             #expect(reasons.contains { $0.contains(needle) }, "no reject for \(needle)")
         }
     }

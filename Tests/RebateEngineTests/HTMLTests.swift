@@ -1,9 +1,11 @@
 import Foundation
+import Testing
+
+@testable import RebateEngine
+
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-import Testing
-@testable import RebateEngine
 
 /// Checks well-formedness with an XML parser, and collects every `<svg>`'s attributes and child titles.
 final class XHTMLChecker: NSObject, XMLParserDelegate {
@@ -12,8 +14,14 @@ final class XHTMLChecker: NSObject, XMLParserDelegate {
     var depthInSVG = 0
     var text = ""
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
-        if name == "svg" { svgs.append(attributes); depthInSVG = 0 }
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
+        if name == "svg" {
+            svgs.append(attributes)
+            depthInSVG = 0
+        }
         if name == "title", depthInSVG == 1 { svgTitles += 1 }
         if !svgs.isEmpty, depthInSVG >= 0 { depthInSVG += 1 }
     }
@@ -39,7 +47,11 @@ final class XHTMLChecker: NSObject, XMLParserDelegate {
 @Suite struct HTMLTests {
     func sample(asOf: String? = nil) throws -> (LoadedDataset, AccrualReport) {
         let loaded = try DatasetLoader.load(folder: SampleTests.folder)
-        return (loaded, try AccrualEngine.run(loaded.dataset, options: AccrualOptions(asOf: asOf.map { CivilDate($0)! }, threads: 2)))
+        return (
+            loaded,
+            try AccrualEngine.run(
+                loaded.dataset, options: AccrualOptions(asOf: asOf.map { CivilDate($0)! }, threads: 2))
+        )
     }
 
     @Test func reportIsWellFormedAccessibleAndAgreesWithTheCSV() throws {
@@ -56,7 +68,9 @@ final class XHTMLChecker: NSObject, XMLParserDelegate {
         #expect(checker.text.contains("tier_gaming"))
         #expect(checker.text.contains("basis 600.00 in the last 7 days lifted tier 1 to 2"))
         #expect(!html.contains("<script"))
-        #expect(html.components(separatedBy: "http").count - 1 == html.components(separatedBy: "xmlns=\"http://www.w3.org/").count - 1)
+        #expect(
+            html.components(separatedBy: "http").count - 1 == html.components(separatedBy: "xmlns=\"http://www.w3.org/")
+                .count - 1)
         #expect(!html.contains("src=") && !html.contains("href="))
         // The June posting of UPS-G01 (3.00) is among June's biggest movements.
         #expect(checker.text.contains("2026-06UPS-G01-2026upsellG013.00\u{00A0}EUR"))
@@ -74,7 +88,7 @@ final class XHTMLChecker: NSObject, XMLParserDelegate {
         let row = try #require(report.statements.first { $0.agreementID == "VOL-P001-2026" })
         #expect(row.toNextTier == 5000)
         #expect(checker.text.contains("50.00\u{00A0}EUR still to buy"))
-        #expect(html.contains("aria-valuenow=\"95\""))   // 950 of the way from 0 to 1000
+        #expect(html.contains("aria-valuenow=\"95\"")) // 950 of the way from 0 to 1000
         #expect(checker.text.contains("XS-P001-2026"))
         #expect(!checker.text.contains("FIX-P004-2026"))
         // A group member sees its group's agreement.
@@ -84,7 +98,9 @@ final class XHTMLChecker: NSObject, XMLParserDelegate {
     }
 
     @Test func reasonsAreGroupedWithoutTheirValues() {
-        #expect(AccrualReport.reasonClass("date: \"2026-13-01\" is not a date YYYY-MM-DD in 1900...2999") == "date: … is not a date YYYY-MM-DD in 1900...2999")
+        #expect(
+            AccrualReport.reasonClass("date: \"2026-13-01\" is not a date YYYY-MM-DD in 1900...2999")
+                == "date: … is not a date YYYY-MM-DD in 1900...2999")
         #expect(AccrualReport.reasonClass(" line_id: duplicate of line 17") == "line_id: duplicate of line …")
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RebateEngine
 
 @Suite struct DecimalTextTests {
@@ -58,15 +59,19 @@ import Testing
             #expect(try WideInt(n).roundedQuotient(WideInt(d)) == DecimalText.roundedQuotient(n, d))
         }
         // A product far beyond Int128, divided back down: (10^30 * 10^20 + 5 * 10^19) / 10^20 rounds up.
-        let big = WideInt.plus(WideInt.times(WideInt(Int128(10).power(30)), WideInt(Int128(10).power(20))), WideInt(5 * Int128(10).power(19)))
+        let big = WideInt.plus(
+            WideInt.times(WideInt(Int128(10).power(30)), WideInt(Int128(10).power(20))),
+            WideInt(5 * Int128(10).power(19)))
         #expect(try big.roundedQuotient(WideInt(Int128(10).power(20))) == Int128(10).power(30) + 1)
     }
 
     @Test func formulaFallsBackWhenInt128Overflows() {
         // Huge sums: 10^17 units at a 100% rate, incremental so B*slice products leave Int128.
-        let a = Agreement(id: "X", program: .volume, beneficiary: .partner("P"), start: CivilDate("2026-01-01")!, end: CivilDate("2026-12-31")!,
-                          basis: .amount, tiering: .incremental, valueKind: .percent,
-                          tiers: [Tier(from: 0, value: 1_000_000), Tier(from: 100, value: 500_000)])
+        let a = Agreement(
+            id: "X", program: .volume, beneficiary: .partner("P"), start: CivilDate("2026-01-01")!,
+            end: CivilDate("2026-12-31")!,
+            basis: .amount, tiering: .incremental, valueKind: .percent,
+            tiers: [Tier(from: 0, value: 1_000_000), Tier(from: 100, value: 500_000)])
         let f = RebateFormula(a, decimals: 2)
         let sums = RebateFormula.Sums(quantity: 0, amount: Int128(10).power(20), pallets: 0, gates: [])
         // slices: 100 of 10^20 at 100%, the rest at 50%: 100 + (10^20 - 100)/2 = 5*10^19 + 50
@@ -102,8 +107,12 @@ extension Int128 {
 }
 
 @Suite struct RejectTests {
-    func rejects(_ body: String, agreements: String = Fixture.agreements([Fixture.agreement(tiers: #"[{"from": "0", "per_unit": "1"}]"#)])) throws -> LoadedDataset {
-        let dir = Fixture.folder(agreements: agreements, transactions: "line_id,date,partner_id,product_id,quantity,amount\n" + body)
+    func rejects(
+        _ body: String,
+        agreements: String = Fixture.agreements([Fixture.agreement(tiers: #"[{"from": "0", "per_unit": "1"}]"#)])
+    ) throws -> LoadedDataset {
+        let dir = Fixture.folder(
+            agreements: agreements, transactions: "line_id,date,partner_id,product_id,quantity,amount\n" + body)
         return try Fixture.load(dir)
     }
 
@@ -130,14 +139,18 @@ extension Int128 {
         // Line 2 is good, line 3 is bad, line 4 is good: the bad one is rejected alone.
         let body = "G1,2026-01-01,P1,B,1,1.00\n" + line + "\nG2,2026-01-02,P1,B,1,1.00\n"
         var bytes = Array(body.utf8)
-        if line.contains("\u{FF}") {  // put a raw invalid byte in place of the marker
+        if line.contains("\u{FF}") { // put a raw invalid byte in place of the marker
             let marker = Array("\u{FF}".utf8)
-            if let i = bytes.indices.first(where: { Array(bytes[$0..<min($0 + marker.count, bytes.count)]) == marker }) {
+            if let i = bytes.indices.first(where: { Array(bytes[$0..<min($0 + marker.count, bytes.count)]) == marker })
+            {
                 bytes.replaceSubrange(i..<i + marker.count, with: [0xFF])
             }
         }
-        let dir = Fixture.folder(agreements: Fixture.agreements([Fixture.agreement(tiers: #"[{"from": "0", "per_unit": "1"}]"#)]), transactions: "")
-        try writeBytes(Array("line_id,date,partner_id,product_id,quantity,amount\n".utf8) + bytes, to: dir + "/transactions.csv")
+        let dir = Fixture.folder(
+            agreements: Fixture.agreements([Fixture.agreement(tiers: #"[{"from": "0", "per_unit": "1"}]"#)]),
+            transactions: "")
+        try writeBytes(
+            Array("line_id,date,partner_id,product_id,quantity,amount\n".utf8) + bytes, to: dir + "/transactions.csv")
         let loaded = try Fixture.load(dir)
         #expect(loaded.rejects.count == 1)
         let r = try #require(loaded.rejects.first)
@@ -174,13 +187,16 @@ extension Int128 {
 
     @Test func csvConformance() throws {
         // Quoted fields, "" escapes, CRLF, blank lines, a BOM, extra columns in any order, no final line break.
-        let text = "\u{FEFF}amount,extra,line_id,quantity,date,partner_id,product_id\r\n"
+        let text =
+            "\u{FEFF}amount,extra,line_id,quantity,date,partner_id,product_id\r\n"
             + "\"1.00\",\"a, \"\"quoted\"\"\nnote\",L1,1,2026-01-01,P1,B\r\n"
             + "\r\n"
             + "2.00,,\"L2\",2,2026-01-02,\"P1\",B\r\n"
             + "\n"
             + "3.00,x,L3,3,2026-01-03,P1,B"
-        let dir = Fixture.folder(agreements: Fixture.agreements([Fixture.agreement(tiers: #"[{"from": "0", "per_unit": "1"}]"#)]), transactions: "")
+        let dir = Fixture.folder(
+            agreements: Fixture.agreements([Fixture.agreement(tiers: #"[{"from": "0", "per_unit": "1"}]"#)]),
+            transactions: "")
         try writeBytes(Array(text.utf8), to: dir + "/transactions.csv")
         let loaded = try Fixture.load(dir)
         #expect(loaded.rejects.isEmpty, "\(loaded.rejects.map(\.reason))")
@@ -209,7 +225,9 @@ extension Int128 {
     }
 
     @Test func missingTransactionColumnStopsTheRun() throws {
-        let dir = Fixture.folder(agreements: Fixture.agreements([]), transactions: "line_id,date,partner_id,product_id,quantity\nL1,2026-01-01,P1,B,1\n")
+        let dir = Fixture.folder(
+            agreements: Fixture.agreements([]),
+            transactions: "line_id,date,partner_id,product_id,quantity\nL1,2026-01-01,P1,B,1\n")
         do {
             _ = try Fixture.load(dir)
             Issue.record("expected an error")
@@ -221,8 +239,11 @@ extension Int128 {
 }
 
 @Suite struct MasterDataTests {
-    func problems(partners: String = Fixture.partners, products: String = Fixture.products, agreements: String) -> [String] {
-        let dir = Fixture.folder(partners: partners, products: products, agreements: agreements, transactions: Fixture.lines([]))
+    func problems(partners: String = Fixture.partners, products: String = Fixture.products, agreements: String)
+        -> [String]
+    {
+        let dir = Fixture.folder(
+            partners: partners, products: products, agreements: agreements, transactions: Fixture.lines([]))
         do {
             _ = try Fixture.load(dir)
             return []
@@ -235,10 +256,16 @@ extension Int128 {
     @Test func everyAgreementProblemIsReportedAtOnceWithItsPath() {
         let bad = Fixture.agreements([
             Fixture.agreement(tiers: #"[{"from": "10", "percent": "1"}, {"from": "5", "percent": "2"}]"#),
-            Fixture.agreement(id: "AG2", program: "logistics", basis: "amount", tiers: #"[{"from": "0", "per_pallet": "1"}]"#),
-            Fixture.agreement(id: "AG3", beneficiary: #"{"partner": "NOPE"}"#, tiers: #"[{"from": "0", "percent": "1.00001"}]"#),
-            Fixture.agreement(id: "AG4", program: "cross_sell", tiers: #"[{"from": "0", "fixed": "1"}, {"from": "1", "percent": "1"}]"#),
-            Fixture.agreement(id: "AG1", start: "2026-05-01", end: "2026-04-01", tiers: #"[{"from": "0", "percent": "1"}]"#, extra: #""products": {"categories": ["C9"]}"#),
+            Fixture.agreement(
+                id: "AG2", program: "logistics", basis: "amount", tiers: #"[{"from": "0", "per_pallet": "1"}]"#),
+            Fixture.agreement(
+                id: "AG3", beneficiary: #"{"partner": "NOPE"}"#, tiers: #"[{"from": "0", "percent": "1.00001"}]"#),
+            Fixture.agreement(
+                id: "AG4", program: "cross_sell",
+                tiers: #"[{"from": "0", "fixed": "1"}, {"from": "1", "percent": "1"}]"#),
+            Fixture.agreement(
+                id: "AG1", start: "2026-05-01", end: "2026-04-01", tiers: #"[{"from": "0", "percent": "1"}]"#,
+                extra: #""products": {"categories": ["C9"]}"#),
         ])
         let p = problems(agreements: bad)
         let expected = [
@@ -254,17 +281,34 @@ extension Int128 {
 
     @Test func referencesToUnknownIdsAreWarningsAndMatchNothing() throws {
         let agreements = Fixture.agreements([
-            Fixture.agreement(id: "A", tiers: #"[{"from": "0", "per_unit": "1"}]"#, extra: #""products": {"categories": ["C9"], "products": ["ZZ", "B"]}"#),
+            Fixture.agreement(
+                id: "A", tiers: #"[{"from": "0", "per_unit": "1"}]"#,
+                extra: #""products": {"categories": ["C9"], "products": ["ZZ", "B"]}"#),
             Fixture.agreement(id: "B", beneficiary: #"{"partner": "NOPE"}"#, tiers: #"[{"from": "0", "fixed": "5"}]"#),
             Fixture.agreement(id: "C", beneficiary: #"{"group": "G9"}"#, tiers: #"[{"from": "1", "per_unit": "1"}]"#),
         ])
-        let dir = Fixture.folder(agreements: agreements, transactions: Fixture.lines(["2026-01-01,P1,B,2,1.00", "2026-01-01,P1,A,7,1.00"]))
+        let dir = Fixture.folder(
+            agreements: agreements, transactions: Fixture.lines(["2026-01-01,P1,B,2,1.00", "2026-01-01,P1,A,7,1.00"]))
         let loaded = try Fixture.load(dir)
         let warnings = loaded.dataset.agreements.warnings.map(\.description)
-        #expect(warnings.contains { $0.hasPrefix("agreements.json: agreements[0].products.categories[0]: no product has category \"C9\"") })
-        #expect(warnings.contains { $0.hasPrefix("agreements.json: agreements[0].products.products[0]: product \"ZZ\" is not in products.csv") })
-        #expect(warnings.contains { $0.hasPrefix("agreements.json: agreements[1].beneficiary.partner: partner \"NOPE\" is not in partners.csv") })
-        #expect(warnings.contains { $0.hasPrefix("agreements.json: agreements[2].beneficiary.group: no partner has group_id \"G9\"") })
+        #expect(
+            warnings.contains {
+                $0.hasPrefix("agreements.json: agreements[0].products.categories[0]: no product has category \"C9\"")
+            })
+        #expect(
+            warnings.contains {
+                $0.hasPrefix(
+                    "agreements.json: agreements[0].products.products[0]: product \"ZZ\" is not in products.csv")
+            })
+        #expect(
+            warnings.contains {
+                $0.hasPrefix(
+                    "agreements.json: agreements[1].beneficiary.partner: partner \"NOPE\" is not in partners.csv")
+            })
+        #expect(
+            warnings.contains {
+                $0.hasPrefix("agreements.json: agreements[2].beneficiary.group: no partner has group_id \"G9\"")
+            })
         let r = try AccrualEngine.run(loaded.dataset, options: AccrualOptions(threads: 2))
         // A: only product B counts (2 units). B: no lines, but a fixed tier from 0 is reached at B = 0 (5.00). C: nothing.
         #expect(Fixture.earned(r, "A", period: "2026-01-01") == "2.00")
@@ -274,7 +318,8 @@ extension Int128 {
     }
 
     @Test func jsonNumbersMeanTheDecimalWritten() throws {
-        let a = Fixture.agreement(basis: "amount", tiers: #"[{"from": 0, "percent": 0.1}, {"from": 1e3, "percent": 2.5}]"#)
+        let a = Fixture.agreement(
+            basis: "amount", tiers: #"[{"from": 0, "percent": 0.1}, {"from": 1e3, "percent": 2.5}]"#)
         let r = try Fixture.run(agreements: [a], lines: ["2026-01-01,P1,B,1,999.99"])
         // 999.99 * 0.1% = 0.99999 -> 1.00 (0.1 is exactly one tenth)
         #expect(Fixture.earned(r, period: "2026-01-01") == "1.00")
@@ -282,10 +327,14 @@ extension Int128 {
     }
 
     @Test func nullOptionalMembersMeanTheirDefaults() throws {
-        let a = Fixture.agreement(tiers: #"[{"from": "0", "per_unit": "1"}]"#, extra: #""products": null, "settlement": null, "tiering": null, "cap": null, "requires": null, "accrual": null"#)
+        let a = Fixture.agreement(
+            tiers: #"[{"from": "0", "per_unit": "1"}]"#,
+            extra:
+                #""products": null, "settlement": null, "tiering": null, "cap": null, "requires": null, "accrual": null"#
+        )
         let r = try Fixture.run(agreements: [a], lines: ["2026-01-01,P1,D,3,1.00"])
-        #expect(r.settlements.count == 1)                            // term
-        #expect(Fixture.earned(r, period: "2026-01-01") == "3.00")   // every product
+        #expect(r.settlements.count == 1) // term
+        #expect(Fixture.earned(r, period: "2026-01-01") == "3.00") // every product
     }
 
     @Test func invalidJSONNamesLineAndColumn() {

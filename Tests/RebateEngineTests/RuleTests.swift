@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RebateEngine
 
 /// One test per SPEC rule; every expected figure is worked out by hand in the comment beside it.
@@ -10,13 +11,15 @@ import Testing
         #expect(Fixture.earned(at, period: "2026-01-01") == "20.00")
         #expect(at.settlements[0].tier == 2)
         // B = 99.999: tier 1, 99.999 * 0.10 = 9.9999 -> 10.00
-        let below = try Fixture.run(agreements: [Fixture.agreement(tiers: tiers)], lines: ["2026-03-01,P1,B,99.999,500.00"])
+        let below = try Fixture.run(
+            agreements: [Fixture.agreement(tiers: tiers)], lines: ["2026-03-01,P1,B,99.999,500.00"])
         #expect(Fixture.earned(below, period: "2026-01-01") == "10.00")
         #expect(below.settlements[0].tier == 1)
     }
 
     @Test func returnsDropAPeriodBelowATier() throws {
-        let a = Fixture.agreement(basis: "amount", tiers: #"[{"from": "0", "percent": "1"}, {"from": "1000", "percent": "2"}]"#)
+        let a = Fixture.agreement(
+            basis: "amount", tiers: #"[{"from": "0", "percent": "1"}, {"from": "1000", "percent": "2"}]"#)
         let r = try Fixture.run(agreements: [a], lines: ["2026-01-10,P1,B,10,1200.00", "2026-02-10,P1,B,-3,-300.00"])
         // January: 1200 >= 1000, 2% = 24.00. February: 900, 1% = 9.00, posting -15.00.
         #expect(Fixture.accrued(r, month: "2026-01") == "24.00")
@@ -27,8 +30,10 @@ import Testing
     }
 
     @Test func incrementalSlicesOnQuantityPaidAsPercentOfAmount() throws {
-        let a = Fixture.agreement(tiers: #"[{"from": "0", "percent": "1"}, {"from": "100", "percent": "2"}, {"from": "200", "percent": "4"}]"#,
-                                  extra: #""tiering": "incremental""#)
+        let a = Fixture.agreement(
+            tiers:
+                #"[{"from": "0", "percent": "1"}, {"from": "100", "percent": "2"}, {"from": "200", "percent": "4"}]"#,
+            extra: #""tiering": "incremental""#)
         // B = 250: slices 100, 100, 50 of 250; R = A * (0.4*1% + 0.4*2% + 0.2*4%) = A * 2%
         // A = 4321.07 -> 86.4214 -> 86.42
         let r = try Fixture.run(agreements: [a], lines: ["2026-05-05,P1,B,250,4321.07"])
@@ -37,8 +42,9 @@ import Testing
     }
 
     @Test func incrementalPerUnitAboveABaseline() throws {
-        let a = Fixture.agreement(program: "upsell", tiers: #"[{"from": "0", "per_unit": "0"}, {"from": "500", "per_unit": "0.40"}]"#,
-                                  extra: #""tiering": "incremental""#)
+        let a = Fixture.agreement(
+            program: "upsell", tiers: #"[{"from": "0", "per_unit": "0"}, {"from": "500", "per_unit": "0.40"}]"#,
+            extra: #""tiering": "incremental""#)
         // 730 units: only the 230 above 500 earn 0.40 -> 92.00
         let r = try Fixture.run(agreements: [a], lines: ["2026-02-01,P1,B,400,1.00", "2026-03-01,P1,B,330,1.00"])
         #expect(Fixture.earned(r, period: "2026-01-01") == "92.00")
@@ -46,7 +52,8 @@ import Testing
     }
 
     @Test func aReturnOfTwoAndAHalfPalletsCountsAsMinusTwo() throws {
-        let a = Fixture.agreement(program: "logistics", basis: "pallets", tiers: #"[{"from": "0", "per_pallet": "5.00"}]"#)
+        let a = Fixture.agreement(
+            program: "logistics", basis: "pallets", tiers: #"[{"from": "0", "per_pallet": "5.00"}]"#)
         // Widget A: 10 a pallet. +30 units = 3 pallets; -25 units = -2 pallets (toward zero). N = 1 -> 5.00
         let r = try Fixture.run(agreements: [a], lines: ["2026-01-05,P1,A,30,300.00", "2026-01-20,P1,A,-25,-250.00"])
         #expect(Fixture.earned(r, period: "2026-01-01") == "5.00")
@@ -68,7 +75,9 @@ import Testing
 
     @Test func fractionalPalletSizes() throws {
         // Gizmo C: 2.5 a pallet. 7.4 units -> 2 pallets (5 units); amount 74.00 * 5 / 7.4 = 50.00
-        let a = Fixture.agreement(program: "logistics", basis: "pallets", tiers: #"[{"from": "0", "per_pallet": "1.25"}, {"from": "1.5", "per_pallet": "2"}]"#)
+        let a = Fixture.agreement(
+            program: "logistics", basis: "pallets",
+            tiers: #"[{"from": "0", "per_pallet": "1.25"}, {"from": "1.5", "per_pallet": "2"}]"#)
         let r = try Fixture.run(agreements: [a], lines: ["2026-01-05,P1,C,7.4,74.00"])
         #expect(r.settlements[0].amount == 5_000)
         #expect(r.settlements[0].tier == 2)
@@ -84,8 +93,9 @@ import Testing
     }
 
     @Test func agreementStartingMidMonth() throws {
-        let a = Fixture.agreement(start: "2026-03-15", end: "2026-05-31", tiers: #"[{"from": "0", "per_unit": "1"}]"#,
-                                  extra: #""settlement": "month""#)
+        let a = Fixture.agreement(
+            start: "2026-03-15", end: "2026-05-31", tiers: #"[{"from": "0", "per_unit": "1"}]"#,
+            extra: #""settlement": "month""#)
         // 10 March is before the start and does not count; 20 March does.
         let r = try Fixture.run(agreements: [a], lines: ["2026-03-10,P1,B,7,7.00", "2026-03-20,P1,B,3,3.00"])
         #expect(r.accruals.map { $0.month.monthText } == ["2026-03", "2026-04", "2026-05"])
@@ -96,14 +106,18 @@ import Testing
 
     @Test func quarterPeriodsCutToTheAgreementDates() {
         let p = SettlementPeriod.periods(from: CivilDate("2026-02-10")!, to: CivilDate("2026-08-05")!, .quarter)
-        #expect(p.map { "\($0.start)..\($0.end)" } == ["2026-02-10..2026-03-31", "2026-04-01..2026-06-30", "2026-07-01..2026-08-05"])
+        #expect(
+            p.map { "\($0.start)..\($0.end)" } == [
+                "2026-02-10..2026-03-31", "2026-04-01..2026-06-30", "2026-07-01..2026-08-05",
+            ])
         let y = SettlementPeriod.periods(from: CivilDate("2025-07-01")!, to: CivilDate("2026-06-30")!, .year)
         #expect(y.map { "\($0.start)..\($0.end)" } == ["2025-07-01..2025-12-31", "2026-01-01..2026-06-30"])
     }
 
     @Test func leapDay() throws {
-        let a = Fixture.agreement(start: "2028-02-01", end: "2028-02-29", tiers: #"[{"from": "0", "per_unit": "2"}]"#,
-                                  extra: #""accrual": "forecast""#)
+        let a = Fixture.agreement(
+            start: "2028-02-01", end: "2028-02-29", tiers: #"[{"from": "0", "per_unit": "2"}]"#,
+            extra: #""accrual": "forecast""#)
         // 29 February 2028 exists; the period is 29 days and the line on its last day counts: 5 * 2 = 10.00
         let r = try Fixture.run(agreements: [a], lines: ["2028-02-29,P1,B,5,5.00"])
         #expect(Fixture.earned(r, period: "2028-02-01") == "10.00")
@@ -112,8 +126,9 @@ import Testing
     }
 
     @Test func forecastScalesTheVolumeByK() throws {
-        let a = Fixture.agreement(end: "2026-03-31", tiers: #"[{"from": "0", "per_unit": "0.10"}, {"from": "300", "per_unit": "0.20"}]"#,
-                                  extra: #""settlement": "quarter", "accrual": "forecast""#)
+        let a = Fixture.agreement(
+            end: "2026-03-31", tiers: #"[{"from": "0", "per_unit": "0.10"}, {"from": "300", "per_unit": "0.20"}]"#,
+            extra: #""settlement": "quarter", "accrual": "forecast""#)
         let r = try Fixture.run(agreements: [a], lines: ["2026-01-15,P1,B,120,1.00"])
         // D = 90. January: e = 31, k*B = 120*90/31 = 348.4 >= 300 -> tier 2; R(kQ)/k = 120 * 0.20 = 24.00
         #expect(Fixture.accrued(r, month: "2026-01") == "24.00")
@@ -126,8 +141,9 @@ import Testing
     }
 
     @Test func forecastOfAFixedTierIsScaledBackByK() throws {
-        let a = Fixture.agreement(end: "2026-03-31", tiers: #"[{"from": "100", "fixed": "90"}]"#,
-                                  extra: #""settlement": "quarter", "accrual": "forecast""#)
+        let a = Fixture.agreement(
+            end: "2026-03-31", tiers: #"[{"from": "100", "fixed": "90"}]"#,
+            extra: #""settlement": "quarter", "accrual": "forecast""#)
         let r = try Fixture.run(agreements: [a], lines: ["2026-01-15,P1,B,40,1.00"])
         // January: k*B = 40*90/31 = 116.1 >= 100: R = 90, / k = 90 * 31/90 = 31.00. February: 61.0 < 100: 0.
         #expect(Fixture.accrued(r, month: "2026-01") == "31.00")
@@ -135,25 +151,31 @@ import Testing
     }
 
     @Test func statementAtAnAsOfDateGivesRunRateAndDistance() throws {
-        let a = Fixture.agreement(end: "2026-03-31", tiers: #"[{"from": "0", "per_unit": "0.10"}, {"from": "300", "per_unit": "0.20"}]"#,
-                                  extra: #""settlement": "quarter""#)
-        let r = try Fixture.run(agreements: [a], lines: ["2026-01-15,P1,B,120,1.00", "2026-02-01,P1,B,50,1.00"], asOf: "2026-01-31")
+        let a = Fixture.agreement(
+            end: "2026-03-31", tiers: #"[{"from": "0", "per_unit": "0.10"}, {"from": "300", "per_unit": "0.20"}]"#,
+            extra: #""settlement": "quarter""#)
+        let r = try Fixture.run(
+            agreements: [a], lines: ["2026-01-15,P1,B,120,1.00", "2026-02-01,P1,B,50,1.00"], asOf: "2026-01-31")
         let s = try #require(r.statements.first)
         #expect(s.asOf.description == "2026-01-31")
-        #expect(s.earnedToDate == 1200)                // 120 * 0.10
-        #expect(s.nextTierFrom == 300_000)             // 300 units in milli
+        #expect(s.earnedToDate == 1200) // 120 * 0.10
+        #expect(s.nextTierFrom == 300_000) // 300 units in milli
         #expect(s.toNextTier == 180_000)
         // forecast: k = 90/31, k*Q*0.20 = 120*90/31*0.20 = 69.677 -> 69.68
         #expect(s.forecastEarned == 6968)
-        #expect(r.settlements.isEmpty)                 // the quarter has not ended
-        #expect(r.accruals.count == 1)                 // months after the as-of month are not reported
+        #expect(r.settlements.isEmpty) // the quarter has not ended
+        #expect(r.accruals.count == 1) // months after the as-of month are not reported
         #expect(r.linesAfterAsOf == 1)
     }
 
     @Test func gateUnmetThenMet() throws {
-        let a = Fixture.agreement(program: "cross_sell", basis: "amount", tiers: #"[{"from": "0", "percent": "5"}]"#,
-                                  extra: #""products": {"categories": ["C1"]}, "requires": [{"products": {"categories": ["C3"]}, "min_amount": "100"}]"#)
-        let r = try Fixture.run(agreements: [a], lines: ["2026-01-05,P1,B,1,1000.00", "2026-01-06,P1,D,1,60.00", "2026-02-06,P1,D,1,50.00"])
+        let a = Fixture.agreement(
+            program: "cross_sell", basis: "amount", tiers: #"[{"from": "0", "percent": "5"}]"#,
+            extra:
+                #""products": {"categories": ["C1"]}, "requires": [{"products": {"categories": ["C3"]}, "min_amount": "100"}]"#
+        )
+        let r = try Fixture.run(
+            agreements: [a], lines: ["2026-01-05,P1,B,1,1000.00", "2026-01-06,P1,D,1,60.00", "2026-02-06,P1,D,1,50.00"])
         // January: gate 60 < 100 -> 0. February: 110 >= 100 -> 5% of 1000 = 50.00 (the gate's own lines are out of scope).
         #expect(Fixture.accrued(r, month: "2026-01") == "0.00")
         #expect(Fixture.accrued(r, month: "2026-02") == "50.00")
@@ -161,7 +183,9 @@ import Testing
     }
 
     @Test func capLimitsEachPeriod() throws {
-        let a = Fixture.agreement(basis: "amount", tiers: #"[{"from": "0", "percent": "10"}]"#, extra: #""cap": "75.00", "settlement": "month""#)
+        let a = Fixture.agreement(
+            basis: "amount", tiers: #"[{"from": "0", "percent": "10"}]"#,
+            extra: #""cap": "75.00", "settlement": "month""#)
         // January 1000.00 * 10% = 100 -> 75.00; February 500.00 -> 50.00: every period starts from zero.
         let r = try Fixture.run(agreements: [a], lines: ["2026-01-05,P1,B,1,1000.00", "2026-02-05,P1,B,1,500.00"])
         #expect(Fixture.earned(r, period: "2026-01-01") == "75.00")
@@ -169,25 +193,33 @@ import Testing
     }
 
     @Test func aGroupSumsItsMembers() throws {
-        let a = Fixture.agreement(beneficiary: #"{"group": "G1"}"#, tiers: #"[{"from": "0", "per_unit": "0"}, {"from": "50", "per_unit": "1"}]"#)
+        let a = Fixture.agreement(
+            beneficiary: #"{"group": "G1"}"#,
+            tiers: #"[{"from": "0", "per_unit": "0"}, {"from": "50", "per_unit": "1"}]"#)
         // P2 30 + P3 25 = 55 >= 50 -> 55.00; P1 is not a member.
-        let r = try Fixture.run(agreements: [a], lines: ["2026-01-05,P2,B,30,1.00", "2026-01-06,P3,B,25,1.00", "2026-01-07,P1,B,1000,1.00"])
+        let r = try Fixture.run(
+            agreements: [a], lines: ["2026-01-05,P2,B,30,1.00", "2026-01-06,P3,B,25,1.00", "2026-01-07,P1,B,1000,1.00"])
         #expect(Fixture.earned(r, period: "2026-01-01") == "55.00")
         #expect(r.settlements[0].beneficiary == "G1")
     }
 
     @Test func partnerAndGroupAgreementsShareLines() throws {
-        let group = Fixture.agreement(id: "GRP", beneficiary: #"{"group": "G1"}"#, tiers: #"[{"from": "0", "per_unit": "1"}]"#)
-        let own = Fixture.agreement(id: "OWN", beneficiary: #"{"partner": "P2"}"#, tiers: #"[{"from": "0", "per_unit": "2"}]"#)
-        let r = try Fixture.run(agreements: [own, group], lines: ["2026-01-05,P2,B,3,1.00", "2026-01-06,P3,B,4,1.00"], threads: 2)
+        let group = Fixture.agreement(
+            id: "GRP", beneficiary: #"{"group": "G1"}"#, tiers: #"[{"from": "0", "per_unit": "1"}]"#)
+        let own = Fixture.agreement(
+            id: "OWN", beneficiary: #"{"partner": "P2"}"#, tiers: #"[{"from": "0", "per_unit": "2"}]"#)
+        let r = try Fixture.run(
+            agreements: [own, group], lines: ["2026-01-05,P2,B,3,1.00", "2026-01-06,P3,B,4,1.00"], threads: 2)
         #expect(Fixture.earned(r, "GRP", period: "2026-01-01") == "7.00")
         #expect(Fixture.earned(r, "OWN", period: "2026-01-01") == "6.00")
-        #expect(r.settlements.map(\.agreementID) == ["GRP", "OWN"])  // bytewise by id
+        #expect(r.settlements.map(\.agreementID) == ["GRP", "OWN"]) // bytewise by id
     }
 
     @Test func asOfInMidMonth() throws {
         let a = Fixture.agreement(tiers: #"[{"from": "0", "per_unit": "1"}]"#, extra: #""settlement": "month""#)
-        let r = try Fixture.run(agreements: [a], lines: ["2026-01-05,P1,B,1,1.00", "2026-02-10,P1,B,2,1.00", "2026-02-20,P1,B,4,1.00"], asOf: "2026-02-14")
+        let r = try Fixture.run(
+            agreements: [a], lines: ["2026-01-05,P1,B,1,1.00", "2026-02-10,P1,B,2,1.00", "2026-02-20,P1,B,4,1.00"],
+            asOf: "2026-02-14")
         // Line of 20 February is not yet known. January settled (1.00); February accrued 2.00, not settled.
         #expect(r.accruals.map { $0.month.monthText } == ["2026-01", "2026-02"])
         #expect(Fixture.accrued(r, month: "2026-02") == "2.00")
@@ -204,9 +236,12 @@ import Testing
     }
 
     @Test func yenHasNoDecimals() throws {
-        let a = Fixture.agreement(basis: "amount", tiers: #"[{"from": "0", "percent": "2.5"}]"#, extra: #""settlement": "month""#)
+        let a = Fixture.agreement(
+            basis: "amount", tiers: #"[{"from": "0", "percent": "2.5"}]"#, extra: #""settlement": "month""#)
         // 1234 * 2.5% = 30.85 -> 31; 1220 * 2.5% = 30.5 -> 31 (half away from zero); 1219 -> 30.475 -> 30
-        let r = try Fixture.run(agreements: [a], lines: ["2026-01-05,P1,B,1,1234", "2026-02-05,P1,B,1,1220", "2026-03-05,P1,B,1,1219"], decimals: 0)
+        let r = try Fixture.run(
+            agreements: [a], lines: ["2026-01-05,P1,B,1,1234", "2026-02-05,P1,B,1,1220", "2026-03-05,P1,B,1,1219"],
+            decimals: 0)
         #expect(Fixture.earned(r, period: "2026-01-01") == "31")
         #expect(Fixture.earned(r, period: "2026-02-01") == "31")
         #expect(Fixture.earned(r, period: "2026-03-01") == "30")
@@ -225,7 +260,7 @@ import Testing
         let r = try Fixture.run(agreements: [a], lines: ["2026-01-05,P1,B,9.999,1.00"])
         #expect(r.settlements[0].tier == 0)
         #expect(Fixture.earned(r, period: "2026-01-01") == "0.00")
-        #expect(r.statements[0].toNextTier == 1)  // 0.001 units
+        #expect(r.statements[0].toNextTier == 1) // 0.001 units
     }
 
     @Test func negativeResultIsClampedToZero() throws {
@@ -237,34 +272,45 @@ import Testing
     }
 
     @Test func incrementalFixedTiersAddUp() throws {
-        let a = Fixture.agreement(tiers: #"[{"from": "0", "fixed": "5"}, {"from": "10", "fixed": "7"}, {"from": "20", "fixed": "100"}]"#,
-                                  extra: #""tiering": "incremental""#)
+        let a = Fixture.agreement(
+            tiers: #"[{"from": "0", "fixed": "5"}, {"from": "10", "fixed": "7"}, {"from": "20", "fixed": "100"}]"#,
+            extra: #""tiering": "incremental""#)
         // B = 15: tiers 1 and 2 reached, 5 + 7 = 12.00. A fixed tier from 0 is reached even at B = 0.
         let r = try Fixture.run(agreements: [a], lines: ["2026-01-05,P1,B,15,1.00"])
         #expect(Fixture.earned(r, period: "2026-01-01") == "12.00")
     }
 
     @Test func tierGamingIsFlagged() throws {
-        let a = Fixture.agreement(end: "2026-06-30", basis: "amount", tiers: #"[{"from": "0", "percent": "1"}, {"from": "1000", "percent": "3"}]"#,
-                                  extra: #""settlement": "quarter""#)
+        let a = Fixture.agreement(
+            end: "2026-06-30", basis: "amount",
+            tiers: #"[{"from": "0", "percent": "1"}, {"from": "1000", "percent": "3"}]"#,
+            extra: #""settlement": "quarter""#)
         // Q1: 800 early, 400 on 28 March (last 7 days: 25..31 March): 1200 reaches tier 2, 800 would not.
         // Returned 250 on 10 April (>= 400 / 2 = 200): gaming.
-        let r = try Fixture.run(agreements: [a], lines: ["2026-01-10,P1,B,8,800.00", "2026-03-28,P1,B,4,400.00", "2026-04-10,P1,B,-2.5,-250.00"])
+        let r = try Fixture.run(
+            agreements: [a],
+            lines: ["2026-01-10,P1,B,8,800.00", "2026-03-28,P1,B,4,400.00", "2026-04-10,P1,B,-2.5,-250.00"])
         let found = r.anomalies.filter { $0.kind == .tierGaming }
         #expect(found.count == 1)
         #expect(found.first?.periodStart.description == "2026-01-01")
         // A return of only 150 (< 200) is not enough.
-        let r2 = try Fixture.run(agreements: [a], lines: ["2026-01-10,P1,B,8,800.00", "2026-03-28,P1,B,4,400.00", "2026-04-10,P1,B,-1.5,-150.00"])
+        let r2 = try Fixture.run(
+            agreements: [a],
+            lines: ["2026-01-10,P1,B,8,800.00", "2026-03-28,P1,B,4,400.00", "2026-04-10,P1,B,-1.5,-150.00"])
         #expect(!r2.anomalies.contains { $0.kind == .tierGaming })
         // Bought on 24 March, outside the last 7 days: no gaming.
-        let r3 = try Fixture.run(agreements: [a], lines: ["2026-01-10,P1,B,8,800.00", "2026-03-24,P1,B,4,400.00", "2026-04-10,P1,B,-2.5,-250.00"])
+        let r3 = try Fixture.run(
+            agreements: [a],
+            lines: ["2026-01-10,P1,B,8,800.00", "2026-03-24,P1,B,4,400.00", "2026-04-10,P1,B,-2.5,-250.00"])
         #expect(!r3.anomalies.contains { $0.kind == .tierGaming })
     }
 
     @Test func tierGamingWatchesReturnsAfterTheAgreementEnds() throws {
-        let a = Fixture.agreement(end: "2026-03-31", tiers: #"[{"from": "0", "per_unit": "0"}, {"from": "100", "per_unit": "1"}]"#)
+        let a = Fixture.agreement(
+            end: "2026-03-31", tiers: #"[{"from": "0", "per_unit": "0"}, {"from": "100", "per_unit": "1"}]"#)
         // Bought 60 on 30 March lifting 50 -> 110 across 100; 40 returned on 20 April, after the agreement ended (40 >= 30).
-        let r = try Fixture.run(agreements: [a], lines: ["2026-02-01,P1,B,50,1.00", "2026-03-30,P1,B,60,1.00", "2026-04-20,P1,B,-40,-1.00"])
+        let r = try Fixture.run(
+            agreements: [a], lines: ["2026-02-01,P1,B,50,1.00", "2026-03-30,P1,B,60,1.00", "2026-04-20,P1,B,-40,-1.00"])
         #expect(r.anomalies.map(\.kind) == [.tierGaming])
         // The return is after the end, so the settlement keeps 110 units: 110.00.
         #expect(Fixture.earned(r, period: "2026-01-01") == "110.00")
@@ -278,9 +324,16 @@ import Testing
     }
 
     @Test func productScopeIsTheUnionOfCategoriesAndProducts() throws {
-        let a = Fixture.agreement(tiers: #"[{"from": "0", "per_unit": "1"}]"#, extra: #""products": {"categories": ["C2"], "products": ["B"]}"#)
+        let a = Fixture.agreement(
+            tiers: #"[{"from": "0", "per_unit": "1"}]"#,
+            extra: #""products": {"categories": ["C2"], "products": ["B"]}"#)
         // B (C1, listed) 2 + C (C2) 3 count; A (C1, not listed) and D do not.
-        let r = try Fixture.run(agreements: [a], lines: ["2026-01-05,P1,A,100,1.00", "2026-01-05,P1,B,2,1.00", "2026-01-05,P1,C,3,1.00", "2026-01-05,P1,D,50,1.00"])
+        let r = try Fixture.run(
+            agreements: [a],
+            lines: [
+                "2026-01-05,P1,A,100,1.00", "2026-01-05,P1,B,2,1.00", "2026-01-05,P1,C,3,1.00",
+                "2026-01-05,P1,D,50,1.00",
+            ])
         #expect(Fixture.earned(r, period: "2026-01-01") == "5.00")
     }
 
@@ -292,9 +345,15 @@ import Testing
     }
 
     @Test func postingsOfAPeriodSumToItsSettlement() throws {
-        let a = Fixture.agreement(basis: "amount", tiers: #"[{"from": "0", "percent": "1.5"}, {"from": "500", "percent": "3.25"}]"#,
-                                  extra: #""settlement": "quarter", "accrual": "forecast""#)
-        let r = try Fixture.run(agreements: [a], lines: ["2026-01-05,P1,B,1,333.33", "2026-02-07,P1,B,1,120.01", "2026-03-30,P1,B,1,77.77", "2026-05-01,P1,B,-1,-10.00"])
+        let a = Fixture.agreement(
+            basis: "amount", tiers: #"[{"from": "0", "percent": "1.5"}, {"from": "500", "percent": "3.25"}]"#,
+            extra: #""settlement": "quarter", "accrual": "forecast""#)
+        let r = try Fixture.run(
+            agreements: [a],
+            lines: [
+                "2026-01-05,P1,B,1,333.33", "2026-02-07,P1,B,1,120.01", "2026-03-30,P1,B,1,77.77",
+                "2026-05-01,P1,B,-1,-10.00",
+            ])
         for s in r.settlements {
             let postings = r.accruals.filter { $0.periodStart == s.periodStart }.reduce(Int128(0)) { $0 + $1.posting }
             #expect(postings == s.earned)

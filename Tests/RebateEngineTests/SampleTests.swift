@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RebateEngine
 
 /// The committed sample dataset, with figures worked out by hand.
@@ -9,7 +10,8 @@ import Testing
 
     func report(asOf: String? = nil, threads: Int = 1) throws -> AccrualReport {
         let loaded = try DatasetLoader.load(folder: Self.folder)
-        return try AccrualEngine.run(loaded.dataset, options: AccrualOptions(asOf: asOf.map { CivilDate($0)! }, threads: threads))
+        return try AccrualEngine.run(
+            loaded.dataset, options: AccrualOptions(asOf: asOf.map { CivilDate($0)! }, threads: threads))
     }
 
     @Test func handWorkedFigures() throws {
@@ -32,9 +34,11 @@ import Testing
         // FIX-P004: 300 + 675 >= 500 by January: 50.00 once.
         #expect(Fixture.earned(r, "FIX-P004-2026", period: "2026-01-01") == "50.00")
         // Gaming in VOL-P001 Q2 (600 on 28 June, 500 returned 5 July); negative Q3 in VOL and XS.
-        #expect(r.anomalies.map { "\($0.kind.rawValue) \($0.agreementID) \($0.periodStart)" } == [
-            "negative_basis VOL-P001-2026 2026-07-01", "negative_basis XS-P001-2026 2026-07-01",
-            "tier_gaming VOL-P001-2026 2026-04-01"])
+        #expect(
+            r.anomalies.map { "\($0.kind.rawValue) \($0.agreementID) \($0.periodStart)" } == [
+                "negative_basis VOL-P001-2026 2026-07-01", "negative_basis XS-P001-2026 2026-07-01",
+                "tier_gaming VOL-P001-2026 2026-04-01",
+            ])
         // Total: 8.50 + 27.50 + 3.00 - 3.00 ... = settled 8.50 + 27.50 + 20 + 90 + 11.94 + 50 = 207.94
         #expect(r.totalSettled == 20_794)
         #expect(r.totalAccrued == 20_794)
@@ -60,7 +64,8 @@ import Testing
 @Suite struct MetamorphicTests {
     func outputs(_ folder: String, threads: Int, asOf: String? = nil) throws -> [[UInt8]] {
         let loaded = try DatasetLoader.load(folder: folder)
-        let r = try AccrualEngine.run(loaded.dataset, options: AccrualOptions(asOf: asOf.map { CivilDate($0)! }, threads: threads))
+        let r = try AccrualEngine.run(
+            loaded.dataset, options: AccrualOptions(asOf: asOf.map { CivilDate($0)! }, threads: threads))
         return [r.accrualsCSV(), r.settlementsCSV(), r.statementsCSV(), r.anomaliesCSV()]
     }
 
@@ -75,7 +80,8 @@ import Testing
         let header = lines.removeFirst()
         var rng = SplitMix(seed: seed)
         lines.shuffle(using: &rng)
-        try ([header] + lines).joined(separator: "\r\n").write(toFile: dir + "/transactions.csv", atomically: true, encoding: .utf8)
+        try ([header] + lines).joined(separator: "\r\n").write(
+            toFile: dir + "/transactions.csv", atomically: true, encoding: .utf8)
         return dir
     }
 

@@ -1,26 +1,27 @@
 import Foundation
 import Testing
+
 @testable import RebateEngine
 
 /// Builds dataset folders in a temporary directory and runs the engine on them.
 enum Fixture {
     static let partners = """
-    partner_id,name,group_id
-    P1,Alpha,
-    P2,Beta,G1
-    P3,Gamma,G1
-    P4,Delta,
+        partner_id,name,group_id
+        P1,Alpha,
+        P2,Beta,G1
+        P3,Gamma,G1
+        P4,Delta,
 
-    """
+        """
 
     static let products = """
-    product_id,name,category,pallet_qty
-    A,Widget,C1,10
-    B,Gadget,C1,
-    C,Gizmo,C2,2.5
-    D,Doohickey,C3,
+        product_id,name,category,pallet_qty
+        A,Widget,C1,10
+        B,Gadget,C1,
+        C,Gizmo,C2,2.5
+        D,Doohickey,C3,
 
-    """
+        """
 
     static func temporaryFolder() -> String {
         let path = NSTemporaryDirectory() + "rebate-test-" + UUID().uuidString
@@ -29,7 +30,9 @@ enum Fixture {
     }
 
     /// Writes a dataset folder and returns its path.
-    static func folder(partners: String = partners, products: String = products, agreements: String, transactions: String) -> String {
+    static func folder(
+        partners: String = partners, products: String = products, agreements: String, transactions: String
+    ) -> String {
         let dir = temporaryFolder()
         try! partners.write(toFile: dir + "/partners.csv", atomically: true, encoding: .utf8)
         try! products.write(toFile: dir + "/products.csv", atomically: true, encoding: .utf8)
@@ -40,13 +43,16 @@ enum Fixture {
 
     /// `agreements.json` around the given agreement objects.
     static func agreements(_ items: [String], currency: String = "EUR", decimals: Int = 2) -> String {
-        "{\"currency\": \"\(currency)\", \"decimals\": \(decimals), \"agreements\": [\n" + items.joined(separator: ",\n") + "\n]}"
+        "{\"currency\": \"\(currency)\", \"decimals\": \(decimals), \"agreements\": [\n"
+            + items.joined(separator: ",\n") + "\n]}"
     }
 
     /// One agreement object with sensible defaults; `extra` is spliced in as JSON members.
-    static func agreement(id: String = "AG1", program: String = "volume", beneficiary: String = #"{"partner": "P1"}"#,
-                          start: String = "2026-01-01", end: String = "2026-12-31", basis: String = "quantity",
-                          tiers: String, extra: String = "") -> String {
+    static func agreement(
+        id: String = "AG1", program: String = "volume", beneficiary: String = #"{"partner": "P1"}"#,
+        start: String = "2026-01-01", end: String = "2026-12-31", basis: String = "quantity",
+        tiers: String, extra: String = ""
+    ) -> String {
         """
         {"id": "\(id)", "program": "\(program)", "beneficiary": \(beneficiary), "start": "\(start)", "end": "\(end)",
          "basis": "\(basis)", "tiers": \(tiers)\(extra.isEmpty ? "" : ", " + extra)}
@@ -63,13 +69,17 @@ enum Fixture {
         try DatasetLoader.load(folder: dir)
     }
 
-    static func run(agreements: [String], lines: [String], asOf: String? = nil, threads: Int = 1, decimals: Int = 2,
-                    partners: String = partners, products: String = products) throws -> AccrualReport {
-        let dir = folder(partners: partners, products: products, agreements: Fixture.agreements(agreements, decimals: decimals),
-                         transactions: Fixture.lines(lines))
+    static func run(
+        agreements: [String], lines: [String], asOf: String? = nil, threads: Int = 1, decimals: Int = 2,
+        partners: String = partners, products: String = products
+    ) throws -> AccrualReport {
+        let dir = folder(
+            partners: partners, products: products, agreements: Fixture.agreements(agreements, decimals: decimals),
+            transactions: Fixture.lines(lines))
         let loaded = try load(dir)
         #expect(loaded.rejects.isEmpty, "fixture lines must all be accepted: \(loaded.rejects.map(\.reason))")
-        return try AccrualEngine.run(loaded.dataset, options: AccrualOptions(asOf: asOf.map { CivilDate($0)! }, threads: threads))
+        return try AccrualEngine.run(
+            loaded.dataset, options: AccrualOptions(asOf: asOf.map { CivilDate($0)! }, threads: threads))
     }
 
     /// Money text of the settlement of a period, e.g. `"12.50"`.

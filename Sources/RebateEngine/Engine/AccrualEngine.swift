@@ -1,5 +1,6 @@
 import Dispatch
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,7 +27,9 @@ public enum AccrualEngine {
     ///   is out of the contract's bounds (checked once, before the unchecked loops), or when an
     ///   agreement does not match the master data.
     /// - Complexity: O(lines × agreements per partner + agreements × months).
-    public static func run(_ dataset: Dataset, options: AccrualOptions = AccrualOptions()) throws(RebateError) -> AccrualReport {
+    public static func run(_ dataset: Dataset, options: AccrualOptions = AccrualOptions()) throws(RebateError)
+        -> AccrualReport
+    {
         var clock = StageClock()
         try dataset.validate(threads: options.threads)
         clock.lap("validate")
@@ -35,15 +38,17 @@ public enum AccrualEngine {
         let plan = PartitionPlan(dataset: dataset, agreements: resolved, asOf: options.asOf, threads: options.threads)
         clock.lap("partition")
         options.progress?.begin(.computing, total: plan.partitionCount)
-        let outputs = plan.run(agreements: resolved, threads: options.threads, asOf: options.asOf, progress: options.progress,
-                               pieceLines: options.pieceLines)
+        let outputs = plan.run(
+            agreements: resolved, threads: options.threads, asOf: options.asOf, progress: options.progress,
+            pieceLines: options.pieceLines)
         clock.lap("accumulate")
 
         // Rows are sorted bytewise by their leading columns (SPEC section 6).
         let byID = outputs.indices.sorted { Bytewise.less(resolved[$0].agreement.id, resolved[$1].agreement.id) }
-        var report = AccrualReport(currency: dataset.agreements.currency, decimals: dataset.agreements.decimals,
-                                   asOf: options.asOf, accruals: [], settlements: [], statements: [], anomalies: [],
-                                   linesAfterAsOf: plan.linesAfterAsOf)
+        var report = AccrualReport(
+            currency: dataset.agreements.currency, decimals: dataset.agreements.decimals,
+            asOf: options.asOf, accruals: [], settlements: [], statements: [], anomalies: [],
+            linesAfterAsOf: plan.linesAfterAsOf)
         report.inputWasCopied = plan.copied
         for i in byID {
             report.accruals += outputs[i].accruals
@@ -53,8 +58,15 @@ public enum AccrualEngine {
         }
         report.statements.sort { Bytewise.less([$0.beneficiary, $0.agreementID], [$1.beneficiary, $1.agreementID]) }
         report.anomalies.sort {
-            Bytewise.less([$0.kind.rawValue, $0.agreementID, $0.beneficiary, $0.periodStart.description, $0.periodEnd.description],
-                          [$1.kind.rawValue, $1.agreementID, $1.beneficiary, $1.periodStart.description, $1.periodEnd.description])
+            Bytewise.less(
+                [
+                    $0.kind.rawValue, $0.agreementID, $0.beneficiary, $0.periodStart.description,
+                    $0.periodEnd.description,
+                ],
+                [
+                    $1.kind.rawValue, $1.agreementID, $1.beneficiary, $1.periodStart.description,
+                    $1.periodEnd.description,
+                ])
         }
         clock.lap("assemble")
         report.stageTimings = clock.laps

@@ -34,16 +34,18 @@ extension AgreementAccumulator {
                 // The day the month's figure is taken at.
                 let day = min(CivilDate.lastDay(ofMonthIndex: monthIndex), period.end, lastDay)
                 let e = Int64(day.dayNumber - period.start.dayNumber) + 1
-                let accrued = a.accrual == .earned
+                let accrued =
+                    a.accrual == .earned
                     ? f.result(sums, gateMinimums: r.gateMinimums).accrued
                     : f.result(sums, gateMinimums: r.gateMinimums, scaleUp: D, scaleDown: e).accrued
                 let basis = sums.basis(a.basis)
-                out.accruals.append(AccrualRow(
-                    agreementID: a.id, program: a.program, beneficiary: a.beneficiary.id,
-                    periodStart: period.start, periodEnd: period.end, month: monthStart,
-                    quantity: sums.quantity, amount: sums.amount, pallets: sums.pallets,
-                    basisKind: a.basis, basis: basis, tier: f.tier(basis: basis),
-                    accruedToDate: accrued, posting: accrued - previous))
+                out.accruals.append(
+                    AccrualRow(
+                        agreementID: a.id, program: a.program, beneficiary: a.beneficiary.id,
+                        periodStart: period.start, periodEnd: period.end, month: monthStart,
+                        quantity: sums.quantity, amount: sums.amount, pallets: sums.pallets,
+                        basisKind: a.basis, basis: basis, tier: f.tier(basis: basis),
+                        accruedToDate: accrued, posting: accrued - previous))
                 previous = accrued
             }
             let basis = sums.basis(a.basis)
@@ -51,11 +53,12 @@ extension AgreementAccumulator {
             let ended = asOf.map { period.end <= $0 } ?? true
             if ended {
                 let earned = f.result(sums, gateMinimums: r.gateMinimums).projected
-                out.settlements.append(SettlementRow(
-                    agreementID: a.id, program: a.program, beneficiary: a.beneficiary.id,
-                    periodStart: period.start, periodEnd: period.end,
-                    quantity: sums.quantity, amount: sums.amount, pallets: sums.pallets,
-                    basisKind: a.basis, basis: basis, tier: tier, earned: earned))
+                out.settlements.append(
+                    SettlementRow(
+                        agreementID: a.id, program: a.program, beneficiary: a.beneficiary.id,
+                        periodStart: period.start, periodEnd: period.end,
+                        quantity: sums.quantity, amount: sums.amount, pallets: sums.pallets,
+                        basisKind: a.basis, basis: basis, tier: tier, earned: earned))
                 out.anomalies += anomalies(period: p, basis: basis, tier: tier)
             }
             // The statement covers the period holding the as-of date, or the last one.
@@ -88,14 +91,20 @@ extension AgreementAccumulator {
         let tierWithout = r.formula.tier(basis: basis - lifted)
         let returned = -returnsAfter(p)
         if lifted > 0, tierWithout < tier, 2 * returned >= lifted {
-            found.append(Anomaly(kind: .tierGaming, agreementID: a.id, beneficiary: a.beneficiary.id,
-                                 periodStart: period.start, periodEnd: period.end,
-                                 detail: "basis \(text(lifted)) in the last 7 days lifted tier \(tierWithout) to \(tier); returns of \(text(returned)) within 30 days after the period"))
+            found.append(
+                Anomaly(
+                    kind: .tierGaming, agreementID: a.id, beneficiary: a.beneficiary.id,
+                    periodStart: period.start, periodEnd: period.end,
+                    detail:
+                        "basis \(text(lifted)) in the last 7 days lifted tier \(tierWithout) to \(tier); returns of \(text(returned)) within 30 days after the period"
+                ))
         }
         if basis < 0 {
-            found.append(Anomaly(kind: .negativeBasis, agreementID: a.id, beneficiary: a.beneficiary.id,
-                                 periodStart: period.start, periodEnd: period.end,
-                                 detail: "the period ended with basis \(text(basis))"))
+            found.append(
+                Anomaly(
+                    kind: .negativeBasis, agreementID: a.id, beneficiary: a.beneficiary.id,
+                    periodStart: period.start, periodEnd: period.end,
+                    detail: "the period ended with basis \(text(basis))"))
         }
         return found
     }

@@ -30,7 +30,7 @@ struct AgreementAccumulator {
 
     init(_ r: ResolvedAgreement, asOf: CivilDate?) {
         resolved = r
-        let limit = asOf?.dayNumber ?? Int32.max   // lines after the as-of date are not yet known
+        let limit = asOf?.dayNumber ?? Int32.max // lines after the as-of date are not yet known
         countedEnd = min(r.end, limit)
         watchedEnd = min(r.watchEnd, limit)
         sums = Array(repeating: 0, count: r.monthCount * (3 + r.gateScopes.count) + 2 * r.periods.count)
@@ -44,7 +44,9 @@ struct AgreementAccumulator {
     /// Positive basis of the lines of period `p`'s last 7 days.
     func lastWeekBasis(_ p: Int) -> Int128 { sums[(3 + resolved.gateScopes.count) * months + p] }
     /// Basis of the returns dated in the 30 days after period `p` ends.
-    func returnsAfter(_ p: Int) -> Int128 { sums[(3 + resolved.gateScopes.count) * months + resolved.periods.count + p] }
+    func returnsAfter(_ p: Int) -> Int128 {
+        sums[(3 + resolved.gateScopes.count) * months + resolved.periods.count + p]
+    }
 
     /// Adds the sums of another accumulator of the same agreement (a piece of the same partition).
     mutating func add(_ other: AgreementAccumulator) {
@@ -70,7 +72,9 @@ struct AgreementAccumulator {
     private mutating func accumulate<B: BasisRule>(_ v: LineView, _ range: Range<Int>, _: B.Type) {
         let r = resolved
         let months = r.monthCount
-        let start = r.start, end = countedEnd, watchEnd = watchedEnd
+        let start = r.start
+        let end = countedEnd
+        let watchEnd = watchedEnd
         let firstMonth = Int32(r.firstMonth)
         let everything = r.scope.everything
         let gateCount = r.gateScopes.count
@@ -80,59 +84,61 @@ struct AgreementAccumulator {
         let lines = v.lines
         assert(range.upperBound <= lines.count)
         r.scope.words.withUnsafeBufferPointer { scope in
-        r.periodOfMonth.withUnsafeBufferPointer { periodOfMonth in
-        r.lastWeekStart.withUnsafeBufferPointer { lastWeekStart in
-        r.periodEnds.withUnsafeBufferPointer { periodEnds in
-        sums.withUnsafeMutableBufferPointer { s in
-            for i in range {
-                let t = lines.day[i]
-                if t < start || t > watchEnd { continue }
-                let k = Int(lines.product[i])
-                if !everything, scope[k >> 6] & (1 << UInt64(k & 63)) == 0 { continue }
-                let q = lines.quantity[i]
-                let palletSize = v.palletQuantity[k]
-                let n = palletSize > 0 ? q / palletSize : 0   // toward zero: a return of 2.5 pallets is -2
-                // What the line contributes in the agreement's own terms (SPEC section 3).
-                let (cq, ca, basis) = B.contribution(quantity: q, amount: lines.amount[i], pallets: n, palletSize: palletSize)
-                if t <= end {
-                    let m = Int(v.monthOfDay[Int(t - v.firstDay)] - firstMonth)
-                    assert(m >= 0 && m < months)
-                    s[3 * m] &+= Int128(cq)
-                    s[3 * m + 1] &+= Int128(ca)
-                    s[3 * m + 2] &+= Int128(n)
-                    if basis > 0 {
-                        let p = Int(periodOfMonth[m])
-                        if t >= lastWeekStart[p] { s[lastWeekBase + p] &+= Int128(basis) }
-                    }
-                }
-                // A return counts against every period whose 30-day window holds it.
-                if q < 0 {
-                    var p = periodCount - 1
-                    while p >= 0, periodEnds[p] >= t { p -= 1 }
-                    while p >= 0, periodEnds[p] + 30 >= t {
-                        s[returnsBase + p] &+= Int128(basis)
-                        p -= 1
+            r.periodOfMonth.withUnsafeBufferPointer { periodOfMonth in
+                r.lastWeekStart.withUnsafeBufferPointer { lastWeekStart in
+                    r.periodEnds.withUnsafeBufferPointer { periodEnds in
+                        sums.withUnsafeMutableBufferPointer { s in
+                            for i in range {
+                                let t = lines.day[i]
+                                if t < start || t > watchEnd { continue }
+                                let k = Int(lines.product[i])
+                                if !everything, scope[k >> 6] & (1 << UInt64(k & 63)) == 0 { continue }
+                                let q = lines.quantity[i]
+                                let palletSize = v.palletQuantity[k]
+                                // Toward zero: a return of 2.5 pallets is -2.
+                                let n = palletSize > 0 ? q / palletSize : 0
+                                // What the line contributes in the agreement's own terms (SPEC section 3).
+                                let (cq, ca, basis) = B.contribution(
+                                    quantity: q, amount: lines.amount[i], pallets: n, palletSize: palletSize)
+                                if t <= end {
+                                    let m = Int(v.monthOfDay[Int(t - v.firstDay)] - firstMonth)
+                                    assert(m >= 0 && m < months)
+                                    s[3 * m] &+= Int128(cq)
+                                    s[3 * m + 1] &+= Int128(ca)
+                                    s[3 * m + 2] &+= Int128(n)
+                                    if basis > 0 {
+                                        let p = Int(periodOfMonth[m])
+                                        if t >= lastWeekStart[p] { s[lastWeekBase + p] &+= Int128(basis) }
+                                    }
+                                }
+                                // A return counts against every period whose 30-day window holds it.
+                                if q < 0 {
+                                    var p = periodCount - 1
+                                    while p >= 0, periodEnds[p] >= t { p -= 1 }
+                                    while p >= 0, periodEnds[p] + 30 >= t {
+                                        s[returnsBase + p] &+= Int128(basis)
+                                        p -= 1
+                                    }
+                                }
+                            }
+                            for g in 0..<gateCount {
+                                let base = (3 + g) * months
+                                let byQuantity = r.gateMeasures[g] == .quantity
+                                r.gateScopes[g].words.withUnsafeBufferPointer { gateScope in
+                                    for i in range {
+                                        let t = lines.day[i]
+                                        if t < start || t > end { continue }
+                                        let k = Int(lines.product[i])
+                                        if gateScope[k >> 6] & (1 << UInt64(k & 63)) == 0 { continue }
+                                        let m = Int(v.monthOfDay[Int(t - v.firstDay)] - firstMonth)
+                                        s[base + m] &+= Int128(byQuantity ? lines.quantity[i] : lines.amount[i])
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
-            for g in 0..<gateCount {
-                let base = (3 + g) * months
-                let byQuantity = r.gateMeasures[g] == .quantity
-                r.gateScopes[g].words.withUnsafeBufferPointer { gateScope in
-                    for i in range {
-                        let t = lines.day[i]
-                        if t < start || t > end { continue }
-                        let k = Int(lines.product[i])
-                        if gateScope[k >> 6] & (1 << UInt64(k & 63)) == 0 { continue }
-                        let m = Int(v.monthOfDay[Int(t - v.firstDay)] - firstMonth)
-                        s[base + m] &+= Int128(byQuantity ? lines.quantity[i] : lines.amount[i])
-                    }
-                }
-            }
-        }
-        }
-        }
-        }
         }
     }
 }
@@ -144,14 +150,16 @@ protocol BasisRule {
 
 enum QuantityBasis: BasisRule {
     @inline(__always)
-    static func contribution(quantity: Int64, amount: Int64, pallets: Int64, palletSize: Int64) -> (Int64, Int64, Int64) {
+    static func contribution(quantity: Int64, amount: Int64, pallets: Int64, palletSize: Int64) -> (Int64, Int64, Int64)
+    {
         (quantity, amount, quantity)
     }
 }
 
 enum AmountBasis: BasisRule {
     @inline(__always)
-    static func contribution(quantity: Int64, amount: Int64, pallets: Int64, palletSize: Int64) -> (Int64, Int64, Int64) {
+    static func contribution(quantity: Int64, amount: Int64, pallets: Int64, palletSize: Int64) -> (Int64, Int64, Int64)
+    {
         (quantity, amount, amount)
     }
 }
@@ -160,9 +168,13 @@ enum PalletBasis: BasisRule {
     /// Only the full pallets count: quantity `n*s`, and `amount * n*s / quantity`
     /// rounded once per line (n*s and quantity share their sign, so magnitudes divide).
     @inline(__always)
-    static func contribution(quantity: Int64, amount: Int64, pallets: Int64, palletSize: Int64) -> (Int64, Int64, Int64) {
+    static func contribution(quantity: Int64, amount: Int64, pallets: Int64, palletSize: Int64) -> (Int64, Int64, Int64)
+    {
         let share = pallets * palletSize
-        let shareAmount = share == 0 ? 0 : Int64(DecimalText.roundedQuotient(Int128(amount) * Int128(share.magnitude), Int128(quantity.magnitude)))
+        let shareAmount =
+            share == 0
+            ? 0
+            : Int64(DecimalText.roundedQuotient(Int128(amount) * Int128(share.magnitude), Int128(quantity.magnitude)))
         return (share, shareAmount, pallets * 1000)
     }
 }

@@ -19,7 +19,8 @@ extension Dataset {
     func validate(threads: Int) throws(RebateError) {
         var problems = validateAgreements()
         if !(0...6).contains(agreements.decimals) {
-            problems.append(InputProblem(file: "agreements", field: "decimals", reason: "\(agreements.decimals) is not 0...6"))
+            problems.append(
+                InputProblem(file: "agreements", field: "decimals", reason: "\(agreements.decimals) is not 0...6"))
         }
         for (i, p) in products.enumerated() where p.palletQuantity < 0 {
             problems.append(InputProblem(file: "products", line: i, field: "palletQuantity", reason: "negative"))
@@ -43,13 +44,21 @@ extension Dataset {
                     fail("tiers[\(t)]", "pays \(kind.rawValue) but the agreement's tiers pay \(a.valueKind.rawValue)")
                 }
                 if let money = tier.thresholdIsMoney, money != (a.basis == .amount) {
-                    fail("tiers[\(t)].from", money ? "money threshold on a \(a.basis.rawValue) basis" : "quantity threshold on an amount basis")
+                    fail(
+                        "tiers[\(t)].from",
+                        money
+                            ? "money threshold on a \(a.basis.rawValue) basis" : "quantity threshold on an amount basis"
+                    )
                 }
             }
             if let cap = a.cap, cap < 0 { fail("cap", "negative") }
             for (g, gate) in a.gates.enumerated() where gate.minimum < 0 { fail("requires[\(g)]", "negative minimum") }
-            if a.program == .logistics, a.basis != .pallets { fail("basis", "a logistics agreement needs basis pallets") }
-            if a.program == .crossSell, a.gates.isEmpty { fail("requires", "a cross_sell agreement needs at least one gate") }
+            if a.program == .logistics, a.basis != .pallets {
+                fail("basis", "a logistics agreement needs basis pallets")
+            }
+            if a.program == .crossSell, a.gates.isEmpty {
+                fail("requires", "a cross_sell agreement needs at least one gate")
+            }
         }
         return problems
     }
@@ -58,44 +67,59 @@ extension Dataset {
     private func validateLines(threads: Int) -> [InputProblem] {
         let n = transactions.count
         let slices = max(1, min(threads, n / 262_144 + 1))
-        let partnerCount = Int32(partners.count), productCount = Int32(products.count)
+        let partnerCount = Int32(partners.count)
+        let productCount = Int32(products.count)
         let days = CivilDate.supportedRange.lowerBound.dayNumber...CivilDate.supportedRange.upperBound.dayNumber
         let quantityLimit = UInt64(1_000_000_000_000_000)
         let amountLimit = UInt64(1_000_000_000_000) * UInt64(DecimalText.powersOfTen[agreements.decimals])
         var found = [[InputProblem]](repeating: [], count: slices)
         transactions.withUnsafeColumns { columns in
-        found.withUnsafeMutableBufferPointer { out in
-            // Read-only columns; disjoint writes: each slice writes only its own list.
-            let input = UnsafeTransfer(columns), results = UnsafeTransfer(out)
-            DispatchQueue.concurrentPerform(iterations: slices) { s in
-                let c = input.wrappedValue
-                var list: [InputProblem] = []
-                var bad = 0
-                for i in (s * n / slices)..<((s + 1) * n / slices) {
-                    let partner = c.partner[i], product = c.product[i], day = c.day[i]
-                    let quantity = c.quantity[i], amount = c.amount[i]
-                    let ok = partner >= 0 && partner < partnerCount && product >= 0 && product < productCount
-                        && days.contains(day) && quantity.magnitude < quantityLimit && amount.magnitude < amountLimit
-                        && !(quantity > 0 && amount < 0) && !(quantity < 0 && amount > 0)
-                    if ok { continue }
-                    bad += 1
-                    guard list.count < Dataset.listedProblems else { continue }
-                    func fail(_ field: String, _ reason: String) {
-                        list.append(InputProblem(file: "transactions", line: i, field: field, reason: reason))
+            found.withUnsafeMutableBufferPointer { out in
+                // Read-only columns; disjoint writes: each slice writes only its own list.
+                let input = UnsafeTransfer(columns)
+                let results = UnsafeTransfer(out)
+                DispatchQueue.concurrentPerform(iterations: slices) { s in
+                    let c = input.wrappedValue
+                    var list: [InputProblem] = []
+                    var bad = 0
+                    for i in (s * n / slices)..<((s + 1) * n / slices) {
+                        let partner = c.partner[i]
+                        let product = c.product[i]
+                        let day = c.day[i]
+                        let quantity = c.quantity[i]
+                        let amount = c.amount[i]
+                        let ok =
+                            partner >= 0 && partner < partnerCount && product >= 0 && product < productCount
+                            && days.contains(day) && quantity.magnitude < quantityLimit
+                            && amount.magnitude < amountLimit
+                            && !(quantity > 0 && amount < 0) && !(quantity < 0 && amount > 0)
+                        if ok { continue }
+                        bad += 1
+                        guard list.count < Dataset.listedProblems else { continue }
+                        func fail(_ field: String, _ reason: String) {
+                            list.append(InputProblem(file: "transactions", line: i, field: field, reason: reason))
+                        }
+                        if partner < 0 || partner >= partnerCount {
+                            fail("partner", "index \(partner) is not in 0..<\(partnerCount)")
+                        }
+                        if product < 0 || product >= productCount {
+                            fail("product", "index \(product) is not in 0..<\(productCount)")
+                        }
+                        if !days.contains(day) { fail("date", "day number \(day) is outside 1900-01-01...2999-12-31") }
+                        if quantity.magnitude >= quantityLimit { fail("quantity", "10^12 units or more") }
+                        if amount.magnitude >= amountLimit { fail("amount", "10^12 or more") }
+                        if (quantity > 0 && amount < 0) || (quantity < 0 && amount > 0) {
+                            fail("amount", "sign opposite to the quantity's")
+                        }
                     }
-                    if partner < 0 || partner >= partnerCount { fail("partner", "index \(partner) is not in 0..<\(partnerCount)") }
-                    if product < 0 || product >= productCount { fail("product", "index \(product) is not in 0..<\(productCount)") }
-                    if !days.contains(day) { fail("date", "day number \(day) is outside 1900-01-01...2999-12-31") }
-                    if quantity.magnitude >= quantityLimit { fail("quantity", "10^12 units or more") }
-                    if amount.magnitude >= amountLimit { fail("amount", "10^12 or more") }
-                    if (quantity > 0 && amount < 0) || (quantity < 0 && amount > 0) { fail("amount", "sign opposite to the quantity's") }
+                    if bad > list.count {
+                        list.append(
+                            InputProblem(
+                                file: "transactions", field: "lines", reason: "\(bad - list.count) more bad lines"))
+                    }
+                    results.wrappedValue[s] = list
                 }
-                if bad > list.count {
-                    list.append(InputProblem(file: "transactions", field: "lines", reason: "\(bad - list.count) more bad lines"))
-                }
-                results.wrappedValue[s] = list
             }
-        }
         }
         return Array(found.joined())
     }

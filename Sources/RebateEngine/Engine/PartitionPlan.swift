@@ -38,7 +38,10 @@ struct PartitionPlan {
         var parent = Array(0..<partnerCount)
         func find(_ x: Int) -> Int {
             var x = x
-            while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }
+            while parent[x] != x {
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            }
             return x
         }
         for a in agreements {
@@ -65,7 +68,9 @@ struct PartitionPlan {
             agreementsOf[partitionOfRoot[root]].append(i)
         }
         feedsOfPartner = [[Int]](repeating: [], count: partnerCount)
-        for (i, a) in agreements.enumerated() { for p in a.partners { feedsOfPartner[Int(p)].append(slotOfAgreement[i]) } }
+        for (i, a) in agreements.enumerated() {
+            for p in a.partners { feedsOfPartner[Int(p)].append(slotOfAgreement[i]) }
+        }
         partnersOf = [[Int]](repeating: [], count: agreementsOf.count)
         for p in 0..<partnerCount where !feedsOfPartner[p].isEmpty { partnersOf[partitionOfRoot[find(p)]].append(p) }
 
@@ -73,7 +78,9 @@ struct PartitionPlan {
         let (grouped, after) = Self.survey(dataset.transactions, limit: limit, threads: threads)
         linesAfterAsOf = after
         if grouped {
-            lineStart = dataset.transactions.withUnsafeColumns { Self.starts(ofGrouped: $0.partner, partners: partnerCount) }
+            lineStart = dataset.transactions.withUnsafeColumns {
+                Self.starts(ofGrouped: $0.partner, partners: partnerCount)
+            }
         } else {
             copied = true
             (columns, lineStart) = Self.groupByPartner(dataset.transactions, partners: partnerCount, threads: threads)
@@ -92,20 +99,22 @@ struct PartitionPlan {
         let slices = max(1, min(threads, n / 65_536 + 1))
         var results = [(Bool, Int)](repeating: (true, 0), count: slices)
         t.withUnsafeColumns { columns in
-        results.withUnsafeMutableBufferPointer { r in
-            // Read-only input; each worker writes only its own slice's result.
-            let input = UnsafeTransfer((partner: columns.partner, day: columns.day))
-            let out = UnsafeTransfer(r)
-            DispatchQueue.concurrentPerform(iterations: slices) { slice in
-                let lo = slice * n / slices, hi = (slice + 1) * n / slices
-                var sorted = true, after = 0
-                for i in lo..<hi {
-                    if input.wrappedValue.day[i] > limit { after += 1 }
-                    if i > 0, input.wrappedValue.partner[i] < input.wrappedValue.partner[i - 1] { sorted = false }
+            results.withUnsafeMutableBufferPointer { r in
+                // Read-only input; each worker writes only its own slice's result.
+                let input = UnsafeTransfer((partner: columns.partner, day: columns.day))
+                let out = UnsafeTransfer(r)
+                DispatchQueue.concurrentPerform(iterations: slices) { slice in
+                    let lo = slice * n / slices
+                    let hi = (slice + 1) * n / slices
+                    var sorted = true
+                    var after = 0
+                    for i in lo..<hi {
+                        if input.wrappedValue.day[i] > limit { after += 1 }
+                        if i > 0, input.wrappedValue.partner[i] < input.wrappedValue.partner[i - 1] { sorted = false }
+                    }
+                    out.wrappedValue[slice] = (sorted, after)
                 }
-                out.wrappedValue[slice] = (sorted, after)
             }
-        }
         }
         return (results.allSatisfy(\.0), results.reduce(0) { $0 + $1.1 })
     }
@@ -131,12 +140,14 @@ struct PartitionPlan {
     /// Runs `body` with bounds-check-free views of the columns: the one scoped place they are taken.
     func withLineView<R>(_ body: (LineView) -> R) -> R {
         columns.withUnsafeColumns { c in
-        palletQuantity.withUnsafeBufferPointer { palletQuantity in
-        monthOfDay.withUnsafeBufferPointer { monthOfDay in
-            body(LineView(lines: c,
-                          palletQuantity: palletQuantity, monthOfDay: monthOfDay, firstDay: firstDay))
-        }
-        }
+            palletQuantity.withUnsafeBufferPointer { palletQuantity in
+                monthOfDay.withUnsafeBufferPointer { monthOfDay in
+                    body(
+                        LineView(
+                            lines: c,
+                            palletQuantity: palletQuantity, monthOfDay: monthOfDay, firstDay: firstDay))
+                }
+            }
         }
     }
 
@@ -176,10 +187,15 @@ struct PartitionPlan {
     /// Accumulates every piece, biggest first, on `threads` workers; then, per partition,
     /// adds its pieces' sums (integers: the order cannot change them) and derives the rows.
     /// - Parameter pieceLines: the most lines a piece holds; by default an eighth of a worker's share, at least 2^20.
-    func run(agreements: [ResolvedAgreement], threads: Int, asOf: CivilDate?, progress: RunProgress? = nil, pieceLines: Int? = nil) -> [AgreementOutput] {
+    func run(
+        agreements: [ResolvedAgreement], threads: Int, asOf: CivilDate?, progress: RunProgress? = nil,
+        pieceLines: Int? = nil
+    ) -> [AgreementOutput] {
         let totalLines = lineStart.last ?? 0
         let work = pieces(limit: pieceLines ?? max(1 << 20, totalLines / max(1, threads * 8)))
-        let order = work.indices.sorted { work[$0].lineCount != work[$1].lineCount ? work[$0].lineCount > work[$1].lineCount : $0 < $1 }
+        let order = work.indices.sorted {
+            work[$0].lineCount != work[$1].lineCount ? work[$0].lineCount > work[$1].lineCount : $0 < $1
+        }
         var partial = [[AgreementAccumulator]](repeating: [], count: work.count)
         partial.withUnsafeMutableBufferPointer { buffer in
             // Disjoint writes: a piece is claimed once through the atomic counter.
@@ -193,10 +209,15 @@ struct PartitionPlan {
                     while true {
                         let k = next.add(1, ordering: .relaxed).oldValue
                         if k >= order.count { return }
-                        slots.wrappedValue[order[k]] = self.accumulate(work[order[k]], agreements: agreements, view: view, asOf: asOf)
+                        slots.wrappedValue[order[k]] = self.accumulate(
+                            work[order[k]], agreements: agreements, view: view, asOf: asOf)
                     }
                 }
-                if threads <= 1 { worker(0) } else { DispatchQueue.concurrentPerform(iterations: min(threads, max(1, order.count)), execute: worker) }
+                if threads <= 1 {
+                    worker(0)
+                } else {
+                    DispatchQueue.concurrentPerform(iterations: min(threads, max(1, order.count)), execute: worker)
+                }
             }
         }
         var grouping = [[Int]](repeating: [], count: partitionCount)
@@ -204,31 +225,40 @@ struct PartitionPlan {
         let piecesOf = grouping
         var results = [AgreementOutput](repeating: AgreementOutput(), count: agreements.count)
         results.withUnsafeMutableBufferPointer { buffer in
-        partial.withUnsafeMutableBufferPointer { partial in
-            // Disjoint writes: a partition, claimed once, writes only its own agreements' slots.
-            let slots = UnsafeTransfer(buffer), sums = UnsafeTransfer(partial)
-            let next = Atomic<Int>(0)
-            let worker = { @Sendable (_: Int) in
-                while true {
-                    let p = next.add(1, ordering: .relaxed).oldValue
-                    if p >= self.partitionCount { return }
-                    // Each partition's pieces belong to it alone.
-                    var merged = sums.wrappedValue[piecesOf[p][0]]
-                    for k in piecesOf[p].dropFirst() {
-                        for slot in merged.indices { merged[slot].add(sums.wrappedValue[k][slot]) }
+            partial.withUnsafeMutableBufferPointer { partial in
+                // Disjoint writes: a partition, claimed once, writes only its own agreements' slots.
+                let slots = UnsafeTransfer(buffer)
+                let sums = UnsafeTransfer(partial)
+                let next = Atomic<Int>(0)
+                let worker = { @Sendable (_: Int) in
+                    while true {
+                        let p = next.add(1, ordering: .relaxed).oldValue
+                        if p >= self.partitionCount { return }
+                        // Each partition's pieces belong to it alone.
+                        var merged = sums.wrappedValue[piecesOf[p][0]]
+                        for k in piecesOf[p].dropFirst() {
+                            for slot in merged.indices { merged[slot].add(sums.wrappedValue[k][slot]) }
+                        }
+                        for (slot, i) in self.agreementsOf[p].enumerated() {
+                            slots.wrappedValue[i] = merged[slot].output(asOf: asOf)
+                        }
+                        progress?.advance()
                     }
-                    for (slot, i) in self.agreementsOf[p].enumerated() { slots.wrappedValue[i] = merged[slot].output(asOf: asOf) }
-                    progress?.advance()
+                }
+                if threads <= 1 {
+                    worker(0)
+                } else {
+                    DispatchQueue.concurrentPerform(iterations: min(threads, max(1, partitionCount)), execute: worker)
                 }
             }
-            if threads <= 1 { worker(0) } else { DispatchQueue.concurrentPerform(iterations: min(threads, max(1, partitionCount)), execute: worker) }
-        }
         }
         return results
     }
 
     /// Fills fresh accumulators for the piece's partition from the piece's lines.
-    private func accumulate(_ piece: Piece, agreements: [ResolvedAgreement], view: LineView, asOf: CivilDate?) -> [AgreementAccumulator] {
+    private func accumulate(_ piece: Piece, agreements: [ResolvedAgreement], view: LineView, asOf: CivilDate?)
+        -> [AgreementAccumulator]
+    {
         var accumulators = agreementsOf[piece.partition].map { AgreementAccumulator(agreements[$0], asOf: asOf) }
         for run in piece.runs {
             for slot in feedsOfPartner[run.partner] { accumulators[slot].accumulate(view, run.lines) }

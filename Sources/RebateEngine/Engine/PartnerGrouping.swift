@@ -32,7 +32,9 @@ enum PartnerGrouping {
                 let base = slice * partners
                 for run in input.wrappedValue[bounds[slice]..<bounds[slice + 1]] {
                     let c = run.columns
-                    for i in 0..<c.count where run.skip.isEmpty || !run.skip.contains(i) { shared.wrappedValue[base + Int(c.partner[i])] += 1 }
+                    for i in 0..<c.count where run.skip.isEmpty || !run.skip.contains(i) {
+                        shared.wrappedValue[base + Int(c.partner[i])] += 1
+                    }
                 }
             }
         }
@@ -49,29 +51,29 @@ enum PartnerGrouping {
         starts[partners] = total
         var columns = TransactionColumns.uninitialized(count: total)
         columns.withUnsafeMutableColumns { columns in
-        cursor.withUnsafeMutableBufferPointer { cursor in
-            // Disjoint writes: a slice moves only its own cursors, which hand out positions no other slice has.
-            let shared = UnsafeTransfer(cursor)
-            let target = UnsafeTransfer(columns)
-            DispatchQueue.concurrentPerform(iterations: slices) { slice in
-                // Each slice writes only the positions its own cursors hand out, which never overlap.
-                let base = slice * partners
-                let out = target.wrappedValue
-                for run in input.wrappedValue[bounds[slice]..<bounds[slice + 1]] {
-                    let c = run.columns
-                    for i in 0..<c.count where run.skip.isEmpty || !run.skip.contains(i) {
-                        let p = Int(c.partner[i])
-                        let j = shared.wrappedValue[base + p]
-                        shared.wrappedValue[base + p] = j + 1
-                        out.partner[j] = c.partner[i]
-                        out.product[j] = c.product[i]
-                        out.day[j] = c.day[i]
-                        out.quantity[j] = c.quantity[i]
-                        out.amount[j] = c.amount[i]
+            cursor.withUnsafeMutableBufferPointer { cursor in
+                // Disjoint writes: a slice moves only its own cursors, which hand out positions no other slice has.
+                let shared = UnsafeTransfer(cursor)
+                let target = UnsafeTransfer(columns)
+                DispatchQueue.concurrentPerform(iterations: slices) { slice in
+                    // Each slice writes only the positions its own cursors hand out, which never overlap.
+                    let base = slice * partners
+                    let out = target.wrappedValue
+                    for run in input.wrappedValue[bounds[slice]..<bounds[slice + 1]] {
+                        let c = run.columns
+                        for i in 0..<c.count where run.skip.isEmpty || !run.skip.contains(i) {
+                            let p = Int(c.partner[i])
+                            let j = shared.wrappedValue[base + p]
+                            shared.wrappedValue[base + p] = j + 1
+                            out.partner[j] = c.partner[i]
+                            out.product[j] = c.product[i]
+                            out.day[j] = c.day[i]
+                            out.quantity[j] = c.quantity[i]
+                            out.amount[j] = c.amount[i]
+                        }
                     }
                 }
             }
-        }
         }
         return (columns, starts)
     }

@@ -28,8 +28,8 @@ struct RebateFormula: Sendable {
         self.decimals = decimals
         let ten = { (p: Int) in Int128(DecimalText.powersOfTen[p]) }
         switch a.valueKind {
-        case .percent: (valueNumerator, valueDenominator) = (1, ten(6))        // A minor * (p/10^4) / 100
-        case .perUnit: (valueNumerator, valueDenominator) = (ten(decimals), ten(7))  // Q milli/10^3 * u/10^4 * 10^d
+        case .percent: (valueNumerator, valueDenominator) = (1, ten(6)) // A minor * (p/10^4) / 100
+        case .perUnit: (valueNumerator, valueDenominator) = (ten(decimals), ten(7)) // Q milli/10^3 * u/10^4 * 10^d
         case .perPallet: (valueNumerator, valueDenominator) = (ten(decimals), ten(4)) // N * u/10^4 * 10^d
         case .fixed: (valueNumerator, valueDenominator) = (1, 1)
         }
@@ -49,10 +49,10 @@ struct RebateFormula: Sendable {
 
     /// The sums a period (or part of one) holds.
     struct Sums {
-        var quantity: Int128 = 0   // milli-units
-        var amount: Int128 = 0     // minor units
-        var pallets: Int128 = 0    // whole pallets
-        var gates: [Int128] = []   // per gate: milli-units or minor units
+        var quantity: Int128 = 0 // milli-units
+        var amount: Int128 = 0 // minor units
+        var pallets: Int128 = 0 // whole pallets
+        var gates: [Int128] = [] // per gate: milli-units or minor units
 
         func basis(_ b: RebateBasis) -> Int128 {
             switch b {
@@ -65,9 +65,12 @@ struct RebateFormula: Sendable {
 
     /// `R(k*sums)` as an exact fraction `numerator / denominator` (denominator > 0),
     /// with `k = scaleUp / scaleDown`, gates judged on the scaled sums, clamped to `0...cap`.
-    func evaluate<T: ExactInteger>(_: T.Type, _ s: Sums, gateMinimums: [Int64], scaleUp D: Int64, scaleDown e: Int64) throws(ArithmeticOverflow) -> (T, T) {
+    func evaluate<T: ExactInteger>(_: T.Type, _ s: Sums, gateMinimums: [Int64], scaleUp D: Int64, scaleDown e: Int64)
+        throws(ArithmeticOverflow) -> (T, T)
+    {
         assert(D > 0 && e > 0)
-        let tD = T(Int128(D)), te = T(Int128(e))
+        let tD = T(Int128(D))
+        let te = T(Int128(e))
         for (g, minimum) in gateMinimums.enumerated() {
             if try T.times(T(s.gates[g]), tD) < T.times(T(Int128(minimum)), te) { return (T(0), T(1)) }
         }
@@ -98,7 +101,7 @@ struct RebateFormula: Sendable {
                 numerator = try T.times(T.times(xm, T(Int128(values[j]))), tD)
                 denominator = try T.times(T(valueDenominator), te)
             } else {
-                if b == 0 { return (T(0), T(1)) }  // every slice is empty
+                if b == 0 { return (T(0), T(1)) } // every slice is empty
                 var weighted = T(0)
                 for i in 0...j {
                     let upper = i < j ? try T.times(T(Int128(thresholds[i + 1])), te) : bD

@@ -22,7 +22,9 @@ struct SettlementPeriod: Sendable, Equatable {
     var days: Int64 { Int64(end.dayNumber - start.dayNumber) + 1 }
 
     /// Cuts `start...end` into calendar months, quarters or years, or leaves it whole.
-    static func periods(from start: CivilDate, to end: CivilDate, _ frequency: SettlementFrequency) -> [SettlementPeriod] {
+    static func periods(from start: CivilDate, to end: CivilDate, _ frequency: SettlementFrequency)
+        -> [SettlementPeriod]
+    {
         let monthsPerPeriod: Int
         switch frequency {
         case .term: return [SettlementPeriod(start: start, end: end)]
@@ -88,10 +90,10 @@ struct ResolvedAgreement: Sendable {
             guard let scope else { return ProductBitmap(productCount: productCount, everything: true) }
             var b = ProductBitmap(productCount: productCount)
             for c in scope.categories {
-                for i in categoryProducts[c] ?? [] { b.insert(i) }   // an unknown category matches nothing
+                for i in categoryProducts[c] ?? [] { b.insert(i) } // an unknown category matches nothing
             }
             for p in scope.products {
-                if let i = productIndex[p] { b.insert(i) }   // an unknown product matches nothing
+                if let i = productIndex[p] { b.insert(i) } // an unknown product matches nothing
             }
             return b
         }
@@ -99,18 +101,29 @@ struct ResolvedAgreement: Sendable {
         var out: [ResolvedAgreement] = []
         for (i, a) in dataset.agreements.agreements.enumerated() {
             let path = "agreements[\(i)]"
-            if !seen.insert(a.id).inserted { problems.append(InputProblem(file: "agreements.json", field: path + ".id", reason: "duplicate id \"\(a.id)\"")) }
-            if a.end < a.start { problems.append(InputProblem(file: "agreements.json", field: path + ".end", reason: "before start")); continue }
-            if a.tiers.isEmpty || zip(a.tiers, a.tiers.dropFirst()).contains(where: { $0.from >= $1.from }) || a.tiers[0].from < 0 {
-                problems.append(InputProblem(file: "agreements.json", field: path + ".tiers", reason: "need one or more tiers, ascending from 0 or more"))
+            if !seen.insert(a.id).inserted {
+                problems.append(
+                    InputProblem(file: "agreements.json", field: path + ".id", reason: "duplicate id \"\(a.id)\""))
+            }
+            if a.end < a.start {
+                problems.append(InputProblem(file: "agreements.json", field: path + ".end", reason: "before start"))
+                continue
+            }
+            if a.tiers.isEmpty || zip(a.tiers, a.tiers.dropFirst()).contains(where: { $0.from >= $1.from })
+                || a.tiers[0].from < 0
+            {
+                problems.append(
+                    InputProblem(
+                        file: "agreements.json", field: path + ".tiers",
+                        reason: "need one or more tiers, ascending from 0 or more"))
                 continue
             }
             let partners: [Int32]
             switch a.beneficiary {
             case .partner(let id):
-                partners = partnerIndex[id].map { [$0] } ?? []   // an unknown partner has no lines
+                partners = partnerIndex[id].map { [$0] } ?? [] // an unknown partner has no lines
             case .group(let id):
-                partners = groupMembers[id] ?? []   // a group without members has no lines
+                partners = groupMembers[id] ?? [] // a group without members has no lines
             }
             let periods = SettlementPeriod.periods(from: a.start, to: a.end, a.settlement)
             let firstMonth = a.start.monthIndex
@@ -119,15 +132,16 @@ struct ResolvedAgreement: Sendable {
             for (p, period) in periods.enumerated() {
                 for m in period.start.monthIndex...period.end.monthIndex { periodOfMonth[m - firstMonth] = Int32(p) }
             }
-            out.append(ResolvedAgreement(
-                index: i, agreement: a, formula: RebateFormula(a, decimals: dataset.agreements.decimals),
-                scope: bitmap(a.scope),
-                gateScopes: a.gates.map { bitmap($0.scope) },
-                gateMeasures: a.gates.map(\.measure), gateMinimums: a.gates.map(\.minimum),
-                periods: periods, firstMonth: firstMonth, monthCount: monthCount, periodOfMonth: periodOfMonth,
-                lastWeekStart: periods.map { max($0.start.dayNumber, $0.end.dayNumber - 6) },
-                periodEnds: periods.map(\.end.dayNumber),
-                partners: partners))
+            out.append(
+                ResolvedAgreement(
+                    index: i, agreement: a, formula: RebateFormula(a, decimals: dataset.agreements.decimals),
+                    scope: bitmap(a.scope),
+                    gateScopes: a.gates.map { bitmap($0.scope) },
+                    gateMeasures: a.gates.map(\.measure), gateMinimums: a.gates.map(\.minimum),
+                    periods: periods, firstMonth: firstMonth, monthCount: monthCount, periodOfMonth: periodOfMonth,
+                    lastWeekStart: periods.map { max($0.start.dayNumber, $0.end.dayNumber - 6) },
+                    periodEnds: periods.map(\.end.dayNumber),
+                    partners: partners))
         }
         if !problems.isEmpty { throw .invalidInput(problems) }
         return out

@@ -49,13 +49,16 @@ extension Int128: ExactInteger {
 /// formula evaluations whose intermediates leave `Int128`.
 struct WideInt: ExactInteger {
     private var negative: Bool
-    private var limbs: [UInt32]  // little-endian, no high zero limbs; zero is []
+    private var limbs: [UInt32] // little-endian, no high zero limbs; zero is []
 
     init(_ value: Int128) {
         negative = value < 0
         var m = value.magnitude
         limbs = []
-        while m != 0 { limbs.append(UInt32(truncatingIfNeeded: m)); m >>= 32 }
+        while m != 0 {
+            limbs.append(UInt32(truncatingIfNeeded: m))
+            m >>= 32
+        }
     }
 
     private init(negative: Bool, limbs: [UInt32]) {
@@ -106,7 +109,9 @@ struct WideInt: ExactInteger {
 
     static func plus(_ a: WideInt, _ b: WideInt) -> WideInt {
         if a.negative == b.negative { return WideInt(negative: a.negative, limbs: addMagnitude(a.limbs, b.limbs)) }
-        if compareMagnitude(a.limbs, b.limbs) >= 0 { return WideInt(negative: a.negative, limbs: subtractMagnitude(a.limbs, b.limbs)) }
+        if compareMagnitude(a.limbs, b.limbs) >= 0 {
+            return WideInt(negative: a.negative, limbs: subtractMagnitude(a.limbs, b.limbs))
+        }
         return WideInt(negative: b.negative, limbs: subtractMagnitude(b.limbs, a.limbs))
     }
 
@@ -146,7 +151,9 @@ struct WideInt: ExactInteger {
         }
         var q = WideInt(negative: false, limbs: quotient)
         let twice = WideInt.addMagnitude(remainder, remainder)
-        if WideInt.compareMagnitude(WideInt(negative: false, limbs: twice).limbs, d.limbs) >= 0 { q = WideInt.plus(q, WideInt(1)) }
+        if WideInt.compareMagnitude(WideInt(negative: false, limbs: twice).limbs, d.limbs) >= 0 {
+            q = WideInt.plus(q, WideInt(1))
+        }
         guard q.limbs.count <= 4 else { throw ArithmeticOverflow() }
         var m: UInt128 = 0
         for limb in q.limbs.reversed() { m = m << 32 | UInt128(limb) }

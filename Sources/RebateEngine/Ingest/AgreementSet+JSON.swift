@@ -4,13 +4,18 @@ extension AgreementSet {
     /// Every problem is collected, each located by its JSON path, so one run
     /// tells the author everything to fix.
     /// - Throws: ``RebateError/invalidInput(_:)`` listing every problem.
-    public init(json bytes: [UInt8], fileName: String = "agreements.json", master: MasterDataIndex) throws(RebateError) {
+    public init(json bytes: [UInt8], fileName: String = "agreements.json", master: MasterDataIndex) throws(RebateError)
+    {
         var decoder = AgreementDecoder(file: fileName, master: master)
         let root: JSONValue
         do {
             root = try JSONParser.parse(bytes)
         } catch {
-            throw .invalidInput([InputProblem(file: fileName, line: error.line, field: nil, reason: "invalid JSON at column \(error.column): \(error.reason)")])
+            throw .invalidInput([
+                InputProblem(
+                    file: fileName, line: error.line, field: nil,
+                    reason: "invalid JSON at column \(error.column): \(error.reason)")
+            ])
         }
         let decoded = decoder.decodeRoot(root)
         if !decoder.problems.isEmpty { throw .invalidInput(decoder.problems) }
@@ -42,15 +47,25 @@ struct AgreementDecoder {
     }
 
     mutating func decodeRoot(_ root: JSONValue) -> AgreementSet? {
-        guard case .object = root else { fail("$", "expected an object, found \(root.typeName)"); return nil }
+        guard case .object = root else {
+            fail("$", "expected an object, found \(root.typeName)")
+            return nil
+        }
         var currency = ""
-        if case .string(let c)? = root["currency"], !c.isEmpty { currency = c } else { fail("currency", "required non-empty string") }
+        if case .string(let c)? = root["currency"], !c.isEmpty {
+            currency = c
+        } else {
+            fail("currency", "required non-empty string")
+        }
         if case .number(let d)? = root["decimals"], let v = Int(d), (0...6).contains(v) {
             decimals = v
         } else {
             fail("decimals", "required integer from 0 to 6")
         }
-        guard case .array(let items)? = root["agreements"] else { fail("agreements", "required array"); return nil }
+        guard case .array(let items)? = root["agreements"] else {
+            fail("agreements", "required array")
+            return nil
+        }
         var seen: [String: Int] = [:]
         var agreements: [Agreement] = []
         for (index, item) in items.enumerated() {
@@ -71,19 +86,28 @@ struct AgreementDecoder {
         switch v {
         case .string(let s)?: return s
         case nil where !required: return nil
-        case nil: fail(path, "required"); return nil
-        case let other?: fail(path, "expected a string, found \(other.typeName)"); return nil
+        case nil:
+            fail(path, "required")
+            return nil
+        case let other?:
+            fail(path, "expected a string, found \(other.typeName)")
+            return nil
         }
     }
 
     mutating func identifier(_ v: JSONValue?, _ path: String) -> String? {
         guard let s = string(v, path) else { return nil }
-        if s.isEmpty || s.utf8.count > 64 { fail(path, "ids are 1 to 64 bytes"); return nil }
+        if s.isEmpty || s.utf8.count > 64 {
+            fail(path, "ids are 1 to 64 bytes")
+            return nil
+        }
         return s
     }
 
-    mutating func enumeration<E: RawRepresentable & CaseIterable>(_ v: JSONValue?, _ path: String, default def: E?) -> E? where E.RawValue == String {
-        if v == nil || v == .null, let def { return def }   // an optional member given as null means its default
+    mutating func enumeration<E: RawRepresentable & CaseIterable>(_ v: JSONValue?, _ path: String, default def: E?)
+        -> E? where E.RawValue == String
+    {
+        if v == nil || v == .null, let def { return def } // an optional member given as null means its default
         guard let s = string(v, path) else { return nil }
         if let e = E(rawValue: s) { return e }
         fail(path, "\"\(s)\" is not one of " + E.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
@@ -103,17 +127,28 @@ struct AgreementDecoder {
         switch v {
         case .string(let s)?: text = s
         case .number(let n)?:
-            guard let plain = AgreementDecoder.plainText(ofJSONNumber: n) else { fail(path, "number \(n) is out of range"); return nil }
+            guard let plain = AgreementDecoder.plainText(ofJSONNumber: n) else {
+                fail(path, "number \(n) is out of range")
+                return nil
+            }
             text = plain
-        case nil: fail(path, "required"); return nil
-        case let other?: fail(path, "expected a decimal string or number, found \(other.typeName)"); return nil
+        case nil:
+            fail(path, "required")
+            return nil
+        case let other?:
+            fail(path, "expected a decimal string or number, found \(other.typeName)")
+            return nil
         }
         switch DecimalText.parse(text, maxFraction: maxFraction, scale: scale) {
         case .success(let value):
-            if value < 0 { fail(path, "must not be negative"); return nil }
+            if value < 0 {
+                fail(path, "must not be negative")
+                return nil
+            }
             return value
         case .failure(.syntax): fail(path, "\"\(text)\" is not a plain decimal")
-        case .failure(.tooManyDecimals(let max)): fail(path, "\"\(text)\" has more than \(max) decimal place\(max == 1 ? "" : "s")")
+        case .failure(.tooManyDecimals(let max)):
+            fail(path, "\"\(text)\" has more than \(max) decimal place\(max == 1 ? "" : "s")")
         case .failure(.tooLarge): fail(path, "\"\(text)\" is 10^12 or more")
         }
         return nil
@@ -125,11 +160,17 @@ struct AgreementDecoder {
         guard let exponent = Int(n[n.index(after: e)...]), abs(exponent) <= 40 else { return nil }
         var mantissa = String(n[..<e])
         var negative = false
-        if mantissa.hasPrefix("-") { negative = true; mantissa.removeFirst() }
+        if mantissa.hasPrefix("-") {
+            negative = true
+            mantissa.removeFirst()
+        }
         let parts = mantissa.split(separator: ".", omittingEmptySubsequences: false)
         var digits = String(parts[0]) + (parts.count > 1 ? String(parts[1]) : "")
         var point = parts[0].count + exponent
-        if point <= 0 { digits = String(repeating: "0", count: 1 - point) + digits; point = 1 }
+        if point <= 0 {
+            digits = String(repeating: "0", count: 1 - point) + digits
+            point = 1
+        }
         if point > digits.count { digits += String(repeating: "0", count: point - digits.count) }
         let integer = digits.prefix(point)
         let fraction = digits.dropFirst(point)
@@ -138,29 +179,47 @@ struct AgreementDecoder {
 
     mutating func scope(_ v: JSONValue?, _ path: String) -> ProductScope? {
         guard let v else { return nil }
-        guard case .object = v else { fail(path, "expected an object with \"categories\" and/or \"products\""); return nil }
+        guard case .object = v else {
+            fail(path, "expected an object with \"categories\" and/or \"products\"")
+            return nil
+        }
         var scope = ProductScope()
         for key in ["categories", "products"] {
             guard let list = v[key] else { continue }
-            guard case .array(let items) = list else { fail("\(path).\(key)", "expected an array of strings"); continue }
+            guard case .array(let items) = list else {
+                fail("\(path).\(key)", "expected an array of strings")
+                continue
+            }
             for (i, item) in items.enumerated() {
                 let p = "\(path).\(key)[\(i)]"
-                guard case .string(let s) = item else { fail(p, "expected a string, found \(item.typeName)"); continue }
+                guard case .string(let s) = item else {
+                    fail(p, "expected a string, found \(item.typeName)")
+                    continue
+                }
                 if key == "categories" {
-                    if !master.categories.contains(s) { warn(p, "no product has category \"\(s)\"; it matches nothing") }
+                    if !master.categories.contains(s) {
+                        warn(p, "no product has category \"\(s)\"; it matches nothing")
+                    }
                     scope.categories.append(s)
                 } else {
-                    if !master.productIDs.contains(s) { warn(p, "product \"\(s)\" is not in products.csv; it matches nothing") }
+                    if !master.productIDs.contains(s) {
+                        warn(p, "product \"\(s)\" is not in products.csv; it matches nothing")
+                    }
                     scope.products.append(s)
                 }
             }
         }
-        if scope.categories.isEmpty && scope.products.isEmpty { fail(path, "a scope must list at least one category or product") }
+        if scope.categories.isEmpty && scope.products.isEmpty {
+            fail(path, "a scope must list at least one category or product")
+        }
         return scope
     }
 
     mutating func decodeAgreement(_ v: JSONValue, path: String) -> Agreement? {
-        guard case .object = v else { fail(path, "expected an object, found \(v.typeName)"); return nil }
+        guard case .object = v else {
+            fail(path, "expected an object, found \(v.typeName)")
+            return nil
+        }
         let problemsBefore = problems.count
         let id = identifier(v["id"], path + ".id")
         let program: RebateProgram? = enumeration(v["program"], path + ".program", default: nil)
@@ -186,57 +245,88 @@ struct AgreementDecoder {
                 fail(path + ".requires", "expected an array of gates")
             }
         }
-        if program == .logistics, let basis, basis != .pallets { fail(path + ".basis", "a logistics agreement needs basis \"pallets\"") }
-        if program == .crossSell, gates.isEmpty, v["requires"].map({ if case .array = $0 { return true } else { return false } }) ?? true {
+        if program == .logistics, let basis, basis != .pallets {
+            fail(path + ".basis", "a logistics agreement needs basis \"pallets\"")
+        }
+        if program == .crossSell, gates.isEmpty,
+            v["requires"].map({ if case .array = $0 { return true } else { return false } }) ?? true
+        {
             fail(path + ".requires", "a cross_sell agreement needs at least one gate")
         }
         guard problems.count == problemsBefore, let id, let program, let beneficiary, let start, let end,
-              let settlement, let basis, let tiering, let accrual, let kind else { return nil }
-        return Agreement(id: id, program: program, beneficiary: beneficiary, scope: scope, start: start, end: end,
-                         settlement: settlement, basis: basis, tiering: tiering, valueKind: kind, tiers: tiers,
-                         cap: cap.map(Money.init(minorUnits:)), gates: gates, accrual: accrual)
+            let settlement, let basis, let tiering, let accrual, let kind
+        else { return nil }
+        return Agreement(
+            id: id, program: program, beneficiary: beneficiary, scope: scope, start: start, end: end,
+            settlement: settlement, basis: basis, tiering: tiering, valueKind: kind, tiers: tiers,
+            cap: cap.map(Money.init(minorUnits:)), gates: gates, accrual: accrual)
     }
 
     mutating func decodeBeneficiary(_ v: JSONValue?, _ path: String) -> Beneficiary? {
-        guard let v else { fail(path, "required"); return nil }
-        guard case .object(let members) = v else { fail(path, "expected {\"partner\": ID} or {\"group\": ID}"); return nil }
-        let partner = v["partner"], group = v["group"]
+        guard let v else {
+            fail(path, "required")
+            return nil
+        }
+        guard case .object(let members) = v else {
+            fail(path, "expected {\"partner\": ID} or {\"group\": ID}")
+            return nil
+        }
+        let partner = v["partner"]
+        let group = v["group"]
         guard (partner == nil) != (group == nil), members.count == 1 else {
             fail(path, "needs exactly one of \"partner\" or \"group\"")
             return nil
         }
         if partner != nil {
             guard let id = identifier(partner, path + ".partner") else { return nil }
-            if !master.partnerIDs.contains(id) { warn(path + ".partner", "partner \"\(id)\" is not in partners.csv; no line can count") }
+            if !master.partnerIDs.contains(id) {
+                warn(path + ".partner", "partner \"\(id)\" is not in partners.csv; no line can count")
+            }
             return .partner(id)
         }
         guard let id = identifier(group, path + ".group") else { return nil }
-        if !master.groupIDs.contains(id) { warn(path + ".group", "no partner has group_id \"\(id)\"; no line can count") }
+        if !master.groupIDs.contains(id) {
+            warn(path + ".group", "no partner has group_id \"\(id)\"; no line can count")
+        }
         return .group(id)
     }
 
     mutating func decodeTiers(_ v: JSONValue?, _ path: String, basis: RebateBasis?) -> (TierValueKind?, [Tier]) {
-        guard case .array(let items)? = v, !items.isEmpty else { fail(path, "required: one or more tiers"); return (nil, []) }
+        guard case .array(let items)? = v, !items.isEmpty else {
+            fail(path, "required: one or more tiers")
+            return (nil, [])
+        }
         var kind: TierValueKind?
         var tiers: [Tier] = []
         let fromFraction = basis == .amount ? decimals : 3
         let fromScale = basis == .amount ? decimals : 3
         for (i, item) in items.enumerated() {
             let p = "\(path)[\(i)]"
-            guard case .object = item else { fail(p, "expected an object"); continue }
+            guard case .object = item else {
+                fail(p, "expected an object")
+                continue
+            }
             let kinds = TierValueKind.allCases.filter { item[$0.rawValue] != nil }
             guard kinds.count == 1 else {
                 fail(p, "needs exactly one of \"percent\", \"per_unit\", \"per_pallet\" or \"fixed\"")
                 continue
             }
             let k = kinds[0]
-            if let kind, kind != k { fail("\(p).\(k.rawValue)", "every tier must carry the same kind of value (tier 0 has \"\(kind.rawValue)\")") }
+            if let kind, kind != k {
+                fail(
+                    "\(p).\(k.rawValue)",
+                    "every tier must carry the same kind of value (tier 0 has \"\(kind.rawValue)\")")
+            }
             if kind == nil { kind = k }
-            let from = basis == nil ? nil : decimal(item["from"], p + ".from", maxFraction: fromFraction, scale: fromScale)
-            let value = k == .fixed
+            let from =
+                basis == nil ? nil : decimal(item["from"], p + ".from", maxFraction: fromFraction, scale: fromScale)
+            let value =
+                k == .fixed
                 ? decimal(item[k.rawValue], "\(p).\(k.rawValue)", maxFraction: decimals, scale: decimals)
                 : decimal(item[k.rawValue], "\(p).\(k.rawValue)", maxFraction: 4, scale: 4)
-            if let from, let last = tiers.last, from <= last.from { fail(p + ".from", "not ascending (must be above tier \(i - 1)'s)") }
+            if let from, let last = tiers.last, from <= last.from {
+                fail(p + ".from", "not ascending (must be above tier \(i - 1)'s)")
+            }
             if let from, let value {
                 var tier = Tier(from: from, value: value)
                 tier.kind = k
@@ -248,12 +338,23 @@ struct AgreementDecoder {
     }
 
     mutating func decodeGate(_ v: JSONValue, _ path: String) -> Gate? {
-        guard case .object = v else { fail(path, "expected an object"); return nil }
-        guard let scopeValue = v["products"] else { fail(path + ".products", "required"); return nil }
+        guard case .object = v else {
+            fail(path, "expected an object")
+            return nil
+        }
+        guard let scopeValue = v["products"] else {
+            fail(path + ".products", "required")
+            return nil
+        }
         let scope = self.scope(scopeValue, path + ".products")
-        let q = v["min_quantity"], a = v["min_amount"]
-        guard (q == nil) != (a == nil) else { fail(path, "needs exactly one of \"min_quantity\" or \"min_amount\""); return nil }
-        let minimum = q != nil
+        let q = v["min_quantity"]
+        let a = v["min_amount"]
+        guard (q == nil) != (a == nil) else {
+            fail(path, "needs exactly one of \"min_quantity\" or \"min_amount\"")
+            return nil
+        }
+        let minimum =
+            q != nil
             ? decimal(q, path + ".min_quantity", maxFraction: 3, scale: 3)
             : decimal(a, path + ".min_amount", maxFraction: decimals, scale: decimals)
         guard let scope, let minimum else { return nil }

@@ -4,7 +4,7 @@
 /// `String` per line. Keys are copied into one arena, so the table is a few
 /// flat arrays with no per-key allocation.
 struct ByteKeyTable {
-    private var slots: [Int32]          // index into entries, -1 when empty
+    private var slots: [Int32] // index into entries, -1 when empty
     private var hashes: [UInt64] = []
     private var offsets: [Int] = []
     private var lengths: [Int32] = []
@@ -100,8 +100,8 @@ struct ByteKeyTable {
 /// touches one line and only a match touches the key bytes.
 struct LookupSlot {
     var hash: UInt64 = 0
-    var value: Int32 = -1          // -1: empty
-    var offsetAndLength: UInt32 = 0  // arena offset << 7 | key length (ids are at most 64 bytes)
+    var value: Int32 = -1 // -1: empty
+    var offsetAndLength: UInt32 = 0 // arena offset << 7 | key length (ids are at most 64 bytes)
 }
 
 extension ByteKeyTable {
@@ -127,7 +127,13 @@ extension ByteKeyTable {
                     let o = Int(slot.offsetAndLength >> 7)
                     var same = true
                     var k = 0
-                    while k < length { if arena[o + k] != p[start + k] { same = false; break }; k += 1 }
+                    while k < length {
+                        if arena[o + k] != p[start + k] {
+                            same = false
+                            break
+                        }
+                        k += 1
+                    }
                     if same { return slot.value }
                 }
                 s = (s + 1) & mask
@@ -142,7 +148,9 @@ extension ByteKeyTable {
         var packed = [LookupSlot](repeating: LookupSlot(), count: slots.count)
         for (s, e) in slots.enumerated() where e >= 0 {
             let entry = Int(e)
-            packed[s] = LookupSlot(hash: hashes[entry], value: values[entry], offsetAndLength: UInt32(offsets[entry]) << 7 | UInt32(lengths[entry]))
+            packed[s] = LookupSlot(
+                hash: hashes[entry], value: values[entry],
+                offsetAndLength: UInt32(offsets[entry]) << 7 | UInt32(lengths[entry]))
         }
         return packed.withUnsafeBufferPointer { slots in
             arena.withUnsafeBufferPointer { arena in body(Lookup(slots: slots, arena: arena, mask: mask)) }

@@ -58,8 +58,16 @@ struct CSVScanner {
     mutating func skipBlankLines() {
         let n = bytes.count
         while position < n {
-            if bytes[position] == 10 { position += 1; line += 1; continue }
-            if bytes[position] == 13, position + 1 < n, bytes[position + 1] == 10 { position += 2; line += 1; continue }
+            if bytes[position] == 10 {
+                position += 1
+                line += 1
+                continue
+            }
+            if bytes[position] == 13, position + 1 < n, bytes[position + 1] == 10 {
+                position += 2
+                line += 1
+                continue
+            }
             break
         }
     }
@@ -83,7 +91,11 @@ struct CSVScanner {
                 while p < n {
                     let c = bytes[p]
                     if c == UInt8(ascii: "\"") {
-                        if p + 1 < n, bytes[p + 1] == UInt8(ascii: "\"") { escaped = true; p += 2; continue }
+                        if p + 1 < n, bytes[p + 1] == UInt8(ascii: "\"") {
+                            escaped = true
+                            p += 2
+                            continue
+                        }
                         closed = true
                         break
                     }
@@ -92,15 +104,21 @@ struct CSVScanner {
                     if p - recordStart > maxRecordBytes { break }
                 }
                 if !closed {
-                    return cutToFirstLine(recordStart, recordLine, p - recordStart > maxRecordBytes
-                        ? "record longer than \(maxRecordBytes) bytes (or an unterminated quoted field)"
-                        : "unterminated quoted field")
+                    return cutToFirstLine(
+                        recordStart, recordLine,
+                        p - recordStart > maxRecordBytes
+                            ? "record longer than \(maxRecordBytes) bytes (or an unterminated quoted field)"
+                            : "unterminated quoted field")
                 }
                 fields.append(CSVField(start: fieldStart, end: p, hasEscapedQuotes: escaped))
                 p += 1
-                if p < n, bytes[p] != UInt8(ascii: ","), bytes[p] != 10, !(bytes[p] == 13 && (p + 1 == n || bytes[p + 1] == 10)) {
+                if p < n, bytes[p] != UInt8(ascii: ","), bytes[p] != 10,
+                    !(bytes[p] == 13 && (p + 1 == n || bytes[p + 1] == 10))
+                {
                     // A quote that closes lines later, mid-field, was really never closed on its own line.
-                    return cutToFirstLine(recordStart, recordLine, linesInside > 0 ? "unterminated quoted field" : "unexpected character after a closing quote")
+                    return cutToFirstLine(
+                        recordStart, recordLine,
+                        linesInside > 0 ? "unterminated quoted field" : "unexpected character after a closing quote")
                 }
             } else {
                 let fieldStart = p
@@ -108,7 +126,9 @@ struct CSVScanner {
                     let c = bytes[p]
                     if c == UInt8(ascii: ",") || c == 10 { break }
                     if c == UInt8(ascii: "\"") {
-                        return cutToFirstLine(recordStart, recordLine, linesInside > 0 ? "unterminated quoted field" : "quote inside an unquoted field")
+                        return cutToFirstLine(
+                            recordStart, recordLine,
+                            linesInside > 0 ? "unterminated quoted field" : "quote inside an unquoted field")
                     }
                     p += 1
                 }
@@ -116,24 +136,31 @@ struct CSVScanner {
                     return cutToFirstLine(recordStart, recordLine, "record longer than \(maxRecordBytes) bytes")
                 }
                 var fieldEnd = p
-                if fieldEnd > fieldStart, bytes[fieldEnd - 1] == 13 { fieldEnd -= 1 }  // CR of CR LF, or a final CR
+                if fieldEnd > fieldStart, bytes[fieldEnd - 1] == 13 { fieldEnd -= 1 } // CR of CR LF, or a final CR
                 fields.append(CSVField(start: fieldStart, end: fieldEnd, hasEscapedQuotes: false))
             }
-            if p < n, bytes[p] == UInt8(ascii: ",") { p += 1; continue }
+            if p < n, bytes[p] == UInt8(ascii: ",") {
+                p += 1
+                continue
+            }
             // End of record: a line break or the end of the input.
             var rawEnd = p
-            if p < n, bytes[p] == 13 { p += 1 }  // CR LF after a closing quote
+            if p < n, bytes[p] == 13 { p += 1 } // CR LF after a closing quote
             if p < n, bytes[p] == 10 {
                 if rawEnd == p, rawEnd > recordStart, bytes[rawEnd - 1] == 13 { rawEnd -= 1 }
                 p += 1
             }
             if let expected = expectedFields, fields.count != expected {
                 if linesInside > 0 {
-                    return cutToFirstLine(recordStart, recordLine, "quoted line break leaves \(fields.count) fields, expected \(expected) (unbalanced quote?)")
+                    return cutToFirstLine(
+                        recordStart, recordLine,
+                        "quoted line break leaves \(fields.count) fields, expected \(expected) (unbalanced quote?)")
                 }
                 position = p
                 line = recordLine + 1
-                return CSVRecord(line: recordLine, start: recordStart, end: rawEnd, error: "expected \(expected) fields, found \(fields.count)")
+                return CSVRecord(
+                    line: recordLine, start: recordStart, end: rawEnd,
+                    error: "expected \(expected) fields, found \(fields.count)")
             }
             position = p
             line = recordLine + linesInside + 1
@@ -183,14 +210,28 @@ struct CSVScanner {
         var i = start
         while i < end {
             let c = bytes[i]
-            if c < 0x80 { i += 1; continue }
+            if c < 0x80 {
+                i += 1
+                continue
+            }
             let need: Int
             let minScalar: UInt32
             var scalar: UInt32
-            if c & 0xE0 == 0xC0 { need = 1; minScalar = 0x80; scalar = UInt32(c & 0x1F) }
-            else if c & 0xF0 == 0xE0 { need = 2; minScalar = 0x800; scalar = UInt32(c & 0x0F) }
-            else if c & 0xF8 == 0xF0 { need = 3; minScalar = 0x10000; scalar = UInt32(c & 0x07) }
-            else { return false }
+            if c & 0xE0 == 0xC0 {
+                need = 1
+                minScalar = 0x80
+                scalar = UInt32(c & 0x1F)
+            } else if c & 0xF0 == 0xE0 {
+                need = 2
+                minScalar = 0x800
+                scalar = UInt32(c & 0x0F)
+            } else if c & 0xF8 == 0xF0 {
+                need = 3
+                minScalar = 0x10000
+                scalar = UInt32(c & 0x07)
+            } else {
+                return false
+            }
             guard i + need < end else { return false }
             for k in 1...need {
                 let cc = bytes[i + k]

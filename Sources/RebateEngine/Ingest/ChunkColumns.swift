@@ -39,8 +39,11 @@ final class ChunkColumns: @unchecked Sendable {
 
     deinit {
         let n = max(1, capacity)
-        PageMemory.free(partner, n); PageMemory.free(product, n); PageMemory.free(day, n)
-        PageMemory.free(quantity, n); PageMemory.free(amount, n)
+        PageMemory.free(partner, n)
+        PageMemory.free(product, n)
+        PageMemory.free(day, n)
+        PageMemory.free(quantity, n)
+        PageMemory.free(amount, n)
         releaseIDs()
     }
 
@@ -49,7 +52,10 @@ final class ChunkColumns: @unchecked Sendable {
         guard !idsReleased else { return }
         idsReleased = true
         let n = max(1, capacity)
-        PageMemory.free(idHash, n); PageMemory.free(recordStart, n); PageMemory.free(line, n); PageMemory.free(bucketOrder, n)
+        PageMemory.free(idHash, n)
+        PageMemory.free(recordStart, n)
+        PageMemory.free(line, n)
+        PageMemory.free(bucketOrder, n)
     }
 
     /// Orders this chunk's ids by bucket, keeping file order within a bucket: a counting sort
@@ -80,13 +86,19 @@ final class ChunkColumns: @unchecked Sendable {
 
     /// Read-only views of the five columns, valid while this object lives.
     var columns: ColumnPointers {
-        ColumnPointers(partner: UnsafeBufferPointer(start: partner, count: count), product: UnsafeBufferPointer(start: product, count: count),
-                       day: UnsafeBufferPointer(start: day, count: count), quantity: UnsafeBufferPointer(start: quantity, count: count),
-                       amount: UnsafeBufferPointer(start: amount, count: count))
+        ColumnPointers(
+            partner: UnsafeBufferPointer(start: partner, count: count),
+            product: UnsafeBufferPointer(start: product, count: count),
+            day: UnsafeBufferPointer(start: day, count: count),
+            quantity: UnsafeBufferPointer(start: quantity, count: count),
+            amount: UnsafeBufferPointer(start: amount, count: count))
     }
 
     @inline(__always)
-    func append(partner p: Int32, product k: Int32, day d: Int32, quantity q: Int64, amount a: Int64, idHash h: UInt64, recordStart r: Int, line l: UInt32) {
+    func append(
+        partner p: Int32, product k: Int32, day d: Int32, quantity q: Int64, amount a: Int64, idHash h: UInt64,
+        recordStart r: Int, line l: UInt32
+    ) {
         precondition(count < capacity, "chunk capacity is one more than its line breaks")
         partner[count] = p
         product[count] = k

@@ -18,8 +18,9 @@ final class ColumnMapping: @unchecked Sendable {
         func column<T>(_ i: Int, _: T.Type) -> UnsafeBufferPointer<T> {
             UnsafeBufferPointer(start: (base + offsets[i]).assumingMemoryBound(to: T.self), count: count)
         }
-        columns = ColumnPointers(partner: column(0, Int32.self), product: column(1, Int32.self), day: column(2, Int32.self),
-                                 quantity: column(3, Int64.self), amount: column(4, Int64.self))
+        columns = ColumnPointers(
+            partner: column(0, Int32.self), product: column(1, Int32.self), day: column(2, Int32.self),
+            quantity: column(3, Int64.self), amount: column(4, Int64.self))
     }
 }
 
@@ -30,20 +31,29 @@ enum BlockChecksum {
     static let blockSize = 1 << 20
 
     static func block(_ p: UnsafeRawBufferPointer) -> UInt64 {
-        var a: UInt64 = 0x243F_6A88_85A3_08D3, b: UInt64 = 0x1319_8A2E_0370_7344
-        var c: UInt64 = 0xA409_3822_299F_31D0, d: UInt64 = 0x082E_FA98_EC4E_6C89
+        var a: UInt64 = 0x243F_6A88_85A3_08D3
+        var b: UInt64 = 0x1319_8A2E_0370_7344
+        var c: UInt64 = 0xA409_3822_299F_31D0
+        var d: UInt64 = 0x082E_FA98_EC4E_6C89
         let k: UInt64 = 0x9E37_79B9_7F4A_7C15
         var i = 0
         let n = p.count
         while i + 32 <= n {
-            a = (a ^ p.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* k; a ^= a >> 29
-            b = (b ^ p.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self)) &* k; b ^= b >> 29
-            c = (c ^ p.loadUnaligned(fromByteOffset: i + 16, as: UInt64.self)) &* k; c ^= c >> 29
-            d = (d ^ p.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self)) &* k; d ^= d >> 29
+            a = (a ^ p.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* k
+            a ^= a >> 29
+            b = (b ^ p.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self)) &* k
+            b ^= b >> 29
+            c = (c ^ p.loadUnaligned(fromByteOffset: i + 16, as: UInt64.self)) &* k
+            c ^= c >> 29
+            d = (d ^ p.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self)) &* k
+            d ^= d >> 29
             i += 32
         }
         var tail: UInt64 = UInt64(n)
-        while i < n { tail = (tail ^ UInt64(p[i])) &* 0x100_0000_01B3; i += 1 }
+        while i < n {
+            tail = (tail ^ UInt64(p[i])) &* 0x100_0000_01B3
+            i += 1
+        }
         return mix(mix(mix(mix(a, b), c), d), tail)
     }
 
@@ -64,9 +74,15 @@ enum BlockChecksum {
             let input = UnsafeTransfer(p)
             let work = { @Sendable (i: Int) in
                 let lo = i * blockSize
-                out.wrappedValue[i] = block(UnsafeRawBufferPointer(rebasing: input.wrappedValue[lo..<min(input.wrappedValue.count, lo + blockSize)]))
+                out.wrappedValue[i] = block(
+                    UnsafeRawBufferPointer(
+                        rebasing: input.wrappedValue[lo..<min(input.wrappedValue.count, lo + blockSize)]))
             }
-            if threads <= 1 || blocks < 2 { for i in 0..<blocks { work(i) } } else { DispatchQueue.concurrentPerform(iterations: blocks, execute: work) }
+            if threads <= 1 || blocks < 2 {
+                for i in 0..<blocks { work(i) }
+            } else {
+                DispatchQueue.concurrentPerform(iterations: blocks, execute: work)
+            }
         }
         return hashes.reduce(UInt64(p.count)) { mix($0, $1) }
     }

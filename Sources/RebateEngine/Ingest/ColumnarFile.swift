@@ -1,4 +1,5 @@
 import Dispatch
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,9 +22,15 @@ public enum ColumnarFile {
     /// What the reader checks the file against: the master data it was imported with.
     static func fingerprint(partners: [Partner], products: [Product], decimals: Int) -> UInt64 {
         var bytes: [UInt8] = []
-        for p in partners { bytes += Array(p.id.utf8); bytes.append(0) }
+        for p in partners {
+            bytes += Array(p.id.utf8)
+            bytes.append(0)
+        }
         bytes.append(1)
-        for p in products { bytes += Array(p.id.utf8); bytes.append(0) }
+        for p in products {
+            bytes += Array(p.id.utf8)
+            bytes.append(0)
+        }
         bytes.append(UInt8(decimals))
         return bytes.withUnsafeBytes { BlockChecksum.of($0, threads: 1) }
     }
@@ -32,8 +39,10 @@ public enum ColumnarFile {
     /// - Parameters:
     ///   - sourceSize: size of the CSV it came from; `sourceModified`: its modification time (ns), for the staleness check.
     /// - Complexity: O(lines); the columns are written straight from memory.
-    public static func write(_ loaded: LoadedDataset, to path: String, sourceSize: UInt64 = 0, sourceModified: Int64 = 0,
-                             threads: Int = AccrualEngine.defaultThreadCount) throws(RebateError) {
+    public static func write(
+        _ loaded: LoadedDataset, to path: String, sourceSize: UInt64 = 0, sourceModified: Int64 = 0,
+        threads: Int = AccrualEngine.defaultThreadCount
+    ) throws(RebateError) {
         let d = loaded.dataset
         var columns = d.transactions
         if !isGrouped(columns) {
@@ -48,48 +57,50 @@ public enum ColumnarFile {
                 UnsafeRawBufferPointer(c.quantity), UnsafeRawBufferPointer(c.amount),
             ]
             return totals.withUnsafeBytes { totalsBytes in
-            rejects.withUnsafeBytes { rejectsBytes in
-                let sections = parts + [totalsBytes, rejectsBytes]
-                var offsets: [Int] = []
-                var offset = alignment
-                for s in sections {
-                    offsets.append(offset)
-                    offset += (s.count + alignment - 1) / alignment * alignment
-                }
-                var header = [UInt8](repeating: 0, count: alignment)
-                func put<T: FixedWidthInteger>(_ v: T, at o: Int) {
-                    withUnsafeBytes(of: v.littleEndian) { for (i, b) in $0.enumerated() { header[o + i] = b } }
-                }
-                for (i, b) in magic.enumerated() { header[i] = b }
-                put(version, at: 8)
-                put(UInt32(headerSize), at: 12)
-                put(UInt64(n), at: 16)
-                put(UInt32(d.partners.count), at: 24)
-                put(UInt32(d.products.count), at: 28)
-                put(UInt32(d.agreements.decimals), at: 32)
-                put(UInt32(1), at: 36)   // flags: grouped by partner
-                put(fingerprint(partners: d.partners, products: d.products, decimals: d.agreements.decimals), at: 40)
-                put(sourceSize, at: 48)
-                put(sourceModified, at: 56)
-                put(UInt32(sectionCount), at: 64)
-                for (i, s) in sections.enumerated() {
-                    put(UInt64(offsets[i]), at: headerSize + 24 * i)
-                    put(UInt64(s.count), at: headerSize + 24 * i + 8)
-                    put(BlockChecksum.of(s, threads: threads), at: headerSize + 24 * i + 16)
-                }
-                let check = headerChecksum(header)
-                put(check, at: 120)
-                return Result { () throws(RebateError) in
-                    try AtomicFile.write(path: path) { sink throws(RebateError) in
-                        try sink.write(header)
-                        for s in sections {
-                            try sink.write(s)
-                            let padded = (s.count + alignment - 1) / alignment * alignment
-                            if padded > s.count { try sink.write(zeros: padded - s.count) }
+                rejects.withUnsafeBytes { rejectsBytes in
+                    let sections = parts + [totalsBytes, rejectsBytes]
+                    var offsets: [Int] = []
+                    var offset = alignment
+                    for s in sections {
+                        offsets.append(offset)
+                        offset += (s.count + alignment - 1) / alignment * alignment
+                    }
+                    var header = [UInt8](repeating: 0, count: alignment)
+                    func put<T: FixedWidthInteger>(_ v: T, at o: Int) {
+                        withUnsafeBytes(of: v.littleEndian) { for (i, b) in $0.enumerated() { header[o + i] = b } }
+                    }
+                    for (i, b) in magic.enumerated() { header[i] = b }
+                    put(version, at: 8)
+                    put(UInt32(headerSize), at: 12)
+                    put(UInt64(n), at: 16)
+                    put(UInt32(d.partners.count), at: 24)
+                    put(UInt32(d.products.count), at: 28)
+                    put(UInt32(d.agreements.decimals), at: 32)
+                    put(UInt32(1), at: 36) // flags: grouped by partner
+                    put(
+                        fingerprint(partners: d.partners, products: d.products, decimals: d.agreements.decimals), at: 40
+                    )
+                    put(sourceSize, at: 48)
+                    put(sourceModified, at: 56)
+                    put(UInt32(sectionCount), at: 64)
+                    for (i, s) in sections.enumerated() {
+                        put(UInt64(offsets[i]), at: headerSize + 24 * i)
+                        put(UInt64(s.count), at: headerSize + 24 * i + 8)
+                        put(BlockChecksum.of(s, threads: threads), at: headerSize + 24 * i + 16)
+                    }
+                    let check = headerChecksum(header)
+                    put(check, at: 120)
+                    return Result { () throws(RebateError) in
+                        try AtomicFile.write(path: path) { sink throws(RebateError) in
+                            try sink.write(header)
+                            for s in sections {
+                                try sink.write(s)
+                                let padded = (s.count + alignment - 1) / alignment * alignment
+                                if padded > s.count { try sink.write(zeros: padded - s.count) }
+                            }
                         }
                     }
                 }
-            }
             }
         }
         try result.get()
@@ -117,35 +128,47 @@ public enum ColumnarFile {
     /// - Throws: ``RebateError/invalidInput(_:)`` naming the file and what is wrong.
     /// - Parameter source: size and modification time of the `transactions.csv` beside it, if any:
     ///   a file imported from another version of it is refused as stale.
-    public static func read(path: String, partners: [Partner], products: [Product], decimals: Int,
-                            source: (size: UInt64, modified: Int64)? = nil,
-                            threads: Int = AccrualEngine.defaultThreadCount) throws(RebateError) -> (TransactionColumns, [TransactionReject], IngestTotals) {
+    public static func read(
+        path: String, partners: [Partner], products: [Product], decimals: Int,
+        source: (size: UInt64, modified: Int64)? = nil,
+        threads: Int = AccrualEngine.defaultThreadCount
+    ) throws(RebateError) -> (TransactionColumns, [TransactionReject], IngestTotals) {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         func bad(_ reason: String) -> RebateError { .invalidInput([InputProblem(file: name, reason: reason)]) }
         let mapped = try FileBytes(path: path)
         let size = mapped.buffer.count
-        guard size >= alignment else { throw bad("not a RebateEngine columnar file (\(size) bytes, too short for its header)") }
+        guard size >= alignment else {
+            throw bad("not a RebateEngine columnar file (\(size) bytes, too short for its header)")
+        }
         let file = UnsafeRawBufferPointer(mapped.buffer)
         func u32(_ o: Int) -> UInt32 { UInt32(littleEndian: file.loadUnaligned(fromByteOffset: o, as: UInt32.self)) }
         func u64(_ o: Int) -> UInt64 { UInt64(littleEndian: file.loadUnaligned(fromByteOffset: o, as: UInt64.self)) }
         guard Array(file[0..<8]) == magic else { throw bad("not a RebateEngine columnar file (wrong magic number)") }
-        guard u32(8) == version else { throw bad("format version \(u32(8)) is not supported (this build reads version \(version))") }
+        guard u32(8) == version else {
+            throw bad("format version \(u32(8)) is not supported (this build reads version \(version))")
+        }
         guard u32(12) == UInt32(headerSize), u32(64) == UInt32(sectionCount) else { throw bad("corrupted header") }
-        guard headerChecksum(Array(file[0..<alignment])) == u64(120) else { throw bad("corrupted header (checksum mismatch)") }
+        guard headerChecksum(Array(file[0..<alignment])) == u64(120) else {
+            throw bad("corrupted header (checksum mismatch)")
+        }
         if let source, source.size != u64(48) || source.modified != Int64(bitPattern: u64(56)) {
-            throw bad("is stale: transactions.csv changed since it was imported; run `rebate import` again, or delete \(name)")
+            throw bad(
+                "is stale: transactions.csv changed since it was imported; run `rebate import` again, or delete \(name)"
+            )
         }
         let n = Int(u64(16))
         guard n >= 0, n <= size / 28 else { throw bad("corrupted header (line count)") }
         guard Int(u32(24)) == partners.count, Int(u32(28)) == products.count, Int(u32(32)) == decimals,
-              u64(40) == fingerprint(partners: partners, products: products, decimals: decimals) else {
+            u64(40) == fingerprint(partners: partners, products: products, decimals: decimals)
+        else {
             throw bad("was imported with other partners, products or currency decimals; run `rebate import` again")
         }
         var offsets: [Int] = []
         var lengths: [Int] = []
         let widths = [4, 4, 4, 8, 8]
         for i in 0..<sectionCount {
-            let o = Int(u64(headerSize + 24 * i)), l = Int(u64(headerSize + 24 * i + 8))
+            let o = Int(u64(headerSize + 24 * i))
+            let l = Int(u64(headerSize + 24 * i + 8))
             guard o % alignment == 0, o >= alignment, l >= 0, o <= size, l <= size - o else {
                 throw bad("truncated or corrupted: section \(i) lies outside the file (\(size) bytes)")
             }
@@ -160,7 +183,10 @@ public enum ColumnarFile {
             expected += (lengths[i] + alignment - 1) / alignment * alignment
         }
         guard size == expected else {
-            throw bad(size < expected ? "truncated: \(size) bytes of \(expected)" : "corrupted: \(size - expected) bytes after the last section")
+            throw bad(
+                size < expected
+                    ? "truncated: \(size) bytes of \(expected)"
+                    : "corrupted: \(size - expected) bytes after the last section")
         }
         for i in 0..<sectionCount {
             let section = UnsafeRawBufferPointer(rebasing: file[offsets[i]..<offsets[i] + lengths[i]])
@@ -168,30 +194,40 @@ public enum ColumnarFile {
                 throw bad("corrupted: checksum mismatch in section \(i)")
             }
             let padEnd = offsets[i] + (lengths[i] + alignment - 1) / alignment * alignment
-            for b in file[(offsets[i] + lengths[i])..<padEnd] where b != 0 { throw bad("corrupted: padding after section \(i)") }
+            for b in file[(offsets[i] + lengths[i])..<padEnd] where b != 0 {
+                throw bad("corrupted: padding after section \(i)")
+            }
         }
         let mapping = ColumnMapping(file: mapped, count: n, offsets: offsets)
         // Indices are checked so that no later access can leave the master data.
         let (partnerCount, productCount) = (Int32(partners.count), Int32(products.count))
         let c = mapping.columns
-        for i in 0..<n where c.partner[i] < 0 || c.partner[i] >= partnerCount || c.product[i] < 0 || c.product[i] >= productCount {
+        for i in 0..<n
+        where c.partner[i] < 0 || c.partner[i] >= partnerCount || c.product[i] < 0 || c.product[i] >= productCount {
             throw bad("corrupted: line \(i) refers to a partner or product that does not exist")
         }
-        for i in 1..<max(1, n) where c.partner[i] < c.partner[i - 1] { throw bad("corrupted: lines are not grouped by partner") }
+        for i in 1..<max(1, n) where c.partner[i] < c.partner[i - 1] {
+            throw bad("corrupted: lines are not grouped by partner")
+        }
         var columns = TransactionColumns()
         columns.mapping = mapping
         guard let totals = decodeTotals(UnsafeRawBufferPointer(rebasing: file[offsets[5]..<offsets[5] + lengths[5]])),
-              let rejects = decodeRejects(UnsafeRawBufferPointer(rebasing: file[offsets[6]..<offsets[6] + lengths[6]])) else {
+            let rejects = decodeRejects(UnsafeRawBufferPointer(rebasing: file[offsets[6]..<offsets[6] + lengths[6]]))
+        else {
             throw bad("corrupted: control totals or rejects section")
         }
-        guard totals.linesAccepted == n, totals.linesRejected == rejects.count else { throw bad("corrupted: control totals do not match the lines") }
+        guard totals.linesAccepted == n, totals.linesRejected == rejects.count else {
+            throw bad("corrupted: control totals do not match the lines")
+        }
         return (columns, rejects, totals)
     }
 
     static func encode(_ t: IngestTotals) -> [UInt8] {
         var out: [UInt8] = []
-        for v in [Int128(t.linesRead), Int128(t.linesAccepted), Int128(t.linesRejected), t.acceptedQuantity, t.acceptedAmount,
-                  t.rejectedQuantity, t.rejectedAmount, Int128(t.rejectedUnreadable)] {
+        for v in [
+            Int128(t.linesRead), Int128(t.linesAccepted), Int128(t.linesRejected), t.acceptedQuantity, t.acceptedAmount,
+            t.rejectedQuantity, t.rejectedAmount, Int128(t.rejectedUnreadable),
+        ] {
             withUnsafeBytes(of: v.littleEndian) { out += $0 }
         }
         return out
@@ -202,7 +238,8 @@ public enum ColumnarFile {
         let v = (0..<8).map { Int128(littleEndian: p.loadUnaligned(fromByteOffset: 16 * $0, as: Int128.self)) }
         var t = IngestTotals()
         guard let read = Int(exactly: v[0]), let accepted = Int(exactly: v[1]), let rejected = Int(exactly: v[2]),
-              let unreadable = Int(exactly: v[7]) else { return nil }
+            let unreadable = Int(exactly: v[7])
+        else { return nil }
         (t.linesRead, t.linesAccepted, t.linesRejected, t.rejectedUnreadable) = (read, accepted, rejected, unreadable)
         (t.acceptedQuantity, t.acceptedAmount, t.rejectedQuantity, t.rejectedAmount) = (v[3], v[4], v[5], v[6])
         return t
@@ -240,9 +277,11 @@ public enum ColumnarFile {
                 guard let length = u32(), let bytes = take(Int(length)) else { return nil }
                 fields.append(Array(bytes))
             }
-            out.append(TransactionReject(file: String(decoding: fields[0], as: UTF8.self), line: Int(line),
-                                         lineID: String(decoding: fields[1], as: UTF8.self),
-                                         reason: String(decoding: fields[2], as: UTF8.self), raw: fields[3]))
+            out.append(
+                TransactionReject(
+                    file: String(decoding: fields[0], as: UTF8.self), line: Int(line),
+                    lineID: String(decoding: fields[1], as: UTF8.self),
+                    reason: String(decoding: fields[2], as: UTF8.self), raw: fields[3]))
         }
         return o == p.count ? out : nil
     }

@@ -9,12 +9,16 @@ public enum DatasetLoader {
     /// - Throws: ``RebateError/invalidInput(_:)`` for unusable master data or
     ///   agreements, ``RebateError/io(path:reason:)`` for unreadable files.
     /// - Complexity: O(n) in the size of the files.
-    public static func load(folder: String, threads: Int = AccrualEngine.defaultThreadCount, columnar: Bool = true,
-                            progress: RunProgress? = nil) throws(RebateError) -> LoadedDataset {
+    public static func load(
+        folder: String, threads: Int = AccrualEngine.defaultThreadCount, columnar: Bool = true,
+        progress: RunProgress? = nil
+    ) throws(RebateError) -> LoadedDataset {
         let path = { (name: String) in folder.hasSuffix("/") ? folder + name : folder + "/" + name }
         var problems: [InputProblem] = []
         let useColumnar = columnar && FileBytes.exists(path(ColumnarFile.fileName))
-        for name in ["partners.csv", "products.csv", "agreements.json", useColumnar ? ColumnarFile.fileName : "transactions.csv"] where !FileBytes.exists(path(name)) {
+        for name in [
+            "partners.csv", "products.csv", "agreements.json", useColumnar ? ColumnarFile.fileName : "transactions.csv",
+        ] where !FileBytes.exists(path(name)) {
             problems.append(InputProblem(file: name, reason: "missing from the dataset folder \(folder)"))
         }
         if !problems.isEmpty { throw .invalidInput(problems) }
@@ -31,27 +35,39 @@ public enum DatasetLoader {
         }
         if !problems.isEmpty { throw .invalidInput(problems) }
         if useColumnar {
-            let (columns, rejects, totals) = try ColumnarFile.read(path: path(ColumnarFile.fileName), partners: partners, products: products,
-                                                                   decimals: agreements!.decimals,
-                                                                   source: ColumnarFile.sourceStamp(path("transactions.csv")), threads: threads)
-            let dataset = Dataset(partners: partners, products: products, agreements: agreements!, transactions: columns)
-            return LoadedDataset(dataset: dataset, rejects: rejects, totals: totals, transactionsFile: ColumnarFile.fileName)
+            let (columns, rejects, totals) = try ColumnarFile.read(
+                path: path(ColumnarFile.fileName), partners: partners, products: products,
+                decimals: agreements!.decimals,
+                source: ColumnarFile.sourceStamp(path("transactions.csv")), threads: threads)
+            let dataset = Dataset(
+                partners: partners, products: products, agreements: agreements!, transactions: columns)
+            return LoadedDataset(
+                dataset: dataset, rejects: rejects, totals: totals, transactionsFile: ColumnarFile.fileName)
         }
         let transactions = try FileBytes(path: path("transactions.csv"))
-        var reader = TransactionCSVReader(partners: partners, products: products, decimals: agreements!.decimals, threads: max(1, threads))
+        var reader = TransactionCSVReader(
+            partners: partners, products: products, decimals: agreements!.decimals, threads: max(1, threads))
         reader.progress = progress
         reader.releasesPages = transactions.isMapped
         let out = try reader.read(transactions.buffer, fileName: "transactions.csv")
-        let dataset = Dataset(partners: partners, products: products, agreements: agreements!, transactions: out.columns)
-        return LoadedDataset(dataset: dataset, rejects: out.rejects, totals: out.totals, transactionsFile: "transactions.csv")
+        let dataset = Dataset(
+            partners: partners, products: products, agreements: agreements!, transactions: out.columns)
+        return LoadedDataset(
+            dataset: dataset, rejects: out.rejects, totals: out.totals, transactionsFile: "transactions.csv")
     }
 
     static func readPartners(_ file: FileBytes, _ problems: inout [InputProblem]) -> [Partner] {
         var partners: [Partner] = []
         var seen = ByteKeyTable()
-        MasterCSV.read(file.buffer, fileName: "partners.csv", required: ["partner_id", "name", "group_id"], problems: &problems) { row in
-            guard let id = row.identifier("partner_id"), let name = row.text("name"), let group = row.text("group_id") else { return }
-            if !group.isEmpty, group.utf8.count > 64 { row.fail("group_id", "ids are at most 64 bytes") ; return }
+        MasterCSV.read(
+            file.buffer, fileName: "partners.csv", required: ["partner_id", "name", "group_id"], problems: &problems
+        ) { row in
+            guard let id = row.identifier("partner_id"), let name = row.text("name"), let group = row.text("group_id")
+            else { return }
+            if !group.isEmpty, group.utf8.count > 64 {
+                row.fail("group_id", "ids are at most 64 bytes")
+                return
+            }
             if let first = seen.insert(id, value: Int32(row.line)) {
                 row.fail("partner_id", "duplicate id \"\(id)\" (first on line \(first))")
                 return
@@ -64,9 +80,14 @@ public enum DatasetLoader {
     static func readProducts(_ file: FileBytes, _ problems: inout [InputProblem]) -> [Product] {
         var products: [Product] = []
         var seen = ByteKeyTable()
-        MasterCSV.read(file.buffer, fileName: "products.csv", required: ["product_id", "name", "category", "pallet_qty"], problems: &problems) { row in
-            guard let id = row.identifier("product_id"), let name = row.text("name"), let category = row.text("category"),
-                  let palletText = row.text("pallet_qty") else { return }
+        MasterCSV.read(
+            file.buffer, fileName: "products.csv", required: ["product_id", "name", "category", "pallet_qty"],
+            problems: &problems
+        ) { row in
+            guard let id = row.identifier("product_id"), let name = row.text("name"),
+                let category = row.text("category"),
+                let palletText = row.text("pallet_qty")
+            else { return }
             if let first = seen.insert(id, value: Int32(row.line)) {
                 row.fail("product_id", "duplicate id \"\(id)\" (first on line \(first))")
                 return
@@ -75,13 +96,24 @@ public enum DatasetLoader {
             if !palletText.isEmpty {
                 switch DecimalText.parse(palletText, maxFraction: 3, scale: 3) {
                 case .success(let v) where v > 0: pallet = v
-                case .success: row.fail("pallet_qty", "\"\(palletText)\" must be greater than 0"); return
-                case .failure(.tooManyDecimals): row.fail("pallet_qty", "\"\(palletText)\" has more than 3 decimal places"); return
-                case .failure(.tooLarge): row.fail("pallet_qty", "\"\(palletText)\" is 10^12 or more"); return
-                case .failure(.syntax): row.fail("pallet_qty", "\"\(palletText)\" is not a plain decimal"); return
+                case .success:
+                    row.fail("pallet_qty", "\"\(palletText)\" must be greater than 0")
+                    return
+                case .failure(.tooManyDecimals):
+                    row.fail("pallet_qty", "\"\(palletText)\" has more than 3 decimal places")
+                    return
+                case .failure(.tooLarge):
+                    row.fail("pallet_qty", "\"\(palletText)\" is 10^12 or more")
+                    return
+                case .failure(.syntax):
+                    row.fail("pallet_qty", "\"\(palletText)\" is not a plain decimal")
+                    return
                 }
             }
-            products.append(Product(id: id, name: name, category: category, palletQuantity: pallet == 0 ? nil : Quantity(milliUnits: pallet)))
+            products.append(
+                Product(
+                    id: id, name: name, category: category,
+                    palletQuantity: pallet == 0 ? nil : Quantity(milliUnits: pallet)))
         }
         return products
     }

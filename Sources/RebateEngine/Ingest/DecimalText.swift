@@ -21,12 +21,17 @@ enum DecimalText {
     /// since the contract limits what is *written*), and the magnitude must be
     /// below 10^12. `scale` must be at least `maxFraction` and at most 6.
     @inline(__always)
-    static func parse(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, maxFraction: Int, scale: Int) -> Result<Int64, DecimalTextError> {
+    static func parse(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, maxFraction: Int, scale: Int)
+        -> Result<Int64, DecimalTextError>
+    {
         assert(scale >= maxFraction && scale <= 6)
         var i = start
         guard i < end else { return .failure(.syntax) }
         var negative = false
-        if b[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+        if b[i] == UInt8(ascii: "-") {
+            negative = true
+            i += 1
+        }
         var integer: Int64 = 0
         var integerDigits = 0
         var significant = 0
@@ -44,7 +49,9 @@ enum DecimalText {
             i += 1
             let fractionStart = i
             while i < end, b[i] &- 48 < 10 {
-                if fractionDigits < 18 { fraction = fractionDigits < scale ? fraction * 10 + Int64(b[i] &- 48) : fraction }
+                if fractionDigits < 18 {
+                    fraction = fractionDigits < scale ? fraction * 10 + Int64(b[i] &- 48) : fraction
+                }
                 fractionDigits += 1
                 i += 1
             }
@@ -81,7 +88,10 @@ enum DecimalText {
         var fraction = magnitude % unit
         var digits = scale
         if !keepZeros {
-            while digits > 0, fraction % 10 == 0 { fraction /= 10; digits -= 1 }
+            while digits > 0, fraction % 10 == 0 {
+                fraction /= 10
+                digits -= 1
+            }
         }
         var out = negative && (integer != 0 || fraction != 0) ? "-" : ""
         out += String(integer)

@@ -28,14 +28,22 @@ enum MasterCSV {
 
         func identifier(_ column: String) -> String? {
             guard let s = text(column) else { return nil }
-            if s.isEmpty { fail(column, "empty id"); return nil }
-            if s.utf8.count > 64 { fail(column, "ids are at most 64 bytes"); return nil }
+            if s.isEmpty {
+                fail(column, "empty id")
+                return nil
+            }
+            if s.utf8.count > 64 {
+                fail(column, "ids are at most 64 bytes")
+                return nil
+            }
             return s
         }
     }
 
-    static func read(_ bytes: UnsafeBufferPointer<UInt8>, fileName: String, required: [String],
-                     problems: inout [InputProblem], row body: (Row) -> Void) {
+    static func read(
+        _ bytes: UnsafeBufferPointer<UInt8>, fileName: String, required: [String],
+        problems: inout [InputProblem], row body: (Row) -> Void
+    ) {
         var scanner = CSVScanner(bytes: bytes)
         var fields: [CSVField] = []
         guard let header = scanner.next(fields: &fields) else {
@@ -50,7 +58,11 @@ enum MasterCSV {
         for (i, f) in fields.enumerated() where columns[scanner.text(f)] == nil { columns[scanner.text(f)] = i }
         let missing = required.filter { columns[$0] == nil }
         if !missing.isEmpty {
-            problems.append(InputProblem(file: fileName, line: header.line, reason: "missing required column\(missing.count == 1 ? "" : "s") " + missing.joined(separator: ", ")))
+            problems.append(
+                InputProblem(
+                    file: fileName, line: header.line,
+                    reason: "missing required column\(missing.count == 1 ? "" : "s") " + missing.joined(separator: ", ")
+                ))
             return
         }
         scanner.expectedFields = fields.count

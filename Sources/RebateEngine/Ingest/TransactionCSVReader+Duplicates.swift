@@ -18,7 +18,8 @@ extension TransactionCSVReader {
         let parts = chunks.map(\.columns)
         let snapshot = chunks
         let lineOf = { @Sendable (ref: UInt64) -> Int in
-            let c = Int(ref >> 32), i = Int(ref & 0xFFFF_FFFF)
+            let c = Int(ref >> 32)
+            let i = Int(ref & 0xFFFF_FFFF)
             return base[c] + Int(snapshot[c].columns.line[i])
         }
         // Each chunk bucketed its ids by hash as it finished parsing; a bucket is checked on its own,
@@ -60,7 +61,10 @@ extension TransactionCSVReader {
                                 if tableHash[s] == h {
                                     let other = tableRef[s]
                                     let o = parts[Int(other >> 32)].recordStart[Int(other & 0xFFFF_FFFF)]
-                                    if record(cx, at: part.recordStart[i]).id == record(cx, at: o).id { duplicateOf = other; break }
+                                    if record(cx, at: part.recordStart[i]).id == record(cx, at: o).id {
+                                        duplicateOf = other
+                                        break
+                                    }
                                 }
                                 s = (s + 1) & mask
                             }
@@ -82,14 +86,18 @@ extension TransactionCSVReader {
         var rejects: [TransactionReject] = []
         var totals = IngestTotals()
         for d in duplicates.joined() {
-            let c = Int(d.ref >> 32), i = Int(d.ref & 0xFFFF_FFFF)
+            let c = Int(d.ref >> 32)
+            let i = Int(d.ref & 0xFFFF_FFFF)
             drop[c].insert(i)
             let start = chunks[c].columns.recordStart[i]
             let (id, end) = record(cx, at: start)
-            rejects.append(TransactionReject(file: cx.fileName, line: lineOf(d.ref), lineID: String(decoding: id, as: UTF8.self),
-                                             reason: "line_id: duplicate of line \(d.firstLine)",
-                                             raw: Array(UnsafeBufferPointer(rebasing: cx.bytes[start..<end]))))
-            let q = Int128(chunks[c].columns.quantity[i]), a = Int128(chunks[c].columns.amount[i])
+            rejects.append(
+                TransactionReject(
+                    file: cx.fileName, line: lineOf(d.ref), lineID: String(decoding: id, as: UTF8.self),
+                    reason: "line_id: duplicate of line \(d.firstLine)",
+                    raw: Array(UnsafeBufferPointer(rebasing: cx.bytes[start..<end]))))
+            let q = Int128(chunks[c].columns.quantity[i])
+            let a = Int128(chunks[c].columns.amount[i])
             totals.linesAccepted -= 1
             totals.linesRejected += 1
             totals.acceptedQuantity -= q
@@ -116,7 +124,8 @@ extension TransactionCSVReader {
         // The ids have served; free them before the columns are joined.
         // The ids have served: free them (and hand the memory back) before the join.
         for c in 0..<chunkCount { chunks[c].columns.releaseIDs() }
-        let columns = groupedByPartner(chunks.map(\.columns), dropping: drop, partners: cx.partnerCount, threads: threads)
+        let columns = groupedByPartner(
+            chunks.map(\.columns), dropping: drop, partners: cx.partnerCount, threads: threads)
         return Output(columns: columns, rejects: rejects, totals: totals)
     }
 }
@@ -124,11 +133,12 @@ extension TransactionCSVReader {
 extension TransactionCSVReader {
     /// Joins the chunks into one set of columns grouped by partner (file order within a partner),
     /// the order the engine walks; duplicates left out.
-    static func groupedByPartner(_ parts: [ChunkColumns], dropping drop: [Set<Int>], partners: Int, threads: Int) -> TransactionColumns {
+    static func groupedByPartner(_ parts: [ChunkColumns], dropping drop: [Set<Int>], partners: Int, threads: Int)
+        -> TransactionColumns
+    {
         let runs = zip(parts, drop).map { part, skip in
             LineRun(columns: part.columns, skip: skip)
         }
         return withExtendedLifetime(parts) { PartnerGrouping.group(runs, partners: partners, threads: threads).0 }
     }
 }
-

@@ -39,7 +39,7 @@ struct TransactionCSVReader {
         var lines = 0
         /// Accepted lines; line numbers are relative to `start` until joined.
         var columns = ChunkColumns(capacity: 0)
-        var rejects: [TransactionReject] = []   // `line` relative to `start`
+        var rejects: [TransactionReject] = [] // `line` relative to `start`
         var totals = IngestTotals()
     }
 
@@ -59,13 +59,22 @@ struct TransactionCSVReader {
         var scanner = CSVScanner(bytes: bytes)
         var fields: [CSVField] = []
         guard let header = scanner.next(fields: &fields), header.error == nil else {
-            throw .invalidInput([InputProblem(file: fileName, line: 1, reason: "a header row is required (\(Self.requiredColumns.joined(separator: ",")))")])
+            throw .invalidInput([
+                InputProblem(
+                    file: fileName, line: 1,
+                    reason: "a header row is required (\(Self.requiredColumns.joined(separator: ",")))")
+            ])
         }
         var positions: [String: Int] = [:]
         for (i, f) in fields.enumerated() where positions[scanner.text(f)] == nil { positions[scanner.text(f)] = i }
         let missing = Self.requiredColumns.filter { positions[$0] == nil }
         if !missing.isEmpty {
-            throw .invalidInput([InputProblem(file: fileName, line: header.line, reason: "missing required column\(missing.count == 1 ? "" : "s") " + missing.joined(separator: ", "))])
+            throw .invalidInput([
+                InputProblem(
+                    file: fileName, line: header.line,
+                    reason: "missing required column\(missing.count == 1 ? "" : "s") " + missing.joined(separator: ", ")
+                )
+            ])
         }
         let bodyStart = scanner.position
         let fieldCount = fields.count
@@ -87,46 +96,50 @@ struct TransactionCSVReader {
         let cutPoints = cuts
 
         return partnerTable.withLookup { partnerLookup in
-        productTable.withLookup { productLookup in
-            let context = Context(bytes: bytes, columns: Self.requiredColumns.map { positions[$0]! }, fieldCount: fieldCount,
-                                  decimals: decimals, partners: partnerLookup, products: productLookup, fileName: fileName,
-                                  partnerCount: partners.count)
-            var chunks = [Chunk](repeating: Chunk(), count: chunkCount)
-            let progress = self.progress
-            let releasesPages = self.releasesPages
-            progress?.begin(.reading, total: chunkCount)
-            chunks.withUnsafeMutableBufferPointer { out in
-                // Disjoint writes: a worker fills only the chunk it was handed.
-                let results = UnsafeTransfer(out)
-                // Read-only: the bytes and look-up tables are not written while the parsers run.
-                let shared = UnsafeTransfer(context)
-                DispatchQueue.concurrentPerform(iterations: chunkCount) { c in
-                    let context = shared.wrappedValue
-                    results.wrappedValue[c] = Self.parse(context, from: cutPoints[c], to: cutPoints[c + 1])
-                    // The chunk's bytes are read: let the kernel drop its pages from this process
-                    // (they stay in the page cache, should a record be read again).
-                    if releasesPages { FileBytes.release(context.bytes, cutPoints[c]..<cutPoints[c + 1]) }
-                    progress?.advance()
+            productTable.withLookup { productLookup in
+                let context = Context(
+                    bytes: bytes, columns: Self.requiredColumns.map { positions[$0]! }, fieldCount: fieldCount,
+                    decimals: decimals, partners: partnerLookup, products: productLookup, fileName: fileName,
+                    partnerCount: partners.count)
+                var chunks = [Chunk](repeating: Chunk(), count: chunkCount)
+                let progress = self.progress
+                let releasesPages = self.releasesPages
+                progress?.begin(.reading, total: chunkCount)
+                chunks.withUnsafeMutableBufferPointer { out in
+                    // Disjoint writes: a worker fills only the chunk it was handed.
+                    let results = UnsafeTransfer(out)
+                    // Read-only: the bytes and look-up tables are not written while the parsers run.
+                    let shared = UnsafeTransfer(context)
+                    DispatchQueue.concurrentPerform(iterations: chunkCount) { c in
+                        let context = shared.wrappedValue
+                        results.wrappedValue[c] = Self.parse(context, from: cutPoints[c], to: cutPoints[c + 1])
+                        // The chunk's bytes are read: let the kernel drop its pages from this process
+                        // (they stay in the page cache, should a record be read again).
+                        if releasesPages { FileBytes.release(context.bytes, cutPoints[c]..<cutPoints[c + 1]) }
+                        progress?.advance()
+                    }
                 }
-            }
-            // Where a record ran past a cut, parse the next chunk again from where it ended.
-            var position = bodyStart
-            for c in 0..<chunkCount {
-                if chunks[c].start != position {
-                    chunks[c] = position >= cuts[c + 1] ? Chunk(start: position, end: position) : Self.parse(context, from: position, to: cuts[c + 1])
+                // Where a record ran past a cut, parse the next chunk again from where it ended.
+                var position = bodyStart
+                for c in 0..<chunkCount {
+                    if chunks[c].start != position {
+                        chunks[c] =
+                            position >= cuts[c + 1]
+                            ? Chunk(start: position, end: position)
+                            : Self.parse(context, from: position, to: cuts[c + 1])
+                    }
+                    position = chunks[c].end
                 }
-                position = chunks[c].end
+                // Chunks now follow each other exactly: each starts on the line after the previous one's breaks.
+                var base = [Int](repeating: 0, count: chunkCount)
+                var line = 1 + bytes[0..<bodyStart].reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+                for c in 0..<chunkCount {
+                    base[c] = line
+                    line += chunks[c].lines
+                }
+                progress?.begin(.checkingIDs, total: 1)
+                return Self.finish(context, &chunks, base: base, threads: threads)
             }
-            // Chunks now follow each other exactly: each starts on the line after the previous one's breaks.
-            var base = [Int](repeating: 0, count: chunkCount)
-            var line = 1 + bytes[0..<bodyStart].reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
-            for c in 0..<chunkCount {
-                base[c] = line
-                line += chunks[c].lines
-            }
-            progress?.begin(.checkingIDs, total: 1)
-            return Self.finish(context, &chunks, base: base, threads: threads)
-        }
         }
     }
 
@@ -139,7 +152,8 @@ struct TransactionCSVReader {
         let bytes = cx.bytes
         // Every accepted record takes at least one byte per field (its comma or line break):
         // an upper bound that costs no pass over the bytes, and untouched pages cost no memory.
-        var chunk = Chunk(start: from, end: from, columns: ChunkColumns(capacity: (to - from) / max(1, cx.fieldCount) + 1))
+        var chunk = Chunk(
+            start: from, end: from, columns: ChunkColumns(capacity: (to - from) / max(1, cx.fieldCount) + 1))
         let out = chunk.columns
         var scanner = CSVScanner(bytes: bytes, position: from, line: 0)
         scanner.expectedFields = cx.fieldCount
@@ -155,8 +169,16 @@ struct TransactionCSVReader {
             while true {
                 // Blank lines are skipped; they still count for line numbers.
                 while position < n {
-                    if bytes[position] == 10 { position += 1; line += 1; continue }
-                    if bytes[position] == 13, position + 1 < n, bytes[position + 1] == 10 { position += 2; line += 1; continue }
+                    if bytes[position] == 10 {
+                        position += 1
+                        line += 1
+                        continue
+                    }
+                    if bytes[position] == 13, position + 1 < n, bytes[position + 1] == 10 {
+                        position += 2
+                        line += 1
+                        continue
+                    }
                     break
                 }
                 guard position < to else { break }
@@ -169,17 +191,28 @@ struct TransactionCSVReader {
                     if p + 8 <= n {
                         // SWAR: flag bytes that are ',', '\n', '"' or not ASCII; the first flag is exact.
                         let w = UnsafeRawPointer(bytes.baseAddress! + p).loadUnaligned(as: UInt64.self).littleEndian
-                        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-                        let comma = w ^ (ones &* 44), newline = w ^ (ones &* 10), quote = w ^ (ones &* 34)
-                        let m = ((comma &- ones) & ~comma | (newline &- ones) & ~newline | (quote &- ones) & ~quote | w) & highs
-                        if m == 0 { p += 8; continue }
+                        let ones: UInt64 = 0x0101_0101_0101_0101
+                        let highs: UInt64 = 0x8080_8080_8080_8080
+                        let comma = w ^ (ones &* 44)
+                        let newline = w ^ (ones &* 10)
+                        let quote = w ^ (ones &* 34)
+                        let m =
+                            ((comma &- ones) & ~comma | (newline &- ones) & ~newline | (quote &- ones) & ~quote | w)
+                            & highs
+                        if m == 0 {
+                            p += 8
+                            continue
+                        }
                         p += m.trailingZeroBitCount >> 3
                     }
                     let c = bytes[p]
                     if c == 10 { break scan }
                     if c == 44 {
                         field += 1
-                        if field >= fieldCount { plain = false; break scan }
+                        if field >= fieldCount {
+                            plain = false
+                            break scan
+                        }
                         range[2 * field - 1] = p
                         range[2 * field] = p + 1
                     } else if c == 34 || c >= 0x80 {
@@ -197,25 +230,36 @@ struct TransactionCSVReader {
                     let record = CSVRecord(line: line, start: position, end: recordEnd, error: nil)
                     chunk.totals.linesRead += 1
                     let f = { (k: Int) in (range[2 * col[k]], range[2 * col[k] + 1]) }
-                    let (i0, e0) = f(0), (i1, e1) = f(1), (i2, e2) = f(2), (i3, e3) = f(3), (i4, e4) = f(4), (i5, e5) = f(5)
+                    let (i0, e0) = f(0)
+                    let (i1, e1) = f(1)
+                    let (i2, e2) = f(2)
+                    let (i3, e3) = f(3)
+                    let (i4, e4) = f(4)
+                    let (i5, e5) = f(5)
                     let date = CivilDate.parse(UnsafeBufferPointer(rebasing: bytes[i1..<e1])[...])
                     let partner = cx.partners.find(bytes, i2, e2)
                     let product = cx.products.find(bytes, i3, e3)
                     let quantity = DecimalText.parse(bytes, from: i4, to: e4, maxFraction: 3, scale: 3)
-                    let amount = DecimalText.parse(bytes, from: i5, to: e5, maxFraction: cx.decimals, scale: cx.decimals)
+                    let amount = DecimalText.parse(
+                        bytes, from: i5, to: e5, maxFraction: cx.decimals, scale: cx.decimals)
                     if e0 > i0, e0 - i0 <= 64, let date, partner >= 0, product >= 0,
-                       case .success(let q) = quantity, case .success(let a) = amount,
-                       q.magnitude < 1_000_000_000_000_000, a.magnitude < UInt64(magnitudeLimitUnits) * UInt64(DecimalText.powersOfTen[cx.decimals]),
-                       !((q > 0 && a < 0) || (q < 0 && a > 0)) {
-                        out.append(partner: partner, product: product, day: date.dayNumber, quantity: q, amount: a,
-                                   idHash: ByteKeyTable.hash(bytes, i0, e0), recordStart: position, line: UInt32(line))
+                        case .success(let q) = quantity, case .success(let a) = amount,
+                        q.magnitude < 1_000_000_000_000_000,
+                        a.magnitude < UInt64(magnitudeLimitUnits) * UInt64(DecimalText.powersOfTen[cx.decimals]),
+                        !((q > 0 && a < 0) || (q < 0 && a > 0))
+                    {
+                        out.append(
+                            partner: partner, product: product, day: date.dayNumber, quantity: q, amount: a,
+                            idHash: ByteKeyTable.hash(bytes, i0, e0), recordStart: position, line: UInt32(line))
                         chunk.totals.linesAccepted += 1
                         chunk.totals.acceptedQuantity += Int128(q)
                         chunk.totals.acceptedAmount += Int128(a)
                     } else {
                         // Something is wrong: let the careful path name every reason.
                         fields.removeAll(keepingCapacity: true)
-                        for k in 0..<fieldCount { fields.append(CSVField(start: range[2 * k], end: range[2 * k + 1], hasEscapedQuotes: false)) }
+                        for k in 0..<fieldCount {
+                            fields.append(CSVField(start: range[2 * k], end: range[2 * k + 1], hasEscapedQuotes: false))
+                        }
                         validate(cx, &chunk, record, fields, scanner, &reasons)
                     }
                     position = lineEnd < n ? lineEnd + 1 : lineEnd
@@ -229,7 +273,9 @@ struct TransactionCSVReader {
                 position = scanner.position
                 line = scanner.line
                 if let error = record.error {
-                    reject(&chunk, record, bytes, lineID: "", reason: "malformed CSV: \(error)", quantity: nil, amount: nil)
+                    reject(
+                        &chunk, record, bytes, lineID: "", reason: "malformed CSV: \(error)", quantity: nil, amount: nil
+                    )
                     continue
                 }
                 if !scanner.isValidUTF8(record.start, record.end) {
@@ -246,7 +292,10 @@ struct TransactionCSVReader {
     }
 
     /// Checks one well-formed record field by field; accepts it or rejects it with every reason.
-    static func validate(_ cx: Context, _ chunk: inout Chunk, _ record: CSVRecord, _ fields: [CSVField], _ scanner: CSVScanner, _ reasons: inout [String]) {
+    static func validate(
+        _ cx: Context, _ chunk: inout Chunk, _ record: CSVRecord, _ fields: [CSVField], _ scanner: CSVScanner,
+        _ reasons: inout [String]
+    ) {
         reasons.removeAll(keepingCapacity: true)
         let col = cx.columns
         // Fields with "" escapes are unescaped first; others are read in place.
@@ -257,33 +306,46 @@ struct TransactionCSVReader {
         }
         let idHash = view(0) { b, s, e in ByteKeyTable.hash(b, s, e) }
         let idLength = view(0) { _, s, e in e - s }
-        if idLength == 0 { reasons.append("line_id: empty") } else if idLength > 64 { reasons.append("line_id: longer than 64 bytes") }
+        if idLength == 0 {
+            reasons.append("line_id: empty")
+        } else if idLength > 64 {
+            reasons.append("line_id: longer than 64 bytes")
+        }
         let date = view(1) { b, s, e in CivilDate.parse(UnsafeBufferPointer(rebasing: b[s..<e])[...]) }
-        if date == nil { reasons.append("date: \"\(scanner.text(fields[col[1]]))\" is not a date YYYY-MM-DD in 1900...2999") }
+        if date == nil {
+            reasons.append("date: \"\(scanner.text(fields[col[1]]))\" is not a date YYYY-MM-DD in 1900...2999")
+        }
         let partner = view(2) { b, s, e in cx.partners.find(b, s, e) }
         if partner < 0 { reasons.append("partner_id: unknown partner \"\(scanner.text(fields[col[2]]))\"") }
         let product = view(3) { b, s, e in cx.products.find(b, s, e) }
         if product < 0 { reasons.append("product_id: unknown product \"\(scanner.text(fields[col[3]]))\"") }
-        let quantity = number(view(4) { b, s, e in DecimalText.parse(b, from: s, to: e, maxFraction: 3, scale: 3) },
-                              "quantity", { scanner.text(fields[col[4]]) }, scale: 3, &reasons)
-        let amount = number(view(5) { b, s, e in DecimalText.parse(b, from: s, to: e, maxFraction: cx.decimals, scale: cx.decimals) },
-                            "amount", { scanner.text(fields[col[5]]) }, scale: cx.decimals, &reasons)
+        let quantity = number(
+            view(4) { b, s, e in DecimalText.parse(b, from: s, to: e, maxFraction: 3, scale: 3) },
+            "quantity", { scanner.text(fields[col[4]]) }, scale: 3, &reasons)
+        let amount = number(
+            view(5) { b, s, e in DecimalText.parse(b, from: s, to: e, maxFraction: cx.decimals, scale: cx.decimals) },
+            "amount", { scanner.text(fields[col[5]]) }, scale: cx.decimals, &reasons)
         if let quantity, let amount, (quantity > 0 && amount < 0) || (quantity < 0 && amount > 0) {
             reasons.append("quantity and amount have opposite signs")
         }
         if !reasons.isEmpty {
-            reject(&chunk, record, cx.bytes, lineID: scanner.text(fields[col[0]]), reason: reasons.joined(separator: "; "),
-                   quantity: quantity, amount: amount)
+            reject(
+                &chunk, record, cx.bytes, lineID: scanner.text(fields[col[0]]), reason: reasons.joined(separator: "; "),
+                quantity: quantity, amount: amount)
             return
         }
-        chunk.columns.append(partner: partner, product: product, day: date!.dayNumber, quantity: quantity!, amount: amount!,
-                             idHash: idHash, recordStart: record.start, line: UInt32(record.line))
+        chunk.columns.append(
+            partner: partner, product: product, day: date!.dayNumber, quantity: quantity!, amount: amount!,
+            idHash: idHash, recordStart: record.start, line: UInt32(record.line))
         chunk.totals.linesAccepted += 1
         chunk.totals.acceptedQuantity += Int128(quantity!)
         chunk.totals.acceptedAmount += Int128(amount!)
     }
 
-    private static func number(_ result: Result<Int64, DecimalTextError>, _ column: String, _ text: () -> String, scale: Int, _ reasons: inout [String]) -> Int64? {
+    private static func number(
+        _ result: Result<Int64, DecimalTextError>, _ column: String, _ text: () -> String, scale: Int,
+        _ reasons: inout [String]
+    ) -> Int64? {
         switch result {
         case .success(let v):
             if v.magnitude >= UInt64(magnitudeLimitUnits) * UInt64(DecimalText.powersOfTen[scale]) {
@@ -292,15 +354,21 @@ struct TransactionCSVReader {
             }
             return v
         case .failure(.syntax): reasons.append("\(column): \"\(text())\" is not a plain decimal")
-        case .failure(.tooManyDecimals(let max)): reasons.append("\(column): \"\(text())\" has more than \(max) decimal place\(max == 1 ? "" : "s")")
+        case .failure(.tooManyDecimals(let max)):
+            reasons.append("\(column): \"\(text())\" has more than \(max) decimal place\(max == 1 ? "" : "s")")
         case .failure(.tooLarge): reasons.append("\(column): \"\(text())\" is 10^12 or more in absolute value")
         }
         return nil
     }
 
-    private static func reject(_ chunk: inout Chunk, _ record: CSVRecord, _ bytes: UnsafeBufferPointer<UInt8>, lineID: String, reason: String, quantity: Int64?, amount: Int64?) {
-        chunk.rejects.append(TransactionReject(file: "transactions.csv", line: record.line, lineID: lineID, reason: reason,
-                                               raw: Array(UnsafeBufferPointer(rebasing: bytes[record.start..<record.end]))))
+    private static func reject(
+        _ chunk: inout Chunk, _ record: CSVRecord, _ bytes: UnsafeBufferPointer<UInt8>, lineID: String, reason: String,
+        quantity: Int64?, amount: Int64?
+    ) {
+        chunk.rejects.append(
+            TransactionReject(
+                file: "transactions.csv", line: record.line, lineID: lineID, reason: reason,
+                raw: Array(UnsafeBufferPointer(rebasing: bytes[record.start..<record.end]))))
         chunk.totals.linesRejected += 1
         if let quantity, let amount {
             chunk.totals.rejectedQuantity += Int128(quantity)

@@ -43,8 +43,10 @@ final class FileBytes: @unchecked Sendable {
     static func release(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
         guard let base = bytes.baseAddress else { return }
         let page = UInt(4096)
-        let from = UInt(bitPattern: base + range.lowerBound), to = UInt(bitPattern: base + range.upperBound)
-        let start = (from + page - 1) / page * page, end = to / page * page
+        let from = UInt(bitPattern: base + range.lowerBound)
+        let to = UInt(bitPattern: base + range.upperBound)
+        let start = (from + page - 1) / page * page
+        let end = to / page * page
         if end > start { madvise(UnsafeMutableRawPointer(bitPattern: start), Int(end - start), MADV_DONTNEED) }
     }
 
@@ -59,7 +61,9 @@ final class FileBytes: @unchecked Sendable {
 func adviseHugePages(_ base: UnsafeMutableRawPointer?, _ bytes: Int) {
     guard let base, bytes >= 4 << 20 else { return }
     let huge = UInt(2 << 20)
-    let from = UInt(bitPattern: base), to = from + UInt(bytes)
-    let start = (from + huge - 1) / huge * huge, end = to / huge * huge
+    let from = UInt(bitPattern: base)
+    let to = from + UInt(bytes)
+    let start = (from + huge - 1) / huge * huge
+    let end = to / huge * huge
     if end > start { madvise(UnsafeMutableRawPointer(bitPattern: start), Int(end - start), MADV_HUGEPAGE) }
 }

@@ -3,7 +3,10 @@
 /// Each returns a description of the broken property, or `nil`.
 enum FuzzChecks {
     static let partners = [Partner(id: "P1", name: "A"), Partner(id: "P2", name: "B", groupID: "G")]
-    static let products = [Product(id: "A", name: "W", category: "C1", palletQuantity: Quantity(units: 10)), Product(id: "B", name: "G", category: "C2")]
+    static let products = [
+        Product(id: "A", name: "W", category: "C1", palletQuantity: Quantity(units: 10)),
+        Product(id: "B", name: "G", category: "C2"),
+    ]
 
     /// The CSV reader: never crashes; read = accepted + rejected; and the same
     /// result whatever the chunk size (the first input byte picks one).
@@ -20,10 +23,13 @@ enum FuzzChecks {
         }
         guard let whole = read(1 << 20, 1), let cut = read(chunk, 2) else { return "the header was refused" }
         let t = whole.totals
-        if t.linesRead != t.linesAccepted + t.linesRejected { return "read \(t.linesRead) != accepted \(t.linesAccepted) + rejected \(t.linesRejected)" }
+        if t.linesRead != t.linesAccepted + t.linesRejected {
+            return "read \(t.linesRead) != accepted \(t.linesAccepted) + rejected \(t.linesRejected)"
+        }
         if whole.rejects.count != t.linesRejected { return "rejects list and count differ" }
         if whole.columns.count != t.linesAccepted { return "columns and accepted count differ" }
-        if cut.rejects != whole.rejects || cut.totals != whole.totals || cut.columns.quantity != whole.columns.quantity {
+        if cut.rejects != whole.rejects || cut.totals != whole.totals || cut.columns.quantity != whole.columns.quantity
+        {
             return "chunk size \(chunk) changed the result"
         }
         return nil
@@ -33,11 +39,17 @@ enum FuzzChecks {
     static func decimal(_ data: [UInt8]) -> String? {
         let maxFraction = Int(data.first ?? 0) % 7
         let body = Array(data.dropFirst())
-        let result = body.withUnsafeBufferPointer { DecimalText.parse($0, from: 0, to: $0.count, maxFraction: maxFraction, scale: maxFraction) }
+        let result = body.withUnsafeBufferPointer {
+            DecimalText.parse($0, from: 0, to: $0.count, maxFraction: maxFraction, scale: maxFraction)
+        }
         guard case .success(let v) = result else { return nil }
-        if v.magnitude >= 1_000_000_000_000 * UInt64(DecimalText.powersOfTen[maxFraction]) { return "accepted \(v), beyond 10^12" }
+        if v.magnitude >= 1_000_000_000_000 * UInt64(DecimalText.powersOfTen[maxFraction]) {
+            return "accepted \(v), beyond 10^12"
+        }
         let text = DecimalText.plain(Int128(v), scale: maxFraction)
-        guard case .success(let again) = DecimalText.parse(text, maxFraction: maxFraction, scale: maxFraction), again == v else {
+        guard case .success(let again) = DecimalText.parse(text, maxFraction: maxFraction, scale: maxFraction),
+            again == v
+        else {
             return "\(v) printed as \(text) does not read back"
         }
         return nil
@@ -47,10 +59,16 @@ enum FuzzChecks {
     static func agreements(_ data: [UInt8]) -> String? {
         let master = MasterDataIndex(partners: partners, products: products)
         guard let set = try? AgreementSet(json: data, master: master) else { return nil }
-        guard let again = try? AgreementSet(json: set.jsonBytes(), master: master) else { return "its own encoding was refused" }
-        if again.agreements != set.agreements || again.decimals != set.decimals || again.currency != set.currency { return "round trip changed it" }
+        guard let again = try? AgreementSet(json: set.jsonBytes(), master: master) else {
+            return "its own encoding was refused"
+        }
+        if again.agreements != set.agreements || again.decimals != set.decimals || again.currency != set.currency {
+            return "round trip changed it"
+        }
         // And the engine runs on it without trapping.
-        _ = try? AccrualEngine.run(Dataset(partners: partners, products: products, agreements: set, transactions: TransactionColumns()), options: AccrualOptions(threads: 1))
+        _ = try? AccrualEngine.run(
+            Dataset(partners: partners, products: products, agreements: set, transactions: TransactionColumns()),
+            options: AccrualOptions(threads: 1))
         return nil
     }
 }

@@ -6,7 +6,8 @@ import Glibc
 enum PageMemory {
     static func allocate<T>(_: T.Type, _ count: Int) -> UnsafeMutablePointer<T> {
         let bytes = count * MemoryLayout<T>.stride
-        guard let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED else {
+        guard let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED
+        else {
             preconditionFailure("out of memory: \(bytes) bytes")
         }
         return p.bindMemory(to: T.self, capacity: count)

@@ -1,4 +1,5 @@
 import Dispatch
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,7 +9,9 @@ import Glibc
 /// This is what the CLI runs; a nightly job can call it the same way.
 public enum AccrualJob {
     /// The accrual output files, removed when a run fails so no stale result is mistaken for a new one.
-    public static let accrualOutputs = ["accruals.csv", "settlements.csv", "statements.csv", "anomalies.csv", "report.html"]
+    public static let accrualOutputs = [
+        "accruals.csv", "settlements.csv", "statements.csv", "anomalies.csv", "report.html",
+    ]
 
     /// What a finished run reports.
     public struct Outcome: Sendable {
@@ -26,10 +29,13 @@ public enum AccrualJob {
     /// - Throws: ``RebateError``; with ``RebateError/tooManyRejects(rejected:allowed:)``
     ///   `rejects.csv` and `summary.json` have still been written.
     /// - Parameter columnar: read `transactions.rbc` when the folder has one (the default), else always the CSV.
-    public static func run(dataset folder: String, outputFolder: String, options: AccrualOptions, maxRejects: Int,
-                           columnar: Bool = true) throws(RebateError) -> Outcome {
+    public static func run(
+        dataset folder: String, outputFolder: String, options: AccrualOptions, maxRejects: Int,
+        columnar: Bool = true
+    ) throws(RebateError) -> Outcome {
         var clock = StageClock()
-        let loaded = try DatasetLoader.load(folder: folder, threads: options.threads, columnar: columnar, progress: options.progress)
+        let loaded = try DatasetLoader.load(
+            folder: folder, threads: options.threads, columnar: columnar, progress: options.progress)
         clock.lap("load")
         try AtomicFile.makeFolder(outputFolder)
         AtomicFile.removeTemporaries(in: outputFolder)
@@ -38,7 +44,8 @@ public enum AccrualJob {
         if loaded.rejects.count > maxRejects {
             for name in accrualOutputs { AtomicFile.remove(path(name)) }
             clock.lap("write")
-            let summary = RunSummary.json(loaded: loaded, report: nil, options: options, maxRejects: maxRejects, timings: clock.laps)
+            let summary = RunSummary.json(
+                loaded: loaded, report: nil, options: options, maxRejects: maxRejects, timings: clock.laps)
             try AtomicFile.write(summary, to: path("summary.json"))
             throw .tooManyRejects(rejected: loaded.rejects.count, allowed: maxRejects)
         }
@@ -67,7 +74,8 @@ public enum AccrualJob {
         }
         if let failure = failures.compactMap({ $0 }).first { throw failure }
         clock.lap("write")
-        let summary = RunSummary.json(loaded: loaded, report: report, options: options, maxRejects: maxRejects, timings: clock.laps)
+        let summary = RunSummary.json(
+            loaded: loaded, report: report, options: options, maxRejects: maxRejects, timings: clock.laps)
         try AtomicFile.write(summary, to: path("summary.json"))
         return Outcome(loaded: loaded, report: report, timings: clock.laps, summary: summary)
     }

@@ -164,10 +164,12 @@ public struct Agreement: Hashable, Sendable {
     public var accrual: AccrualMethod
 
     /// Creates an agreement; ``AccrualEngine/run(_:options:)`` checks it against the dataset.
-    public init(id: String, program: RebateProgram, beneficiary: Beneficiary, scope: ProductScope? = nil,
-                start: CivilDate, end: CivilDate, settlement: SettlementFrequency = .term, basis: RebateBasis,
-                tiering: Tiering = .retroactive, valueKind: TierValueKind, tiers: [Tier], cap: Money? = nil,
-                gates: [Gate] = [], accrual: AccrualMethod = .earned) {
+    public init(
+        id: String, program: RebateProgram, beneficiary: Beneficiary, scope: ProductScope? = nil,
+        start: CivilDate, end: CivilDate, settlement: SettlementFrequency = .term, basis: RebateBasis,
+        tiering: Tiering = .retroactive, valueKind: TierValueKind, tiers: [Tier], cap: Money? = nil,
+        gates: [Gate] = [], accrual: AccrualMethod = .earned
+    ) {
         self.id = id
         self.program = program
         self.beneficiary = beneficiary

@@ -11,7 +11,9 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Creates a date from year, month and day; `nil` when the date does not exist.
     public init?(year: Int, month: Int, day: Int) {
-        guard (1...12).contains(month), day >= 1, day <= CivilDate.daysInMonth(year: year, month: month) else { return nil }
+        guard (1...12).contains(month), day >= 1, day <= CivilDate.daysInMonth(year: year, month: month) else {
+            return nil
+        }
         self.dayNumber = Int32(CivilDate.days(year: year, month: month, day: day))
     }
 
@@ -67,9 +69,18 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         let c = components
         return String(unsafeUninitializedCapacity: length) { b in
             let y = max(0, min(9999, c.year))
-            b[0] = UInt8(48 + y / 1000); b[1] = UInt8(48 + y / 100 % 10); b[2] = UInt8(48 + y / 10 % 10); b[3] = UInt8(48 + y % 10)
-            b[4] = UInt8(ascii: "-"); b[5] = UInt8(48 + c.month / 10); b[6] = UInt8(48 + c.month % 10)
-            if length == 10 { b[7] = UInt8(ascii: "-"); b[8] = UInt8(48 + c.day / 10); b[9] = UInt8(48 + c.day % 10) }
+            b[0] = UInt8(48 + y / 1000)
+            b[1] = UInt8(48 + y / 100 % 10)
+            b[2] = UInt8(48 + y / 10 % 10)
+            b[3] = UInt8(48 + y % 10)
+            b[4] = UInt8(ascii: "-")
+            b[5] = UInt8(48 + c.month / 10)
+            b[6] = UInt8(48 + c.month % 10)
+            if length == 10 {
+                b[7] = UInt8(ascii: "-")
+                b[8] = UInt8(48 + c.day / 10)
+                b[9] = UInt8(48 + c.day % 10)
+            }
             return length
         }
     }

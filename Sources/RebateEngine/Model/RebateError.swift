@@ -53,10 +53,12 @@ public enum RebateError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidInput(let problems):
-            return "\(problems.count) problem\(problems.count == 1 ? "" : "s") in the input:\n" + problems.map { "  " + $0.description }.joined(separator: "\n")
-        case let .tooManyRejects(rejected, allowed):
-            return "\(rejected) transaction line\(rejected == 1 ? " was" : "s were") rejected, more than --max-rejects \(allowed); see rejects.csv"
-        case let .io(path, reason):
+            return "\(problems.count) problem\(problems.count == 1 ? "" : "s") in the input:\n"
+                + problems.map { "  " + $0.description }.joined(separator: "\n")
+        case .tooManyRejects(let rejected, let allowed):
+            return
+                "\(rejected) transaction line\(rejected == 1 ? " was" : "s were") rejected, more than --max-rejects \(allowed); see rejects.csv"
+        case .io(let path, let reason):
             return "\(path): \(reason)"
         case .limitExceeded(let what):
             return "limit exceeded: \(what)"

@@ -12,9 +12,11 @@ struct ColumnPointers {
 
     /// The lines `range` of these columns.
     func slice(_ range: Range<Int>) -> ColumnPointers {
-        ColumnPointers(partner: UnsafeBufferPointer(rebasing: partner[range]), product: UnsafeBufferPointer(rebasing: product[range]),
-                       day: UnsafeBufferPointer(rebasing: day[range]), quantity: UnsafeBufferPointer(rebasing: quantity[range]),
-                       amount: UnsafeBufferPointer(rebasing: amount[range]))
+        ColumnPointers(
+            partner: UnsafeBufferPointer(rebasing: partner[range]),
+            product: UnsafeBufferPointer(rebasing: product[range]),
+            day: UnsafeBufferPointer(rebasing: day[range]), quantity: UnsafeBufferPointer(rebasing: quantity[range]),
+            amount: UnsafeBufferPointer(rebasing: amount[range]))
     }
 }
 
@@ -32,30 +34,34 @@ extension TransactionColumns {
             return withExtendedLifetime(m) { body(m.columns) }
         }
         return partnerStorage.withUnsafeBufferPointer { partner in
-        productStorage.withUnsafeBufferPointer { product in
-        dayStorage.withUnsafeBufferPointer { day in
-        quantityStorage.withUnsafeBufferPointer { quantity in
-        amountStorage.withUnsafeBufferPointer { amount in
-            body(ColumnPointers(partner: partner, product: product, day: day, quantity: quantity, amount: amount))
-        }
-        }
-        }
-        }
+            productStorage.withUnsafeBufferPointer { product in
+                dayStorage.withUnsafeBufferPointer { day in
+                    quantityStorage.withUnsafeBufferPointer { quantity in
+                        amountStorage.withUnsafeBufferPointer { amount in
+                            body(
+                                ColumnPointers(
+                                    partner: partner, product: product, day: day, quantity: quantity, amount: amount))
+                        }
+                    }
+                }
+            }
         }
     }
 
     mutating func withUnsafeMutableColumns<R>(_ body: (MutableColumnPointers) -> R) -> R {
         materialize()
         return partnerStorage.withUnsafeMutableBufferPointer { partner in
-        productStorage.withUnsafeMutableBufferPointer { product in
-        dayStorage.withUnsafeMutableBufferPointer { day in
-        quantityStorage.withUnsafeMutableBufferPointer { quantity in
-        amountStorage.withUnsafeMutableBufferPointer { amount in
-            body(MutableColumnPointers(partner: partner, product: product, day: day, quantity: quantity, amount: amount))
-        }
-        }
-        }
-        }
+            productStorage.withUnsafeMutableBufferPointer { product in
+                dayStorage.withUnsafeMutableBufferPointer { day in
+                    quantityStorage.withUnsafeMutableBufferPointer { quantity in
+                        amountStorage.withUnsafeMutableBufferPointer { amount in
+                            body(
+                                MutableColumnPointers(
+                                    partner: partner, product: product, day: day, quantity: quantity, amount: amount))
+                        }
+                    }
+                }
+            }
         }
     }
 }
@@ -64,11 +70,26 @@ extension TransactionColumns {
     /// Columns of `n` lines with uninitialized storage, to be filled through ``withUnsafeMutableColumns(_:)``.
     static func uninitialized(count n: Int) -> TransactionColumns {
         var c = TransactionColumns()
-        c.partnerStorage = [Int32](unsafeUninitializedCapacity: n) { b, k in adviseHugePages(b.baseAddress, n * 4); k = n }
-        c.productStorage = [Int32](unsafeUninitializedCapacity: n) { b, k in adviseHugePages(b.baseAddress, n * 4); k = n }
-        c.dayStorage = [Int32](unsafeUninitializedCapacity: n) { b, k in adviseHugePages(b.baseAddress, n * 4); k = n }
-        c.quantityStorage = [Int64](unsafeUninitializedCapacity: n) { b, k in adviseHugePages(b.baseAddress, n * 8); k = n }
-        c.amountStorage = [Int64](unsafeUninitializedCapacity: n) { b, k in adviseHugePages(b.baseAddress, n * 8); k = n }
+        c.partnerStorage = [Int32](unsafeUninitializedCapacity: n) { b, k in
+            adviseHugePages(b.baseAddress, n * 4)
+            k = n
+        }
+        c.productStorage = [Int32](unsafeUninitializedCapacity: n) { b, k in
+            adviseHugePages(b.baseAddress, n * 4)
+            k = n
+        }
+        c.dayStorage = [Int32](unsafeUninitializedCapacity: n) { b, k in
+            adviseHugePages(b.baseAddress, n * 4)
+            k = n
+        }
+        c.quantityStorage = [Int64](unsafeUninitializedCapacity: n) { b, k in
+            adviseHugePages(b.baseAddress, n * 8)
+            k = n
+        }
+        c.amountStorage = [Int64](unsafeUninitializedCapacity: n) { b, k in
+            adviseHugePages(b.baseAddress, n * 8)
+            k = n
+        }
         return c
     }
 }

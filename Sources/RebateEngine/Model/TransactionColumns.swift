@@ -42,7 +42,9 @@ public struct TransactionColumns: Sendable {
     ///
     /// Indices and values are checked once, by ``AccrualEngine/run(_:options:)``, which throws on a bad one.
     public mutating func append(partner: Int32, product: Int32, date: CivilDate, quantity: Quantity, amount: Money) {
-        append(partner: partner, product: product, day: date.dayNumber, quantity: quantity.milliUnits, amount: amount.minorUnits)
+        append(
+            partner: partner, product: product, day: date.dayNumber, quantity: quantity.milliUnits,
+            amount: amount.minorUnits)
     }
 
     /// Appends one line from scaled integers.

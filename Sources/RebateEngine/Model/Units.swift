@@ -14,7 +14,8 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Money from its decimal text (`"12.50"`), exactly; `nil` when it is not a plain decimal
     /// with at most `decimals` fraction digits below 10^12.
     public init?(_ text: String, decimals: Int) {
-        guard (0...6).contains(decimals), case .success(let v) = DecimalText.parse(text, maxFraction: decimals, scale: decimals)
+        guard (0...6).contains(decimals),
+            case .success(let v) = DecimalText.parse(text, maxFraction: decimals, scale: decimals)
         else { return nil }
         minorUnits = v
     }

@@ -16,7 +16,10 @@ enum RebateReportFormat {
 
     static func appendField(_ bytes: [UInt8], to out: inout [UInt8]) {
         let needsQuotes = bytes.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
-        guard needsQuotes else { out += bytes; return }
+        guard needsQuotes else {
+            out += bytes
+            return
+        }
         out.append(UInt8(ascii: "\""))
         for b in bytes {
             if b == UInt8(ascii: "\"") { out.append(b) }
@@ -28,11 +31,14 @@ enum RebateReportFormat {
 
 extension AccrualReport {
     /// The header of `accruals.csv`.
-    public static let accrualsHeader = "agreement_id,program,beneficiary,period_start,period_end,month,quantity,amount,pallets,basis,tier,accrued_to_date,posting"
+    public static let accrualsHeader =
+        "agreement_id,program,beneficiary,period_start,period_end,month,quantity,amount,pallets,basis,tier,accrued_to_date,posting"
     /// The header of `settlements.csv`.
-    public static let settlementsHeader = "agreement_id,program,beneficiary,period_start,period_end,quantity,amount,pallets,basis,tier,earned"
+    public static let settlementsHeader =
+        "agreement_id,program,beneficiary,period_start,period_end,quantity,amount,pallets,basis,tier,earned"
     /// The header of `statements.csv`.
-    public static let statementsHeader = "beneficiary,agreement_id,program,period_start,period_end,as_of,basis,tier,earned_to_date,next_tier_from,to_next_tier,forecast_earned"
+    public static let statementsHeader =
+        "beneficiary,agreement_id,program,period_start,period_end,as_of,basis,tier,earned_to_date,next_tier_from,to_next_tier,forecast_earned"
     /// The header of `anomalies.csv`.
     public static let anomaliesHeader = "kind,agreement_id,beneficiary,period_start,period_end,detail"
     /// The header of `rejects.csv`.
@@ -43,11 +49,19 @@ extension AccrualReport {
         let d = decimals
         var w = CSVWriter(header: Self.accrualsHeader, capacity: accruals.count * 120)
         for r in accruals {
-            w.text(r.agreementID); w.text(r.program.rawValue); w.text(r.beneficiary)
-            w.text(r.periodStart.description); w.text(r.periodEnd.description); w.text(r.month.monthText)
-            w.decimal(r.quantity, scale: 3, keepZeros: false); w.decimal(r.amount, scale: d, keepZeros: true); w.integer(Int(r.pallets))
-            w.basis(r.basis, r.basisKind, decimals: d); w.integer(r.tier)
-            w.decimal(r.accruedToDate, scale: d, keepZeros: true); w.decimal(r.posting, scale: d, keepZeros: true)
+            w.text(r.agreementID)
+            w.text(r.program.rawValue)
+            w.text(r.beneficiary)
+            w.text(r.periodStart.description)
+            w.text(r.periodEnd.description)
+            w.text(r.month.monthText)
+            w.decimal(r.quantity, scale: 3, keepZeros: false)
+            w.decimal(r.amount, scale: d, keepZeros: true)
+            w.integer(Int(r.pallets))
+            w.basis(r.basis, r.basisKind, decimals: d)
+            w.integer(r.tier)
+            w.decimal(r.accruedToDate, scale: d, keepZeros: true)
+            w.decimal(r.posting, scale: d, keepZeros: true)
             w.endRow()
         }
         return w.bytes
@@ -58,10 +72,17 @@ extension AccrualReport {
         let d = decimals
         var w = CSVWriter(header: Self.settlementsHeader, capacity: settlements.count * 110)
         for r in settlements {
-            w.text(r.agreementID); w.text(r.program.rawValue); w.text(r.beneficiary)
-            w.text(r.periodStart.description); w.text(r.periodEnd.description)
-            w.decimal(r.quantity, scale: 3, keepZeros: false); w.decimal(r.amount, scale: d, keepZeros: true); w.integer(Int(r.pallets))
-            w.basis(r.basis, r.basisKind, decimals: d); w.integer(r.tier); w.decimal(r.earned, scale: d, keepZeros: true)
+            w.text(r.agreementID)
+            w.text(r.program.rawValue)
+            w.text(r.beneficiary)
+            w.text(r.periodStart.description)
+            w.text(r.periodEnd.description)
+            w.decimal(r.quantity, scale: 3, keepZeros: false)
+            w.decimal(r.amount, scale: d, keepZeros: true)
+            w.integer(Int(r.pallets))
+            w.basis(r.basis, r.basisKind, decimals: d)
+            w.integer(r.tier)
+            w.decimal(r.earned, scale: d, keepZeros: true)
             w.endRow()
         }
         return w.bytes
@@ -72,9 +93,15 @@ extension AccrualReport {
         let d = decimals
         var w = CSVWriter(header: Self.statementsHeader, capacity: statements.count * 120)
         for r in statements {
-            w.text(r.beneficiary); w.text(r.agreementID); w.text(r.program.rawValue)
-            w.text(r.periodStart.description); w.text(r.periodEnd.description); w.text(r.asOf.description)
-            w.basis(r.basis, r.basisKind, decimals: d); w.integer(r.tier); w.decimal(r.earnedToDate, scale: d, keepZeros: true)
+            w.text(r.beneficiary)
+            w.text(r.agreementID)
+            w.text(r.program.rawValue)
+            w.text(r.periodStart.description)
+            w.text(r.periodEnd.description)
+            w.text(r.asOf.description)
+            w.basis(r.basis, r.basisKind, decimals: d)
+            w.integer(r.tier)
+            w.decimal(r.earnedToDate, scale: d, keepZeros: true)
             if let next = r.nextTierFrom { w.basis(Int128(next), r.basisKind, decimals: d) } else { w.empty() }
             if let missing = r.toNextTier { w.basis(missing, r.basisKind, decimals: d) } else { w.empty() }
             w.decimal(r.forecastEarned, scale: d, keepZeros: true)
@@ -87,8 +114,12 @@ extension AccrualReport {
     public func anomaliesCSV() -> [UInt8] {
         var w = CSVWriter(header: Self.anomaliesHeader, capacity: anomalies.count * 160)
         for r in anomalies {
-            w.text(r.kind.rawValue); w.text(r.agreementID); w.text(r.beneficiary)
-            w.text(r.periodStart.description); w.text(r.periodEnd.description); w.text(r.detail)
+            w.text(r.kind.rawValue)
+            w.text(r.agreementID)
+            w.text(r.beneficiary)
+            w.text(r.periodStart.description)
+            w.text(r.periodEnd.description)
+            w.text(r.detail)
             w.endRow()
         }
         return w.bytes
@@ -97,8 +128,11 @@ extension AccrualReport {
     /// `rejects.csv` for the given rejects, sorted bytewise by file, line number text and the rest.
     public static func rejectsCSV(_ rejects: [TransactionReject]) -> [UInt8] {
         let sorted = rejects.sorted {
-            Bytewise.less([$0.file, String($0.line), $0.lineID, $0.reason], [$1.file, String($1.line), $1.lineID, $1.reason])
-                || ([$0.file, String($0.line), $0.lineID, $0.reason] == [$1.file, String($1.line), $1.lineID, $1.reason]
+            Bytewise.less(
+                [$0.file, String($0.line), $0.lineID, $0.reason], [$1.file, String($1.line), $1.lineID, $1.reason])
+                || ([$0.file, String($0.line), $0.lineID, $0.reason] == [
+                    $1.file, String($1.line), $1.lineID, $1.reason,
+                ]
                     && $0.raw.lexicographicallyPrecedes($1.raw))
         }
         var out = Array((rejectsHeader + "\n").utf8)

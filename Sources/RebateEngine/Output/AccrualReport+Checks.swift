@@ -12,14 +12,16 @@ extension AccrualReport {
             postings[key, default: 0] += row.posting
             let expected = previous?.key == key ? row.accruedToDate - previous!.accrued : row.accruedToDate
             if expected != row.posting {
-                throw .invariantViolated("posting of \(row.agreementID) \(row.month.monthText) is not the change of its accrual")
+                throw .invariantViolated(
+                    "posting of \(row.agreementID) \(row.month.monthText) is not the change of its accrual")
             }
             previous = (key, row.accruedToDate)
         }
         for s in settlements {
             let key = s.agreementID + "\u{0}" + s.periodStart.description
             if postings[key, default: 0] != s.earned {
-                throw .invariantViolated("postings of \(s.agreementID) \(s.periodStart)...\(s.periodEnd) do not add up to its settlement")
+                throw .invariantViolated(
+                    "postings of \(s.agreementID) \(s.periodStart)...\(s.periodEnd) do not add up to its settlement")
             }
         }
     }

@@ -29,7 +29,10 @@ public struct AccrualReport: Sendable {
     public var totalSettled: Int128 { settlements.reduce(0) { $0 + $1.earned } }
 
     /// Creates a row from its values.
-    public init(currency: String, decimals: Int, asOf: CivilDate?, accruals: [AccrualRow], settlements: [SettlementRow], statements: [StatementRow], anomalies: [Anomaly], linesAfterAsOf: Int) {
+    public init(
+        currency: String, decimals: Int, asOf: CivilDate?, accruals: [AccrualRow], settlements: [SettlementRow],
+        statements: [StatementRow], anomalies: [Anomaly], linesAfterAsOf: Int
+    ) {
         self.currency = currency
         self.decimals = decimals
         self.asOf = asOf

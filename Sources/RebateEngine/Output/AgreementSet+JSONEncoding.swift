@@ -6,7 +6,9 @@ extension AgreementSet {
         func q(_ s: String) -> String { "\"" + RunSummary.jsonEscaped(s) + "\"" }
         func scope(_ s: ProductScope) -> String {
             var parts: [String] = []
-            if !s.categories.isEmpty { parts.append("\"categories\": [" + s.categories.map(q).joined(separator: ", ") + "]") }
+            if !s.categories.isEmpty {
+                parts.append("\"categories\": [" + s.categories.map(q).joined(separator: ", ") + "]")
+            }
             if !s.products.isEmpty { parts.append("\"products\": [" + s.products.map(q).joined(separator: ", ") + "]") }
             return "{" + parts.joined(separator: ", ") + "}"
         }
@@ -27,21 +29,27 @@ extension AgreementSet {
                 "\"start\": \(q(a.start.description))", "\"end\": \(q(a.end.description))",
                 "\"settlement\": \(q(a.settlement.rawValue))", "\"basis\": \(q(a.basis.rawValue))",
                 "\"tiering\": \(q(a.tiering.rawValue))",
-                "\"tiers\": [" + a.tiers.map {
-                    "{\"from\": \(q(DecimalText.plain(Int128($0.from), scale: fromScale))), \(q(a.valueKind.rawValue)): \(q(DecimalText.plain(Int128($0.value), scale: valueScale)))}"
-                }.joined(separator: ", ") + "]",
+                "\"tiers\": ["
+                    + a.tiers.map {
+                        "{\"from\": \(q(DecimalText.plain(Int128($0.from), scale: fromScale))), \(q(a.valueKind.rawValue)): \(q(DecimalText.plain(Int128($0.value), scale: valueScale)))}"
+                    }.joined(separator: ", ") + "]",
             ]
             if let cap = a.cap { fields.append("\"cap\": \(q(DecimalText.money(Int128(cap), decimals: decimals)))") }
             if !a.gates.isEmpty {
-                fields.append("\"requires\": [" + a.gates.map { g in
-                    let scale = g.measure == .quantity ? 3 : decimals
-                    return "{\"products\": \(scope(g.scope)), \(q(g.measure == .quantity ? "min_quantity" : "min_amount")): \(q(DecimalText.plain(Int128(g.minimum), scale: scale)))}"
-                }.joined(separator: ", ") + "]")
+                fields.append(
+                    "\"requires\": ["
+                        + a.gates.map { g in
+                            let scale = g.measure == .quantity ? 3 : decimals
+                            return
+                                "{\"products\": \(scope(g.scope)), \(q(g.measure == .quantity ? "min_quantity" : "min_amount")): \(q(DecimalText.plain(Int128(g.minimum), scale: scale)))}"
+                        }.joined(separator: ", ") + "]")
             }
             fields.append("\"accrual\": \(q(a.accrual.rawValue))")
             items.append("    {" + fields.joined(separator: ", ") + "}")
         }
-        let text = "{\n  \"currency\": \(q(currency)),\n  \"decimals\": \(decimals),\n  \"agreements\": [\n" + items.joined(separator: ",\n") + "\n  ]\n}\n"
+        let text =
+            "{\n  \"currency\": \(q(currency)),\n  \"decimals\": \(decimals),\n  \"agreements\": [\n"
+            + items.joined(separator: ",\n") + "\n  ]\n}\n"
         return Array(text.utf8)
     }
 }

@@ -68,7 +68,9 @@ struct FileSink {
     }
 
     func write(_ bytes: [UInt8]) throws(RebateError) {
-        let result: Result<Void, RebateError> = bytes.withUnsafeBytes { p in Result { () throws(RebateError) in try write(p) } }
+        let result: Result<Void, RebateError> = bytes.withUnsafeBytes { p in
+            Result { () throws(RebateError) in try write(p) }
+        }
         try result.get()
     }
 
@@ -88,7 +90,9 @@ extension AtomicFile {
         guard fd >= 0 else { throw .io(path: temporary, reason: String(cString: strerror(errno))) }
         do throws(RebateError) {
             try body(FileSink(fd: fd, path: path))
-            guard fsync(fd) == 0 else { throw RebateError.io(path: path, reason: "fsync: " + String(cString: strerror(errno))) }
+            guard fsync(fd) == 0 else {
+                throw RebateError.io(path: path, reason: "fsync: " + String(cString: strerror(errno)))
+            }
         } catch {
             close(fd)
             unlink(temporary)

@@ -46,13 +46,25 @@ struct CSVWriter {
         var integer = magnitude / unit
         var fraction = magnitude % unit
         var digits = scale
-        if !keepZeros { while digits > 0, fraction % 10 == 0 { fraction /= 10; digits -= 1 } }
+        if !keepZeros {
+            while digits > 0, fraction % 10 == 0 {
+                fraction /= 10
+                digits -= 1
+            }
+        }
         if v < 0, magnitude != 0 { bytes.append(UInt8(ascii: "-")) }
-        var buffer: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)   // 40 bytes: room for 39 digits
+        var buffer: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0) // 40 bytes: room for 39 digits
         withUnsafeMutableBytes(of: &buffer) { b in
             var k = 0
-            repeat { b[k] = UInt8(48 + integer % 10); integer /= 10; k += 1 } while integer > 0
-            while k > 0 { k -= 1; bytes.append(b[k]) }
+            repeat {
+                b[k] = UInt8(48 + integer % 10)
+                integer /= 10
+                k += 1
+            } while integer > 0
+            while k > 0 {
+                k -= 1
+                bytes.append(b[k])
+            }
         }
         if digits > 0 {
             bytes.append(UInt8(ascii: "."))
@@ -69,7 +81,11 @@ struct CSVWriter {
 
     /// Money, or a plain decimal for quantity and pallets: the `basis` columns.
     mutating func basis(_ v: Int128, _ kind: RebateBasis, decimals: Int) {
-        if kind == .amount { decimal(v, scale: decimals, keepZeros: true) } else { decimal(v, scale: 3, keepZeros: false) }
+        if kind == .amount {
+            decimal(v, scale: decimals, keepZeros: true)
+        } else {
+            decimal(v, scale: 3, keepZeros: false)
+        }
     }
 
     mutating func empty() { separate() }

@@ -21,7 +21,10 @@ enum HTMLText {
     static func grouped(_ plain: String) -> String {
         var sign = ""
         var body = Substring(plain)
-        if body.hasPrefix("-") { sign = "-"; body = body.dropFirst() }
+        if body.hasPrefix("-") {
+            sign = "-"
+            body = body.dropFirst()
+        }
         let parts = body.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
         var integer = ""
         for (i, ch) in parts[0].reversed().enumerated() {
@@ -46,15 +49,15 @@ enum HTMLText {
     }
 
     static let style = """
-    body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:2rem auto;max-width:1100px;color:#1f2933;padding:0 1rem}
-    h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2.2rem;border-bottom:1px solid #d9e2ec;padding-bottom:.3rem}
-    .sub{color:#52606d;margin-top:0}table{border-collapse:collapse;width:100%;font-size:.9rem;margin:.6rem 0}
-    th,td{padding:.35rem .6rem;border-bottom:1px solid #e4e7eb;text-align:left;vertical-align:top}th{background:#f5f7fa;font-weight:600}
-    td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-    .cards{display:flex;flex-wrap:wrap;gap:.8rem}.card{border:1px solid #d9e2ec;border-radius:6px;padding:.7rem 1rem;min-width:12rem}
-    .card .v{font-size:1.25rem;font-weight:600;font-variant-numeric:tabular-nums}.card .k{color:#52606d;font-size:.8rem}
-    .bar{background:#e4e7eb;border-radius:4px;height:14px;width:100%;overflow:hidden}.bar span{display:block;height:100%;background:#3e7cb1}
-    .note{color:#52606d;font-size:.85rem}.warn{color:#b44d12}svg{max-width:100%;height:auto}
-    @media print{body{margin:0;max-width:none}h2{break-after:avoid}table,svg{break-inside:avoid}}
-    """
+        body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:2rem auto;max-width:1100px;color:#1f2933;padding:0 1rem}
+        h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2.2rem;border-bottom:1px solid #d9e2ec;padding-bottom:.3rem}
+        .sub{color:#52606d;margin-top:0}table{border-collapse:collapse;width:100%;font-size:.9rem;margin:.6rem 0}
+        th,td{padding:.35rem .6rem;border-bottom:1px solid #e4e7eb;text-align:left;vertical-align:top}th{background:#f5f7fa;font-weight:600}
+        td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+        .cards{display:flex;flex-wrap:wrap;gap:.8rem}.card{border:1px solid #d9e2ec;border-radius:6px;padding:.7rem 1rem;min-width:12rem}
+        .card .v{font-size:1.25rem;font-weight:600;font-variant-numeric:tabular-nums}.card .k{color:#52606d;font-size:.8rem}
+        .bar{background:#e4e7eb;border-radius:4px;height:14px;width:100%;overflow:hidden}.bar span{display:block;height:100%;background:#3e7cb1}
+        .note{color:#52606d;font-size:.85rem}.warn{color:#b44d12}svg{max-width:100%;height:auto}
+        @media print{body{margin:0;max-width:none}h2{break-after:avoid}table,svg{break-inside:avoid}}
+        """
 }

@@ -30,7 +30,11 @@ public struct AccrualRow: Hashable, Sendable {
     public var posting: Int128
 
     /// Creates a row from its values.
-    public init(agreementID: String, program: RebateProgram, beneficiary: String, periodStart: CivilDate, periodEnd: CivilDate, month: CivilDate, quantity: Int128, amount: Int128, pallets: Int128, basisKind: RebateBasis, basis: Int128, tier: Int, accruedToDate: Int128, posting: Int128) {
+    public init(
+        agreementID: String, program: RebateProgram, beneficiary: String, periodStart: CivilDate, periodEnd: CivilDate,
+        month: CivilDate, quantity: Int128, amount: Int128, pallets: Int128, basisKind: RebateBasis, basis: Int128,
+        tier: Int, accruedToDate: Int128, posting: Int128
+    ) {
         self.agreementID = agreementID
         self.program = program
         self.beneficiary = beneficiary
@@ -76,7 +80,11 @@ public struct SettlementRow: Hashable, Sendable {
     public var earned: Int128
 
     /// Creates a row from its values.
-    public init(agreementID: String, program: RebateProgram, beneficiary: String, periodStart: CivilDate, periodEnd: CivilDate, quantity: Int128, amount: Int128, pallets: Int128, basisKind: RebateBasis, basis: Int128, tier: Int, earned: Int128) {
+    public init(
+        agreementID: String, program: RebateProgram, beneficiary: String, periodStart: CivilDate, periodEnd: CivilDate,
+        quantity: Int128, amount: Int128, pallets: Int128, basisKind: RebateBasis, basis: Int128, tier: Int,
+        earned: Int128
+    ) {
         self.agreementID = agreementID
         self.program = program
         self.beneficiary = beneficiary
@@ -122,7 +130,11 @@ public struct StatementRow: Hashable, Sendable {
     public var forecastEarned: Int128
 
     /// Creates a row from its values.
-    public init(beneficiary: String, agreementID: String, program: RebateProgram, periodStart: CivilDate, periodEnd: CivilDate, asOf: CivilDate, basisKind: RebateBasis, basis: Int128, tier: Int, earnedToDate: Int128, nextTierFrom: Int64?, toNextTier: Int128?, forecastEarned: Int128) {
+    public init(
+        beneficiary: String, agreementID: String, program: RebateProgram, periodStart: CivilDate, periodEnd: CivilDate,
+        asOf: CivilDate, basisKind: RebateBasis, basis: Int128, tier: Int, earnedToDate: Int128, nextTierFrom: Int64?,
+        toNextTier: Int128?, forecastEarned: Int128
+    ) {
         self.beneficiary = beneficiary
         self.agreementID = agreementID
         self.program = program
@@ -163,7 +175,10 @@ public struct Anomaly: Hashable, Sendable {
     public var detail: String
 
     /// Creates a row from its values.
-    public init(kind: AnomalyKind, agreementID: String, beneficiary: String, periodStart: CivilDate, periodEnd: CivilDate, detail: String) {
+    public init(
+        kind: AnomalyKind, agreementID: String, beneficiary: String, periodStart: CivilDate, periodEnd: CivilDate,
+        detail: String
+    ) {
         self.kind = kind
         self.agreementID = agreementID
         self.beneficiary = beneficiary

@@ -1,7 +1,9 @@
 /// `summary.json`: control totals that reconcile, and timings.
 enum RunSummary {
-    static func json(loaded: LoadedDataset, report: AccrualReport?, options: AccrualOptions, maxRejects: Int,
-                     timings: [(stage: String, nanoseconds: UInt64)]) -> [UInt8] {
+    static func json(
+        loaded: LoadedDataset, report: AccrualReport?, options: AccrualOptions, maxRejects: Int,
+        timings: [(stage: String, nanoseconds: UInt64)]
+    ) -> [UInt8] {
         let t = loaded.totals
         let d = loaded.dataset.agreements.decimals
         let q = { (v: Int128) in "\"" + DecimalText.plain(v, scale: 3) + "\"" }
@@ -31,7 +33,9 @@ enum RunSummary {
         lines.append("    \"lines_after_as_of\": \(report?.linesAfterAsOf ?? 0)")
         lines.append("  },")
         if let r = report {
-            lines.append("  \"rows\": {\"accruals\": \(r.accruals.count), \"settlements\": \(r.settlements.count), \"statements\": \(r.statements.count), \"anomalies\": \(r.anomalies.count), \"rejects\": \(loaded.rejects.count)},")
+            lines.append(
+                "  \"rows\": {\"accruals\": \(r.accruals.count), \"settlements\": \(r.settlements.count), \"statements\": \(r.statements.count), \"anomalies\": \(r.anomalies.count), \"rejects\": \(loaded.rejects.count)},"
+            )
             lines.append("  \"total_accrued\": \(m(r.totalAccrued)),")
             lines.append("  \"total_settled\": \(m(r.totalSettled)),")
             lines.append("  \"total_earned_to_date\": \(m(r.statements.reduce(0) { $0 + $1.earnedToDate })),")
@@ -39,7 +43,9 @@ enum RunSummary {
             lines.append("  \"rows\": {\"rejects\": \(loaded.rejects.count)},")
         }
         let warnings = loaded.dataset.agreements.warnings
-        lines.append("  \"warnings\": [" + warnings.map { "\"" + jsonEscaped($0.description) + "\"" }.joined(separator: ", ") + "],")
+        lines.append(
+            "  \"warnings\": [" + warnings.map { "\"" + jsonEscaped($0.description) + "\"" }.joined(separator: ", ")
+                + "],")
         let timingText = timings.map { "\"\($0.stage)\": \($0.nanoseconds / 1000)" }.joined(separator: ", ")
         lines.append("  \"timings_us\": {\(timingText)},")
         lines.append("  \"threads\": \(options.threads)")
@@ -56,7 +62,13 @@ enum RunSummary {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if u.value < 0x20 { out += "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count) + String(u.value, radix: 16) } else { out.unicodeScalars.append(u) }
+                if u.value < 0x20 {
+                    out +=
+                        "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count)
+                        + String(u.value, radix: 16)
+                } else {
+                    out.unicodeScalars.append(u)
+                }
             }
         }
         return out

@@ -1,6 +1,7 @@
 import CommandLineOptions
 import RebateEngine
 import RebateGenerator
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,7 +11,9 @@ let spec = CommandSpec(
     overview: "Write a realistic full-year rebate dataset (SPEC.md section 1).",
     options: [
         .value("--out", "dir", "Folder to write partners.csv, products.csv, agreements.json, transactions.csv."),
-        .value("--preset", "name", "small (10 thousand lines), medium (10 million), large (100 million),\nhuge (1 billion). Default: small."),
+        .value(
+            "--preset", "name",
+            "small (10 thousand lines), medium (10 million), large (100 million),\nhuge (1 billion). Default: small."),
         .value("--lines", "n", "Transaction lines (overrides the preset)."),
         .value("--partners", "n", "Partners (default: lines / 2000, 40 to 50000)."),
         .value("--products", "n", "Products (default: lines / 5000, 40 to 20000)."),
@@ -40,7 +43,8 @@ if let v = args.count("--agreements-x") { config.agreementDensity = max(1, v) }
 if let text = args.value("--bad-lines") {
     // A rate like 0.001, read exactly as parts per million.
     let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-    guard parts.count <= 2, let whole = Int(parts[0].isEmpty ? "0" : parts[0]), parts.count == 1 || parts[1].allSatisfy(\.isNumber)
+    guard parts.count <= 2, let whole = Int(parts[0].isEmpty ? "0" : parts[0]),
+        parts.count == 1 || parts[1].allSatisfy(\.isNumber)
     else { args.usage("--bad-lines takes a rate like 0.001") }
     let fraction = parts.count == 2 ? String((parts[1] + "000000").prefix(6)) : "000000"
     config.badLinesPerMillion = whole * 1_000_000 + Int(fraction)!
@@ -54,11 +58,14 @@ do {
     let stats = try generator.write(to: out, threads: max(1, threads))
     var end = timespec()
     clock_gettime(CLOCK_MONOTONIC, &end)
-    let elapsedNanoseconds = (Int(end.tv_sec) - Int(start.tv_sec)) * 1_000_000_000 + Int(end.tv_nsec) - Int(start.tv_nsec)
+    let elapsedNanoseconds =
+        (Int(end.tv_sec) - Int(start.tv_sec)) * 1_000_000_000 + Int(end.tv_nsec) - Int(start.tv_nsec)
     let milliseconds = elapsedNanoseconds / 1_000_000
     let linesPerSecond = elapsedNanoseconds > 0 ? stats.lines * 1_000_000_000 / elapsedNanoseconds : 0
     let bytesPerLine = stats.lines > 0 ? Int(stats.transactionBytes) / stats.lines : 0
-    print("data-gen: \(stats.lines) lines, \(generator.partners.count) partners, \(generator.products.count) products, \(generator.agreements.agreements.count) agreements, \(stats.totalBytes) bytes (\(bytesPerLine) per line), \(milliseconds / 1000).\(String(milliseconds % 1000 + 1000).dropFirst()) s, \(linesPerSecond) lines/s -> \(out)")
+    print(
+        "data-gen: \(stats.lines) lines, \(generator.partners.count) partners, \(generator.products.count) products, \(generator.agreements.agreements.count) agreements, \(stats.totalBytes) bytes (\(bytesPerLine) per line), \(milliseconds / 1000).\(String(milliseconds % 1000 + 1000).dropFirst()) s, \(linesPerSecond) lines/s -> \(out)"
+    )
 } catch {
     printError("Error: \(error.description)\n")
     exit(1)

@@ -37,19 +37,23 @@ public enum BaselineAccrual {
         }
         var days: [[Int32: Day]] = Array(repeating: [:], count: agreements.count)
         let t = dataset.transactions
-        let (partners, productColumn, dayColumn, quantities, amounts) = (t.partner, t.product, t.day, t.quantity, t.amount)
+        let (partners, productColumn, dayColumn, quantities, amounts) = (
+            t.partner, t.product, t.day, t.quantity, t.amount
+        )
         for i in 0..<t.count {
             let day = dayColumn[i]
             if let asOf, day > asOf.dayNumber { continue }
             let k = Int(productColumn[i])
-            let q = Int128(quantities[i]), amt = Int128(amounts[i])
+            let q = Int128(quantities[i])
+            let amt = Int128(amounts[i])
             let s = Int128(dataset.products[k].palletQuantity)
             let n: Int128 = s > 0 ? q / s : 0
             for ai in feeds[Int(partners[i])] {
                 let a = agreements[ai]
                 guard day >= a.start.dayNumber, day <= a.end.dayNumber + 30 else { continue }
                 var entry = days[ai][day] ?? Day(gates: Array(repeating: 0, count: a.gates.count))
-                var cq = q, ca = amt
+                var cq = q
+                var ca = amt
                 if a.basis == .pallets {
                     cq = n * s
                     ca = q == 0 ? 0 : roundHalfAway(Fraction(amt * cq, q))
@@ -72,9 +76,12 @@ public enum BaselineAccrual {
             }
         }
 
-        var report = AccrualReport(currency: dataset.agreements.currency, decimals: d, asOf: asOf, accruals: [], settlements: [],
-                                   statements: [], anomalies: [], linesAfterAsOf: 0)
-        for (ai, a) in agreements.enumerated().sorted(by: { $0.element.id.utf8.lexicographicallyPrecedes($1.element.id.utf8) }) {
+        var report = AccrualReport(
+            currency: dataset.agreements.currency, decimals: d, asOf: asOf, accruals: [], settlements: [],
+            statements: [], anomalies: [], linesAfterAsOf: 0)
+        for (ai, a) in agreements.enumerated().sorted(by: {
+            $0.element.id.utf8.lexicographicallyPrecedes($1.element.id.utf8)
+        }) {
             let lastDay = asOf.map { min($0, a.end) } ?? a.end
             if lastDay < a.start { continue }
             let periods = periodsOf(a)
@@ -83,7 +90,9 @@ public enum BaselineAccrual {
                 func sums(through day: CivilDate) -> Day {
                     var total = Day(gates: Array(repeating: 0, count: a.gates.count))
                     for (dd, e) in days[ai] where dd >= period.start.dayNumber && dd <= day.dayNumber {
-                        total.quantity += e.quantity; total.amount += e.amount; total.pallets += e.pallets
+                        total.quantity += e.quantity
+                        total.amount += e.amount
+                        total.pallets += e.pallets
                         for g in 0..<a.gates.count { total.gates[g] += e.gates[g] }
                     }
                     return total
@@ -97,10 +106,13 @@ public enum BaselineAccrual {
                     let k = a.accrual == .forecast ? Fraction(D, e) : Fraction(1, 1)
                     let accrued = roundHalfAway(rebate(a, s, k: k, decimals: d) / k * Fraction(pow10(d), 1))
                     let b = basis(a, s)
-                    report.accruals.append(AccrualRow(agreementID: a.id, program: a.program, beneficiary: a.beneficiary.id,
-                                                      periodStart: period.start, periodEnd: period.end, month: CivilDate.firstDay(ofMonthIndex: month),
-                                                      quantity: s.quantity, amount: s.amount, pallets: s.pallets, basisKind: a.basis, basis: b,
-                                                      tier: tier(a, Fraction(b, 1)), accruedToDate: accrued, posting: accrued - previous))
+                    report.accruals.append(
+                        AccrualRow(
+                            agreementID: a.id, program: a.program, beneficiary: a.beneficiary.id,
+                            periodStart: period.start, periodEnd: period.end,
+                            month: CivilDate.firstDay(ofMonthIndex: month),
+                            quantity: s.quantity, amount: s.amount, pallets: s.pallets, basisKind: a.basis, basis: b,
+                            tier: tier(a, Fraction(b, 1)), accruedToDate: accrued, posting: accrued - previous))
                     previous = accrued
                     month += 1
                 }
@@ -109,42 +121,59 @@ public enum BaselineAccrual {
                 let b = basis(a, s)
                 if asOf.map({ period.end <= $0 }) ?? true {
                     let earned = roundHalfAway(rebate(a, s, k: Fraction(1, 1), decimals: d) * Fraction(pow10(d), 1))
-                    report.settlements.append(SettlementRow(agreementID: a.id, program: a.program, beneficiary: a.beneficiary.id,
-                                                            periodStart: period.start, periodEnd: period.end, quantity: s.quantity,
-                                                            amount: s.amount, pallets: s.pallets, basisKind: a.basis, basis: b,
-                                                            tier: tier(a, Fraction(b, 1)), earned: earned))
+                    report.settlements.append(
+                        SettlementRow(
+                            agreementID: a.id, program: a.program, beneficiary: a.beneficiary.id,
+                            periodStart: period.start, periodEnd: period.end, quantity: s.quantity,
+                            amount: s.amount, pallets: s.pallets, basisKind: a.basis, basis: b,
+                            tier: tier(a, Fraction(b, 1)), earned: earned))
                     // Anomalies, straight from the daily sums.
                     let weekStart = max(period.start.dayNumber, period.end.dayNumber - 6)
-                    var lifted: Int128 = 0, returned: Int128 = 0
+                    var lifted: Int128 = 0
+                    var returned: Int128 = 0
                     for (dd, e) in days[ai] {
                         if dd >= weekStart && dd <= period.end.dayNumber { lifted += e.positiveBasis }
                         if dd > period.end.dayNumber && dd <= period.end.dayNumber + 30 { returned += e.returnsBasis }
                     }
                     if lifted > 0, tier(a, Fraction(b - lifted, 1)) < tier(a, Fraction(b, 1)), -2 * returned >= lifted {
-                        report.anomalies.append(Anomaly(kind: .tierGaming, agreementID: a.id, beneficiary: a.beneficiary.id,
-                                                        periodStart: period.start, periodEnd: period.end, detail: ""))
+                        report.anomalies.append(
+                            Anomaly(
+                                kind: .tierGaming, agreementID: a.id, beneficiary: a.beneficiary.id,
+                                periodStart: period.start, periodEnd: period.end, detail: ""))
                     }
                     if b < 0 {
-                        report.anomalies.append(Anomaly(kind: .negativeBasis, agreementID: a.id, beneficiary: a.beneficiary.id,
-                                                        periodStart: period.start, periodEnd: period.end, detail: ""))
+                        report.anomalies.append(
+                            Anomaly(
+                                kind: .negativeBasis, agreementID: a.id, beneficiary: a.beneficiary.id,
+                                periodStart: period.start, periodEnd: period.end, detail: ""))
                     }
                 }
-                if period.end >= lastDay || pi == periods.count - 1, !report.statements.contains(where: { $0.agreementID == a.id }) {
+                if period.end >= lastDay || pi == periods.count - 1,
+                    !report.statements.contains(where: { $0.agreementID == a.id })
+                {
                     let e = Int128(asOfDay.dayNumber - period.start.dayNumber + 1)
                     let t = tier(a, Fraction(b, 1))
                     let next: Int64? = t < a.tiers.count ? a.tiers[t].from : nil
-                    report.statements.append(StatementRow(
-                        beneficiary: a.beneficiary.id, agreementID: a.id, program: a.program, periodStart: period.start, periodEnd: period.end,
-                        asOf: asOfDay, basisKind: a.basis, basis: b, tier: t,
-                        earnedToDate: roundHalfAway(rebate(a, s, k: Fraction(1, 1), decimals: d) * Fraction(pow10(d), 1)),
-                        nextTierFrom: next, toNextTier: next.map { Int128($0) - b },
-                        forecastEarned: roundHalfAway(rebate(a, s, k: Fraction(D, e), decimals: d) * Fraction(pow10(d), 1))))
+                    report.statements.append(
+                        StatementRow(
+                            beneficiary: a.beneficiary.id, agreementID: a.id, program: a.program,
+                            periodStart: period.start, periodEnd: period.end,
+                            asOf: asOfDay, basisKind: a.basis, basis: b, tier: t,
+                            earnedToDate: roundHalfAway(
+                                rebate(a, s, k: Fraction(1, 1), decimals: d) * Fraction(pow10(d), 1)),
+                            nextTierFrom: next, toNextTier: next.map { Int128($0) - b },
+                            forecastEarned: roundHalfAway(
+                                rebate(a, s, k: Fraction(D, e), decimals: d) * Fraction(pow10(d), 1))))
                 }
             }
         }
-        report.statements.sort { ($0.beneficiary + "\u{0}" + $0.agreementID).utf8.lexicographicallyPrecedes(($1.beneficiary + "\u{0}" + $1.agreementID).utf8) }
+        report.statements.sort {
+            ($0.beneficiary + "\u{0}" + $0.agreementID).utf8.lexicographicallyPrecedes(
+                ($1.beneficiary + "\u{0}" + $1.agreementID).utf8)
+        }
         report.anomalies.sort {
-            let l = [$0.kind.rawValue, $0.agreementID, $0.periodStart.description], r = [$1.kind.rawValue, $1.agreementID, $1.periodStart.description]
+            let l = [$0.kind.rawValue, $0.agreementID, $0.periodStart.description]
+            let r = [$1.kind.rawValue, $1.agreementID, $1.periodStart.description]
             return l.joined(separator: "\u{0}").utf8.lexicographicallyPrecedes(r.joined(separator: "\u{0}").utf8)
         }
         return report
@@ -168,8 +197,10 @@ public enum BaselineAccrual {
     /// SPEC section 4, literally: `R(k*B, k*Q, k*A, k*N)` in currency units.
     static func rebate(_ a: Agreement, _ s: Day, k: Fraction, decimals d: Int) -> Fraction {
         let unitScale = a.basis == .amount ? pow10(d) : 1000
-        let B = k * Fraction(basis(a, s), unitScale)                      // natural units
-        let Q = k * Fraction(s.quantity, 1000), A = k * Fraction(s.amount, pow10(d)), N = k * Fraction(s.pallets, 1)
+        let B = k * Fraction(basis(a, s), unitScale) // natural units
+        let Q = k * Fraction(s.quantity, 1000)
+        let A = k * Fraction(s.amount, pow10(d))
+        let N = k * Fraction(s.pallets, 1)
         for (g, gate) in a.gates.enumerated() {
             let scale = gate.measure == .quantity ? 1000 : pow10(d)
             if k * Fraction(s.gates[g], scale) < Fraction(Int128(gate.minimum), scale) { return Fraction(0, 1) }
@@ -212,7 +243,11 @@ public enum BaselineAccrual {
         var out: [(start: CivilDate, end: CivilDate)] = []
         var m = a.start.monthIndex / step * step
         while CivilDate.firstDay(ofMonthIndex: m) <= a.end {
-            out.append((max(a.start, CivilDate.firstDay(ofMonthIndex: m)), min(a.end, CivilDate.lastDay(ofMonthIndex: m + step - 1))))
+            out.append(
+                (
+                    max(a.start, CivilDate.firstDay(ofMonthIndex: m)),
+                    min(a.end, CivilDate.lastDay(ofMonthIndex: m + step - 1))
+                ))
             m += step
         }
         return out
@@ -255,14 +290,19 @@ struct Fraction: Comparable {
     static func + (a: Fraction, b: Fraction) -> Fraction {
         let g = Int128(gcd(a.denominator.magnitude, b.denominator.magnitude))
         let l = a.denominator / g
-        return Fraction(checked(checked(a.numerator.multipliedReportingOverflow(by: b.denominator / g)).addingReportingOverflow(checked(b.numerator.multipliedReportingOverflow(by: l)))),
-                        checked(l.multipliedReportingOverflow(by: b.denominator)))
+        return Fraction(
+            checked(
+                checked(a.numerator.multipliedReportingOverflow(by: b.denominator / g)).addingReportingOverflow(
+                    checked(b.numerator.multipliedReportingOverflow(by: l)))),
+            checked(l.multipliedReportingOverflow(by: b.denominator)))
     }
     static func - (a: Fraction, b: Fraction) -> Fraction { a + Fraction(-b.numerator, b.denominator) }
     static func * (a: Fraction, b: Fraction) -> Fraction {
-        let g1 = Int128(gcd(a.numerator.magnitude, b.denominator.magnitude)), g2 = Int128(gcd(b.numerator.magnitude, a.denominator.magnitude))
-        return Fraction(checked((a.numerator / g1).multipliedReportingOverflow(by: b.numerator / g2)),
-                        checked((a.denominator / g2).multipliedReportingOverflow(by: b.denominator / g1)))
+        let g1 = Int128(gcd(a.numerator.magnitude, b.denominator.magnitude))
+        let g2 = Int128(gcd(b.numerator.magnitude, a.denominator.magnitude))
+        return Fraction(
+            checked((a.numerator / g1).multipliedReportingOverflow(by: b.numerator / g2)),
+            checked((a.denominator / g2).multipliedReportingOverflow(by: b.denominator / g1)))
     }
     static func / (a: Fraction, b: Fraction) -> Fraction { a * Fraction(b.denominator, b.numerator) }
     static func < (a: Fraction, b: Fraction) -> Bool { (a - b).numerator < 0 }

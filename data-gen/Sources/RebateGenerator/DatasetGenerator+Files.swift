@@ -1,5 +1,6 @@
 import Dispatch
 import RebateEngine
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,9 +12,10 @@ public enum GeneratorError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .notEnoughSpace(folder, needed, free):
-            return "\(folder): the dataset needs about \(needed / 1_000_000) MB but only \(free / 1_000_000) MB are free"
-        case let .io(path, reason):
+        case .notEnoughSpace(let folder, let needed, let free):
+            return
+                "\(folder): the dataset needs about \(needed / 1_000_000) MB but only \(free / 1_000_000) MB are free"
+        case .io(let path, let reason):
             return "\(path): \(reason)"
         }
     }
@@ -33,7 +35,9 @@ extension DatasetGenerator {
     /// Writes the four files of SPEC section 1 into `folder`, streaming the lines
     /// so that no more than a few chunks are ever in memory.
     /// - Throws: ``GeneratorError/notEnoughSpace(folder:needed:free:)`` before writing anything when the disk is too small.
-    public func write(to folder: String, threads: Int = AccrualEngine.defaultThreadCount) throws(GeneratorError) -> WriteStatistics {
+    public func write(to folder: String, threads: Int = AccrualEngine.defaultThreadCount) throws(GeneratorError)
+        -> WriteStatistics
+    {
         makeFolder(folder)
         var fs = statvfs()
         if statvfs(folder, &fs) == 0 {
@@ -47,7 +51,9 @@ extension DatasetGenerator {
         total += try writeFile(folder + "/partners.csv", Array(partnersCSV.utf8))
         var productsCSV = "product_id,name,category,pallet_qty\n"
         for p in products {
-            productsCSV += p.id + "," + csvField(p.name) + "," + p.category + "," + (p.palletQuantity > 0 ? AccrualEngine.formatDecimal(Int128(p.palletQuantity), scale: 3) : "") + "\n"
+            productsCSV +=
+                p.id + "," + csvField(p.name) + "," + p.category + ","
+                + (p.palletQuantity > 0 ? AccrualEngine.formatDecimal(Int128(p.palletQuantity), scale: 3) : "") + "\n"
         }
         total += try writeFile(folder + "/products.csv", Array(productsCSV.utf8))
         total += try writeFile(folder + "/agreements.json", agreements.jsonBytes())
@@ -75,7 +81,7 @@ extension DatasetGenerator {
                 }
             }
             let ready = buffers
-            writer.sync {}   // at most one batch waiting: bounded memory
+            writer.sync {} // at most one batch waiting: bounded memory
             writer.async {
                 guard failure.error == nil else { return }
                 do throws(GeneratorError) {
@@ -103,12 +109,19 @@ extension DatasetGenerator {
                 let id = UInt64(i + 1)
                 let dateIndex = Int(line.day - text.firstDay)
                 guard let kind = line.bad else {
-                    w.put(UInt8(ascii: "L")); w.digits(id, width: 10); w.put(44)
-                    w.put(text.dates[dateIndex]); w.put(44)
-                    w.put(text.partnerIDs[Int(line.partner)]); w.put(44)
-                    w.put(text.productIDs[Int(line.product)]); w.put(44)
-                    w.fixed(line.quantity, scale: 3, trim: true); w.put(44)
-                    w.fixed(line.amount, scale: 2, trim: false); w.put(10)
+                    w.put(UInt8(ascii: "L"))
+                    w.digits(id, width: 10)
+                    w.put(44)
+                    w.put(text.dates[dateIndex])
+                    w.put(44)
+                    w.put(text.partnerIDs[Int(line.partner)])
+                    w.put(44)
+                    w.put(text.productIDs[Int(line.product)])
+                    w.put(44)
+                    w.fixed(line.quantity, scale: 3, trim: true)
+                    w.put(44)
+                    w.fixed(line.amount, scale: 2, trim: false)
+                    w.put(10)
                     return
                 }
                 // Planted malformed lines: one kind for each reject reason.
@@ -127,10 +140,12 @@ extension DatasetGenerator {
                 case .duplicateID: row = Array("L0000000001,\(date),\(partner),\(product),1,1.00".utf8)
                 case .wrongFieldCount: row = Array("\(lineID),\(date),\(partner),\(product),1".utf8)
                 case .unterminatedQuote: row = Array("\(lineID),\(date),\"\(partner),\(product),1,1.00".utf8)
-                case .invalidUTF8: row = Array("\(lineID),\(date),\(partner),".utf8) + [0xC3, 0x28] + Array(",1,1.00".utf8)
+                case .invalidUTF8:
+                    row = Array("\(lineID),\(date),\(partner),".utf8) + [0xC3, 0x28] + Array(",1,1.00".utf8)
                 case .tooLarge: row = Array("\(lineID),\(date),\(partner),\(product),1000000000000,1.00".utf8)
                 }
-                w.put(row); w.put(10)
+                w.put(row)
+                w.put(10)
             }
             return w.count
         }
@@ -200,7 +215,10 @@ struct ByteWriter {
 
     init(base: UnsafeMutablePointer<UInt8>) { self.base = base }
 
-    @inline(__always) mutating func put(_ b: UInt8) { base[count] = b; count += 1 }
+    @inline(__always) mutating func put(_ b: UInt8) {
+        base[count] = b
+        count += 1
+    }
 
     @inline(__always) mutating func put(_ bytes: [UInt8]) {
         bytes.withUnsafeBufferPointer { b in
@@ -213,7 +231,10 @@ struct ByteWriter {
     @inline(__always) mutating func digits(_ v: UInt64, width: Int) {
         var length = 1
         var t = v
-        while t >= 10 { t /= 10; length += 1 }
+        while t >= 10 {
+            t /= 10
+            length += 1
+        }
         length = max(length, width)
         var v = v
         for k in stride(from: length - 1, through: 0, by: -1) {
@@ -231,8 +252,16 @@ struct ByteWriter {
         digits(m / unit, width: 1)
         var f = m % unit
         var width = scale
-        if trim { while width > 0, f % 10 == 0 { f /= 10; width -= 1 } }
-        if width > 0 { put(UInt8(ascii: ".")); digits(f, width: width) }
+        if trim {
+            while width > 0, f % 10 == 0 {
+                f /= 10
+                width -= 1
+            }
+        }
+        if width > 0 {
+            put(UInt8(ascii: "."))
+            digits(f, width: width)
+        }
     }
 }
 

@@ -12,8 +12,8 @@ struct GeneratedLine {
     var partner: Int32
     var product: Int32
     var day: Int32
-    var quantity: Int64   // milli-units
-    var amount: Int64     // minor units
+    var quantity: Int64 // milli-units
+    var amount: Int64 // minor units
     var bad: BadLineKind?
 }
 
@@ -24,7 +24,8 @@ extension DatasetGenerator {
     @inline(__always)
     private func sample(_ cumulative: [UInt64], total: UInt64, _ r: UInt64) -> Int {
         let target = UInt64((UInt128(r) * UInt128(total)) >> 64)
-        var lo = 0, hi = cumulative.count - 1
+        var lo = 0
+        var hi = cumulative.count - 1
         while lo < hi {
             let mid = (lo + hi) / 2
             if cumulative[mid] > target { hi = mid } else { lo = mid + 1 }
@@ -41,7 +42,9 @@ extension DatasetGenerator {
         let planted = max(1, configuration.lines / 50_000 / max(1, gamers.count) / 4)
         let bad = UInt64(configuration.badLinesPerMillion)
         for i in first..<last {
-            let r0 = rng.next(), r1 = rng.next(), r2 = rng.next()
+            let r0 = rng.next()
+            let r1 = rng.next()
+            let r2 = rng.next()
             var p = sample(partnerCumulative, total: partnerWeightTotal, r0)
             var k = (Int(windowStart[p]) + Int(r1 % UInt64(Self.windowSize))) % products.count
             var day = firstDay.dayNumber + Int32(sample(dayCumulative, total: dayTotal, r2))
@@ -49,11 +52,11 @@ extension DatasetGenerator {
             let s = products[k].palletQuantity
             var q: Int64
             if s > 0, (r1 >> 20) % 4 == 0 {
-                q = s * Int64(1 + (r1 >> 24) % 3)                        // full pallets
+                q = s * Int64(1 + (r1 >> 24) % 3) // full pallets
             } else if fractional[k] {
-                q = 500 + Int64((r1 >> 24) % 23_500)                     // 0.5 to 24 with three decimals
+                q = 500 + Int64((r1 >> 24) % 23_500) // 0.5 to 24 with three decimals
             } else {
-                q = 1000 * Int64(1 + (r1 >> 24) % 24)                    // 1 to 24 units
+                q = 1000 * Int64(1 + (r1 >> 24) % 24) // 1 to 24 units
             }
             // Planted tier gaming: a quarter-end spike by a gamer, returned within three weeks.
             if !gamers.isEmpty, i % 50_000 == 17 || i % 50_000 == 18 {
@@ -62,7 +65,8 @@ extension DatasetGenerator {
                 let quarterEnd = CivilDate.lastDay(ofMonthIndex: firstDay.monthIndex + quarter * 3 + 2).dayNumber
                 p = g
                 k = Int(windowStart[g])
-                let spike = max(1000, expectedBasis(g, nil, .quantity, days: 91) * 15 / 100 / Int64(planted) / 1000 * 1000)
+                let spike = max(
+                    1000, expectedBasis(g, nil, .quantity, days: 91) * 15 / 100 / Int64(planted) / 1000 * 1000)
                 if i % 50_000 == 17 {
                     day = quarterEnd - Int32(r2 % 5)
                     q = spike
@@ -71,11 +75,11 @@ extension DatasetGenerator {
                     q = -spike * 8 / 10 / 1000 * 1000
                 }
             }
-            var a = (q * unitPrice[k] + (q >= 0 ? 500 : -500)) / 1000      // half away from zero
-            if kind < 30 {                                                 // a return or credit note
+            var a = (q * unitPrice[k] + (q >= 0 ? 500 : -500)) / 1000 // half away from zero
+            if kind < 30 { // a return or credit note
                 q = -q
                 a = -a
-            } else if kind < 40 {                                          // a price adjustment
+            } else if kind < 40 { // a price adjustment
                 a = (kind % 2 == 0 ? 1 : -1) * max(1, a / 20)
                 q = 0
             }
@@ -98,8 +102,9 @@ extension DatasetGenerator {
                 var columns = TransactionColumns(capacity: Self.linesPerChunk)
                 forEachLine(inChunk: c) { _, line in
                     if line.bad == nil {
-                        columns.append(partner: line.partner, product: line.product, date: CivilDate(dayNumber: line.day),
-                                       quantity: Quantity(milliUnits: line.quantity), amount: Money(minorUnits: line.amount))
+                        columns.append(
+                            partner: line.partner, product: line.product, date: CivilDate(dayNumber: line.day),
+                            quantity: Quantity(milliUnits: line.quantity), amount: Money(minorUnits: line.amount))
                     }
                 }
                 slots.base[c] = columns

@@ -28,8 +28,10 @@ public struct DatasetGenerator: Sendable {
         public var agreementDensity: Int
 
         /// Creates a configuration; partners and products default from the line count.
-        public init(lines: Int, partners: Int? = nil, products: Int? = nil, year: Int = 2026, seed: UInt64 = 1,
-                    badLinesPerMillion: Int = 0, agreementDensity: Int = 1) {
+        public init(
+            lines: Int, partners: Int? = nil, products: Int? = nil, year: Int = 2026, seed: UInt64 = 1,
+            badLinesPerMillion: Int = 0, agreementDensity: Int = 1
+        ) {
             self.lines = max(0, lines)
             self.partners = max(4, partners ?? max(40, min(50_000, lines / 2_000)))
             self.products = max(8, products ?? max(40, min(20_000, lines / 5_000)))
@@ -89,11 +91,13 @@ public struct DatasetGenerator: Sendable {
                 groupCount += 1
                 let size = 3 + rng.below(6)
                 for _ in 0..<size where i < c.partners {
-                    partners.append(Partner(id: Self.id("P", i, 6), name: "Partner \(i)", groupID: Self.id("G", groupCount, 4)))
+                    partners.append(
+                        Partner(id: Self.id("P", i, 6), name: "Partner \(i)", groupID: Self.id("G", groupCount, 4)))
                     i += 1
                 }
             } else {
-                partners.append(Partner(id: Self.id("P", i, 6), name: i % 7 == 0 ? "Partner \(i), Ltd" : "Partner \(i)"))
+                partners.append(
+                    Partner(id: Self.id("P", i, 6), name: i % 7 == 0 ? "Partner \(i), Ltd" : "Partner \(i)"))
                 i += 1
             }
         }
@@ -101,13 +105,18 @@ public struct DatasetGenerator: Sendable {
         var products: [Product] = []
         var price: [Int64] = []
         var fractional: [Bool] = []
-        let palletSizes: [Int64] = [10_000, 12_000, 20_000, 24_000, 40_000, 48_000, 50_000, 100_000, 120_000, 200_000, 2_500, 62_500]
+        let palletSizes: [Int64] = [
+            10_000, 12_000, 20_000, 24_000, 40_000, 48_000, 50_000, 100_000, 120_000, 200_000, 2_500, 62_500,
+        ]
         for k in 0..<c.products {
             let category = k % categories
             let frac = rng.below(10) == 0
             let pallet = rng.below(5) == 0 ? 0 : palletSizes[rng.below(palletSizes.count)]
-            products.append(Product(id: Self.id("SKU-", k, 5), name: "Product \(k)", category: Self.id("C", category, 3), palletQuantity: pallet == 0 ? nil : Quantity(milliUnits: pallet)))
-            let base: Int64 = category % 2 == 1 ? 2_000 : 300   // odd categories: high margin, dearer
+            products.append(
+                Product(
+                    id: Self.id("SKU-", k, 5), name: "Product \(k)", category: Self.id("C", category, 3),
+                    palletQuantity: pallet == 0 ? nil : Quantity(milliUnits: pallet)))
+            let base: Int64 = category % 2 == 1 ? 2_000 : 300 // odd categories: high margin, dearer
             price.append(base + Int64(rng.below(Int(base) * 20)))
             fractional.append(frac)
         }
@@ -133,7 +142,7 @@ public struct DatasetGenerator: Sendable {
         var days: [UInt64] = []
         for d in 0..<daysInYear {
             let date = firstDay.adding(days: d)
-            let weekday = (Int(date.dayNumber) % 7 + 7 + 4) % 7  // 0 = Sunday
+            let weekday = (Int(date.dayNumber) % 7 + 7 + 4) % 7 // 0 = Sunday
             dayTotal += monthWeight[date.components.month - 1] * (weekday == 0 || weekday == 6 ? 2 : 10)
             days.append(dayTotal)
         }
