@@ -1,0 +1,101 @@
+import RebateEngine
+import Testing
+
+/// The library as a back-office program sees it: no `@testable`, only the public API.
+@Suite struct LibraryExampleTests {
+    /// The README's example, built in memory (keep the two in step).
+    static func readmeDataset() -> Dataset {
+        var lines = TransactionColumns()
+        lines.append(
+            partner: 0, product: 0, date: CivilDate("2026-03-01")!, quantity: Quantity(units: 12),
+            amount: Money("4500.00", decimals: 2)!)
+        let agreement = Agreement(
+            id: "VOL-1", program: .volume, beneficiary: .partner("P1"),
+            start: CivilDate("2026-01-01")!, end: CivilDate("2026-12-31")!, settlement: .quarter,
+            basis: .amount, valueKind: .percent,
+            tiers: [
+                Tier(from: Money(minorUnits: 0), value: .percent(Rate("1")!)),
+                Tier(from: Money("10000.00", decimals: 2)!, value: .percent(Rate("2.5")!)),
+            ])
+        return Dataset(
+            partners: [Partner(id: "P1", name: "Acme")],
+            products: [Product(id: "SKU-1", name: "Hammer", category: "C1")],
+            agreements: AgreementSet(currency: "EUR", decimals: 2, agreements: [agreement]),
+            transactions: lines)
+    }
+
+    @Test func readmeExampleEarnsOnePercentInTheFirstQuarter() throws {
+        let result = try AccrualEngine.run(Self.readmeDataset())
+        // 4500.00 is below the 10000.00 threshold: tier 1, 1% = 45.00 in Q1, nothing after.
+        #expect(result.settlements.map(\.earned) == [45_00, 0, 0, 0])
+        #expect(
+            result.settlements.map { $0.periodStart.description } == [
+                "2026-01-01", "2026-04-01", "2026-07-01", "2026-10-01",
+            ])
+        #expect(AccrualEngine.formatMoney(result.totalSettled, decimals: 2) == "45.00")
+        let csv = String(decoding: result.settlementsCSV(), as: UTF8.self)
+        #expect(csv.contains("VOL-1,volume,P1,2026-01-01,2026-03-31,12,4500.00,0,4500.00,1,45.00\n"))
+    }
+
+    @Test func unitsCarryTheirScale() {
+        #expect(Money("12.50", decimals: 2)?.minorUnits == 1250)
+        #expect(Money("12.5", decimals: 0) == nil)
+        #expect(Quantity("1.5")?.milliUnits == 1500)
+        #expect(Quantity(units: 3).milliUnits == 3000)
+        #expect(Rate("2.5")?.tenThousandths == 25_000)
+        #expect(Rate("0.00001") == nil)
+    }
+
+    /// Builds the README dataset, breaks it with `change`, and returns the error's problems.
+    func problems(_ change: (inout Dataset) -> Void) -> [InputProblem]? {
+        var dataset = Self.readmeDataset()
+        change(&dataset)
+        do {
+            _ = try AccrualEngine.run(dataset)
+            return nil
+        } catch {
+            guard case .invalidInput(let problems) = error else { return nil }
+            return problems
+        }
+    }
+
+    @Test func badIndicesAndValuesThrowInsteadOfTrapping() throws {
+        let badPartner = problems {
+            $0.transactions.append(
+                partner: 7, product: 0, date: CivilDate("2026-03-02")!, quantity: Quantity(units: 1),
+                amount: Money(minorUnits: 100))
+        }
+        #expect(badPartner?.map(\.description) == ["transactions:1: partner: index 7 is not in 0..<1"])
+        let badProduct = problems {
+            $0.transactions.append(
+                partner: 0, product: -1, date: CivilDate("2026-03-02")!, quantity: Quantity(units: 1),
+                amount: Money(minorUnits: 100))
+        }
+        #expect(badProduct?.first?.field == "product")
+        let badDate = problems {
+            $0.transactions.append(
+                partner: 0, product: 0, date: CivilDate(dayNumber: 900_000), quantity: Quantity(units: 1),
+                amount: Money(minorUnits: 100))
+        }
+        #expect(badDate?.first?.field == "date")
+        let opposite = problems {
+            $0.transactions.append(
+                partner: 0, product: 0, date: CivilDate("2026-03-02")!, quantity: Quantity(units: 1),
+                amount: Money(minorUnits: -100))
+        }
+        #expect(opposite?.first?.reason == "sign opposite to the quantity's")
+        let mixed = problems {
+            $0.agreements.agreements[0].tiers.append(
+                Tier(from: Money("20000.00", decimals: 2)!, value: .fixed(Money(minorUnits: 500))))
+        }
+        #expect(mixed?.first?.field == "agreements[0].tiers[2]")
+        let wrongScale = problems {
+            $0.agreements.agreements[0].tiers[1] = Tier(from: Quantity(units: 10), value: .percent(Rate("2.5")!))
+        }
+        #expect(wrongScale?.first?.field == "agreements[0].tiers[1].from")
+        let descending = problems { $0.agreements.agreements[0].tiers.swapAt(0, 1) }
+        #expect(descending != nil)
+        let decimals = problems { $0.agreements.decimals = 9 }
+        #expect(decimals?.first?.field == "decimals")
+    }
+}
