@@ -153,7 +153,7 @@ public enum ColumnarFile {
         }
         if let source, source.size != u64(48) || source.modified != Int64(bitPattern: u64(56)) {
             throw bad(
-                "is stale: transactions.csv changed since it was imported; run `rebate import` again, or delete \(name)"
+                "is stale: the CSV lines changed since they were imported; run `rebate import` again, or delete \(name)"
             )
         }
         let n = Int(u64(16))

@@ -5,7 +5,8 @@ public enum DatasetLoader {
     /// Master data and agreements are checked first, and every problem found is
     /// reported at once; transaction lines that fail are collected as rejects.
     /// The transactions come from `transactions.rbc` (see ``ColumnarFile``) when
-    /// the folder has one and `columnar` is true, else from `transactions.csv`.
+    /// the folder has one and `columnar` is true, else from `transactions.csv` or
+    /// the `transactions/` folder (see ``TransactionSource``).
     /// - Throws: ``RebateError/invalidInput(_:)`` for unusable master data or
     ///   agreements, ``RebateError/io(path:reason:)`` for unreadable files.
     /// - Complexity: O(n) in the size of the files.
@@ -13,13 +14,18 @@ public enum DatasetLoader {
         folder: String, threads: Int = AccrualEngine.defaultThreadCount, columnar: Bool = true,
         progress: RunProgress? = nil
     ) throws(RebateError) -> LoadedDataset {
-        let path = { (name: String) in folder.hasSuffix("/") ? folder + name : folder + "/" + name }
+        let path = { (name: String) in TransactionSource.join(folder, name) }
         var problems: [InputProblem] = []
+        let source = try TransactionSource.find(in: folder)
         let useColumnar = columnar && FileBytes.exists(path(ColumnarFile.fileName))
-        for name in [
-            "partners.csv", "products.csv", "agreements.json", useColumnar ? ColumnarFile.fileName : "transactions.csv",
-        ] where !FileBytes.exists(path(name)) {
+        for name in ["partners.csv", "products.csv", "agreements.json"] where !FileBytes.exists(path(name)) {
             problems.append(InputProblem(file: name, reason: "missing from the dataset folder \(folder)"))
+        }
+        if source == nil && !useColumnar {
+            problems.append(
+                InputProblem(
+                    file: TransactionSource.fileName,
+                    reason: "missing from the dataset folder \(folder) (nor is there a transactions/ folder)"))
         }
         if !problems.isEmpty { throw .invalidInput(problems) }
 
@@ -27,33 +33,38 @@ public enum DatasetLoader {
         let products = readProducts(try FileBytes(path: path("products.csv")), &problems)
         let master = MasterDataIndex(partners: partners, products: products)
         let jsonFile = try FileBytes(path: path("agreements.json"))
-        var agreements: AgreementSet?
+        var decoded: AgreementSet?
         do {
-            agreements = try AgreementSet(json: Array(jsonFile.buffer), master: master)
+            decoded = try AgreementSet(json: Array(jsonFile.buffer), master: master)
         } catch {
             if case .invalidInput(let p) = error { problems += p } else { throw error }
         }
-        if !problems.isEmpty { throw .invalidInput(problems) }
+        guard problems.isEmpty, let agreements = decoded else { throw .invalidInput(problems) }
         if useColumnar {
             let (columns, rejects, totals) = try ColumnarFile.read(
                 path: path(ColumnarFile.fileName), partners: partners, products: products,
-                decimals: agreements!.decimals,
-                source: ColumnarFile.sourceStamp(path("transactions.csv")), threads: threads)
-            let dataset = Dataset(
-                partners: partners, products: products, agreements: agreements!, transactions: columns)
+                decimals: agreements.decimals, source: source?.stamp, threads: threads)
+            let dataset = Dataset(partners: partners, products: products, agreements: agreements, transactions: columns)
             return LoadedDataset(
                 dataset: dataset, rejects: rejects, totals: totals, transactionsFile: ColumnarFile.fileName)
         }
-        let transactions = try FileBytes(path: path("transactions.csv"))
+        guard let source else {
+            throw .invalidInput([InputProblem(file: TransactionSource.fileName, reason: "missing")])
+        }
+        var files: [FileBytes] = []
+        for name in source.files { files.append(try FileBytes(path: source.path(name))) }
         var reader = TransactionCSVReader(
-            partners: partners, products: products, decimals: agreements!.decimals, threads: max(1, threads))
+            partners: partners, products: products, decimals: agreements.decimals, threads: max(1, threads))
         reader.progress = progress
-        reader.releasesPages = transactions.isMapped
-        let out = try reader.read(transactions.buffer, fileName: "transactions.csv")
-        let dataset = Dataset(
-            partners: partners, products: products, agreements: agreements!, transactions: out.columns)
+        let out = try withExtendedLifetime(files) { () throws(RebateError) in
+            try reader.read(
+                zip(source.files, files).map { name, file in
+                    TransactionCSVReader.SourceFile(name: name, bytes: file.buffer, releasesPages: file.isMapped)
+                })
+        }
+        let dataset = Dataset(partners: partners, products: products, agreements: agreements, transactions: out.columns)
         return LoadedDataset(
-            dataset: dataset, rejects: out.rejects, totals: out.totals, transactionsFile: "transactions.csv")
+            dataset: dataset, rejects: out.rejects, totals: out.totals, transactionsFile: source.displayName)
     }
 
     static func readPartners(_ file: FileBytes, _ problems: inout [InputProblem]) -> [Partner] {

@@ -12,8 +12,10 @@ extension TransactionCSVReader {
     }
 
     /// Finds duplicate ids, turns them into rejects, and joins the chunks.
-    static func finish(_ cx: Context, _ chunks: inout [Chunk], base: [Int], threads: Int) -> Output {
+    /// `contexts` are the files', `chunks` every file's chunks in file order.
+    static func finish(_ contexts: [Context], _ chunks: inout [Chunk], base: [Int], threads: Int) -> Output {
         let chunkCount = chunks.count
+        let fileOf = chunks.map(\.file)
         let buckets = ChunkColumns.idBuckets
         let parts = chunks.map(\.columns)
         let snapshot = chunks
@@ -29,15 +31,15 @@ extension TransactionCSVReader {
         var size = 4
         while size < largest * 2 { size <<= 1 }
         let tableSize = size
-        var duplicates = [[(ref: UInt64, firstLine: Int)]](repeating: [], count: buckets)
+        var duplicates = [[(ref: UInt64, first: UInt64)]](repeating: [], count: buckets)
         // Read-only: the file bytes are not written while the buckets are checked.
-        let shared = UnsafeTransfer(cx)
+        let shared = UnsafeTransfer(contexts)
         duplicates.withUnsafeMutableBufferPointer { d in
             // Disjoint writes: a bucket, claimed once through the atomic counter, writes only its own slot.
             let out = UnsafeTransfer(d)
             let next = Atomic<Int>(0)
             DispatchQueue.concurrentPerform(iterations: max(1, min(threads, buckets))) { _ in
-                let cx = shared.wrappedValue
+                let contexts = shared.wrappedValue
                 let empty = UInt64.max
                 var tableHash = [UInt64](repeating: 0, count: tableSize)
                 var tableRef = [UInt64](repeating: empty, count: tableSize)
@@ -49,7 +51,7 @@ extension TransactionCSVReader {
                     var used = 4
                     while used < count * 2 { used <<= 1 }
                     let mask = used - 1
-                    var found: [(ref: UInt64, firstLine: Int)] = []
+                    var found: [(ref: UInt64, first: UInt64)] = []
                     for (c, part) in parts.enumerated() {
                         for k in part.bucket(b) {
                             let h = part.idHash[k]
@@ -60,8 +62,10 @@ extension TransactionCSVReader {
                             while tableRef[s] != empty {
                                 if tableHash[s] == h {
                                     let other = tableRef[s]
-                                    let o = parts[Int(other >> 32)].recordStart[Int(other & 0xFFFF_FFFF)]
-                                    if record(cx, at: part.recordStart[i]).id == record(cx, at: o).id {
+                                    let oc = Int(other >> 32)
+                                    let o = parts[oc].recordStart[Int(other & 0xFFFF_FFFF)]
+                                    let id = record(contexts[fileOf[c]], at: part.recordStart[i]).id
+                                    if id == record(contexts[fileOf[oc]], at: o).id {
                                         duplicateOf = other
                                         break
                                     }
@@ -69,7 +73,7 @@ extension TransactionCSVReader {
                                 s = (s + 1) & mask
                             }
                             if let first = duplicateOf {
-                                found.append((ref, lineOf(first)))
+                                found.append((ref, first))
                             } else {
                                 tableHash[s] = h
                                 tableRef[s] = ref
@@ -90,11 +94,16 @@ extension TransactionCSVReader {
             let i = Int(d.ref & 0xFFFF_FFFF)
             drop[c].insert(i)
             let start = chunks[c].columns.recordStart[i]
+            let cx = contexts[fileOf[c]]
             let (id, end) = record(cx, at: start)
+            let firstFile = contexts[fileOf[Int(d.first >> 32)]].fileName
+            let firstLine = lineOf(d.first)
             rejects.append(
                 TransactionReject(
                     file: cx.fileName, line: lineOf(d.ref), lineID: String(decoding: id, as: UTF8.self),
-                    reason: "line_id: duplicate of line \(d.firstLine)",
+                    reason: firstFile == cx.fileName
+                        ? "line_id: duplicate of line \(firstLine)"
+                        : "line_id: duplicate of \(firstFile) line \(firstLine)",
                     raw: Array(UnsafeBufferPointer(rebasing: cx.bytes[start..<end]))))
             let q = Int128(chunks[c].columns.quantity[i])
             let a = Int128(chunks[c].columns.amount[i])
@@ -120,12 +129,13 @@ extension TransactionCSVReader {
                 rejects.append(r)
             }
         }
-        rejects.sort { $0.line < $1.line }
-        // The ids have served; free them before the columns are joined.
+        // In file order (the files' order given), then line order.
+        let fileRank = Dictionary(contexts.enumerated().map { ($1.fileName, $0) }, uniquingKeysWith: { a, _ in a })
+        rejects.sort { (fileRank[$0.file] ?? 0, $0.line) < (fileRank[$1.file] ?? 0, $1.line) }
         // The ids have served: free them (and hand the memory back) before the join.
         for c in 0..<chunkCount { chunks[c].columns.releaseIDs() }
         let columns = groupedByPartner(
-            chunks.map(\.columns), dropping: drop, partners: cx.partnerCount, threads: threads)
+            chunks.map(\.columns), dropping: drop, partners: contexts.first?.partnerCount ?? 0, threads: threads)
         return Output(columns: columns, rejects: rejects, totals: totals)
     }
 }

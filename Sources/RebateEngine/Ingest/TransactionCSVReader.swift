@@ -34,6 +34,8 @@ struct TransactionCSVReader {
 
     /// What one chunk parse produced.
     struct Chunk {
+        /// The index of the file the chunk belongs to.
+        var file = 0
         var start = 0, end = 0
         /// Line breaks between `start` and `end`.
         var lines = 0
@@ -55,92 +57,133 @@ struct TransactionCSVReader {
         let partnerCount: Int
     }
 
+    /// One transactions file: its name as `rejects.csv` writes it, and its bytes.
+    struct SourceFile {
+        var name: String
+        var bytes: UnsafeBufferPointer<UInt8>
+        /// Set only when `bytes` is a read-only file mapping, whose pages can be dropped once parsed.
+        var releasesPages = false
+    }
+
+    /// Reads one transactions file.
     func read(_ bytes: UnsafeBufferPointer<UInt8>, fileName: String) throws(RebateError) -> Output {
-        var scanner = CSVScanner(bytes: bytes)
-        var fields: [CSVField] = []
-        guard let header = scanner.next(fields: &fields), header.error == nil else {
-            throw .invalidInput([
-                InputProblem(
-                    file: fileName, line: 1,
-                    reason: "a header row is required (\(Self.requiredColumns.joined(separator: ",")))")
-            ])
+        try read([SourceFile(name: fileName, bytes: bytes, releasesPages: releasesPages)])
+    }
+
+    /// Reads transactions files in the order given, as if they were one file (SPEC section 1):
+    /// each has its own header, line numbers count within each file, and a `line_id` already
+    /// accepted in an earlier file is a duplicate.
+    ///
+    /// The chunks of every file are parsed together, so many small daily files use every core.
+    /// - Throws: ``RebateError/invalidInput(_:)`` naming every file whose header is unusable.
+    func read(_ files: [SourceFile]) throws(RebateError) -> Output {
+        var problems: [InputProblem] = []
+        var headers: [(columns: [Int], fieldCount: Int, bodyStart: Int)] = []
+        for file in files {
+            switch Self.header(file) {
+            case .success(let h): headers.append(h)
+            case .failure(let problem): problems.append(problem)
+            }
         }
-        var positions: [String: Int] = [:]
-        for (i, f) in fields.enumerated() where positions[scanner.text(f)] == nil { positions[scanner.text(f)] = i }
-        let missing = Self.requiredColumns.filter { positions[$0] == nil }
-        if !missing.isEmpty {
-            throw .invalidInput([
-                InputProblem(
-                    file: fileName, line: header.line,
-                    reason: "missing required column\(missing.count == 1 ? "" : "s") " + missing.joined(separator: ", ")
-                )
-            ])
-        }
-        let bodyStart = scanner.position
-        let fieldCount = fields.count
+        if !problems.isEmpty { throw .invalidInput(problems) }
         var partnerTable = ByteKeyTable(capacity: partners.count)
         for (i, p) in partners.enumerated() { _ = partnerTable.insert(p.id, value: Int32(i)) }
         var productTable = ByteKeyTable(capacity: products.count)
         for (i, p) in products.enumerated() { _ = productTable.insert(p.id, value: Int32(i)) }
 
-        // Cut points: just after a line break, roughly every chunkBytes.
-        var cuts = [bodyStart]
-        var p = bodyStart + chunkBytes
-        while p < bytes.count {
-            while p < bytes.count, bytes[p - 1] != 10 { p += 1 }
-            if p < bytes.count { cuts.append(p) }
-            p += chunkBytes
+        // Cut points of every file: just after a line break, roughly every chunkBytes.
+        var pieces: [(file: Int, from: Int, to: Int)] = []
+        for (f, file) in files.enumerated() {
+            let bytes = file.bytes
+            var cuts = [headers[f].bodyStart]
+            var p = headers[f].bodyStart + chunkBytes
+            while p < bytes.count {
+                while p < bytes.count, bytes[p - 1] != 10 { p += 1 }
+                if p < bytes.count { cuts.append(p) }
+                p += chunkBytes
+            }
+            cuts.append(max(bytes.count, headers[f].bodyStart))
+            for c in 0..<(cuts.count - 1) { pieces.append((f, cuts[c], cuts[c + 1])) }
         }
-        cuts.append(bytes.count)
-        let chunkCount = cuts.count - 1
-        let cutPoints = cuts
+        let work = pieces
 
         return partnerTable.withLookup { partnerLookup in
             productTable.withLookup { productLookup in
-                let context = Context(
-                    bytes: bytes, columns: Self.requiredColumns.map { positions[$0]! }, fieldCount: fieldCount,
-                    decimals: decimals, partners: partnerLookup, products: productLookup, fileName: fileName,
-                    partnerCount: partners.count)
-                var chunks = [Chunk](repeating: Chunk(), count: chunkCount)
+                let contexts = files.enumerated().map { f, file in
+                    Context(
+                        bytes: file.bytes, columns: headers[f].columns, fieldCount: headers[f].fieldCount,
+                        decimals: decimals, partners: partnerLookup, products: productLookup, fileName: file.name,
+                        partnerCount: partners.count)
+                }
+                var chunks = [Chunk](repeating: Chunk(), count: work.count)
                 let progress = self.progress
-                let releasesPages = self.releasesPages
-                progress?.begin(.reading, total: chunkCount)
+                let releases = files.map(\.releasesPages)
+                progress?.begin(.reading, total: work.count)
                 chunks.withUnsafeMutableBufferPointer { out in
                     // Disjoint writes: a worker fills only the chunk it was handed.
                     let results = UnsafeTransfer(out)
                     // Read-only: the bytes and look-up tables are not written while the parsers run.
-                    let shared = UnsafeTransfer(context)
-                    DispatchQueue.concurrentPerform(iterations: chunkCount) { c in
-                        let context = shared.wrappedValue
-                        results.wrappedValue[c] = Self.parse(context, from: cutPoints[c], to: cutPoints[c + 1])
+                    let shared = UnsafeTransfer(contexts)
+                    DispatchQueue.concurrentPerform(iterations: work.count) { c in
+                        let piece = work[c]
+                        let context = shared.wrappedValue[piece.file]
+                        results.wrappedValue[c] = Self.parse(context, from: piece.from, to: piece.to)
+                        results.wrappedValue[c].file = piece.file
                         // The chunk's bytes are read: let the kernel drop its pages from this process
                         // (they stay in the page cache, should a record be read again).
-                        if releasesPages { FileBytes.release(context.bytes, cutPoints[c]..<cutPoints[c + 1]) }
+                        if releases[piece.file] { FileBytes.release(context.bytes, piece.from..<piece.to) }
                         progress?.advance()
                     }
                 }
-                // Where a record ran past a cut, parse the next chunk again from where it ended.
-                var position = bodyStart
-                for c in 0..<chunkCount {
+                // Where a record ran past a cut, parse the next chunk of the file again from where it ended.
+                // Chunks then follow each other exactly: each starts on the line after the previous one's breaks.
+                var base = [Int](repeating: 0, count: work.count)
+                var position = 0
+                var line = 0
+                for c in 0..<work.count {
+                    let piece = work[c]
+                    if c == 0 || work[c - 1].file != piece.file {
+                        position = headers[piece.file].bodyStart
+                        line = 1 + files[piece.file].bytes[0..<position].reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+                    }
                     if chunks[c].start != position {
                         chunks[c] =
-                            position >= cuts[c + 1]
+                            position >= piece.to
                             ? Chunk(start: position, end: position)
-                            : Self.parse(context, from: position, to: cuts[c + 1])
+                            : Self.parse(contexts[piece.file], from: position, to: piece.to)
+                        chunks[c].file = piece.file
                     }
                     position = chunks[c].end
-                }
-                // Chunks now follow each other exactly: each starts on the line after the previous one's breaks.
-                var base = [Int](repeating: 0, count: chunkCount)
-                var line = 1 + bytes[0..<bodyStart].reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
-                for c in 0..<chunkCount {
                     base[c] = line
                     line += chunks[c].lines
                 }
                 progress?.begin(.checkingIDs, total: 1)
-                return Self.finish(context, &chunks, base: base, threads: threads)
+                return Self.finish(contexts, &chunks, base: base, threads: threads)
             }
         }
+    }
+
+    /// The required columns' positions in a file's header, or why it has none usable.
+    static func header(_ file: SourceFile) -> Result<(columns: [Int], fieldCount: Int, bodyStart: Int), InputProblem> {
+        var scanner = CSVScanner(bytes: file.bytes)
+        var fields: [CSVField] = []
+        guard let header = scanner.next(fields: &fields), header.error == nil else {
+            return .failure(
+                InputProblem(
+                    file: file.name, line: 1,
+                    reason: "a header row is required (\(requiredColumns.joined(separator: ",")))"))
+        }
+        var positions: [String: Int] = [:]
+        for (i, f) in fields.enumerated() where positions[scanner.text(f)] == nil { positions[scanner.text(f)] = i }
+        let missing = requiredColumns.filter { positions[$0] == nil }
+        if !missing.isEmpty {
+            return .failure(
+                InputProblem(
+                    file: file.name, line: header.line,
+                    reason: "missing required column\(missing.count == 1 ? "" : "s") " + missing.joined(separator: ", ")
+                ))
+        }
+        return .success((requiredColumns.map { positions[$0]! }, fields.count, scanner.position))
     }
 
     /// Parses the records that start in `from..<to`.
@@ -274,12 +317,12 @@ struct TransactionCSVReader {
                 line = scanner.line
                 if let error = record.error {
                     reject(
-                        &chunk, record, bytes, lineID: "", reason: "malformed CSV: \(error)", quantity: nil, amount: nil
+                        &chunk, record, cx, lineID: "", reason: "malformed CSV: \(error)", quantity: nil, amount: nil
                     )
                     continue
                 }
                 if !scanner.isValidUTF8(record.start, record.end) {
-                    reject(&chunk, record, bytes, lineID: "", reason: "invalid UTF-8", quantity: nil, amount: nil)
+                    reject(&chunk, record, cx, lineID: "", reason: "invalid UTF-8", quantity: nil, amount: nil)
                     continue
                 }
                 validate(cx, &chunk, record, fields, scanner, &reasons)
@@ -330,7 +373,7 @@ struct TransactionCSVReader {
         }
         if !reasons.isEmpty {
             reject(
-                &chunk, record, cx.bytes, lineID: scanner.text(fields[col[0]]), reason: reasons.joined(separator: "; "),
+                &chunk, record, cx, lineID: scanner.text(fields[col[0]]), reason: reasons.joined(separator: "; "),
                 quantity: quantity, amount: amount)
             return
         }
@@ -362,13 +405,13 @@ struct TransactionCSVReader {
     }
 
     private static func reject(
-        _ chunk: inout Chunk, _ record: CSVRecord, _ bytes: UnsafeBufferPointer<UInt8>, lineID: String, reason: String,
+        _ chunk: inout Chunk, _ record: CSVRecord, _ cx: Context, lineID: String, reason: String,
         quantity: Int64?, amount: Int64?
     ) {
         chunk.rejects.append(
             TransactionReject(
-                file: "transactions.csv", line: record.line, lineID: lineID, reason: reason,
-                raw: Array(UnsafeBufferPointer(rebasing: bytes[record.start..<record.end]))))
+                file: cx.fileName, line: record.line, lineID: lineID, reason: reason,
+                raw: Array(UnsafeBufferPointer(rebasing: cx.bytes[record.start..<record.end]))))
         chunk.totals.linesRejected += 1
         if let quantity, let amount {
             chunk.totals.rejectedQuantity += Int128(quantity)

@@ -1,5 +1,5 @@
 /// One problem found in an input file, located by line or JSON path.
-public struct InputProblem: Hashable, Sendable, CustomStringConvertible {
+public struct InputProblem: Error, Hashable, Sendable, CustomStringConvertible {
     /// The file name (`partners.csv`, `agreements.json`, ...).
     public var file: String
     /// The 1-based line of the record, for CSV files and JSON syntax errors.

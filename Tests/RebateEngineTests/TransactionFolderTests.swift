@@ -1,0 +1,153 @@
+import Foundation
+import RebateGenerator
+import Testing
+
+@testable import RebateEngine
+
+/// SPEC section 1: the lines as a `transactions/` folder of files read as if they were one.
+@Suite struct TransactionFolderTests {
+    /// The physical lines of a file, without their line breaks.
+    static func lines(_ path: String) throws -> [[UInt8]] {
+        var lines = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))).split(
+            separator: 10, omittingEmptySubsequences: false
+        ).map(Array.init)
+        if lines.last == [] { lines.removeLast() }
+        return lines
+    }
+
+    /// Drops the lines holding a quote (a record over several lines could not be cut anywhere),
+    /// so every physical line is one record.
+    static func keepOneLineRecords(_ dir: String) throws {
+        let kept = try lines(dir + "/transactions.csv").filter { !$0.contains(UInt8(ascii: "\"")) }
+        try Data(kept.flatMap { $0 + [10] }).write(to: URL(fileURLWithPath: dir + "/transactions.csv"))
+    }
+
+    /// Moves `transactions.csv` of `dir` into `transactions/` as files cut at the given line
+    /// indices (0 is the first line after the header), each with the header.
+    static func splitIntoFolder(_ dir: String, cuts: [Int], names: [String]) throws {
+        var lines = try lines(dir + "/transactions.csv")
+        let header = lines.removeFirst()
+        try FileManager.default.removeItem(atPath: dir + "/transactions.csv")
+        try FileManager.default.createDirectory(atPath: dir + "/transactions", withIntermediateDirectories: true)
+        let bounds = [0] + cuts + [lines.count]
+        for (k, name) in names.enumerated() {
+            let body: [UInt8] = lines[bounds[k]..<bounds[k + 1]].flatMap { $0 + [10] }
+            try Data(header + [UInt8(10)] + body).write(to: URL(fileURLWithPath: dir + "/transactions/" + name))
+        }
+    }
+
+    static let outputs = ["accruals.csv", "settlements.csv", "statements.csv", "anomalies.csv"]
+
+    static func outputBytes(_ dir: String, asOf: CivilDate?) throws -> [[UInt8]] {
+        let loaded = try DatasetLoader.load(folder: dir, threads: 2)
+        let r = try AccrualEngine.run(loaded.dataset, options: AccrualOptions(asOf: asOf, threads: 2))
+        return [r.accrualsCSV(), r.settlementsCSV(), r.statementsCSV(), r.anomaliesCSV()]
+    }
+
+    @Test func aFolderGivesTheOutputsOfOneFileWithTheSameLines() throws {
+        let whole = Fixture.temporaryFolder()
+        let config = DatasetGenerator.Configuration(
+            lines: 20_000, partners: 60, products: 40, seed: 11, badLinesPerMillion: 20_000)
+        _ = try DatasetGenerator(config).write(to: whole, threads: 2)
+        try Self.keepOneLineRecords(whole)
+        let folder = Fixture.temporaryFolder()
+        for name in ["partners.csv", "products.csv", "agreements.json", "transactions.csv"] {
+            try FileManager.default.copyItem(atPath: whole + "/" + name, toPath: folder + "/" + name)
+        }
+        // Names whose bytewise order is the line order ("B" < "a"), and a hidden and a non-CSV file that are not read.
+        try Self.splitIntoFolder(
+            folder, cuts: [1, 7_000, 7_001, 15_000], names: ["2026-01.csv", "2026-02.csv", "B.csv", "a.csv", "b.csv"])
+        try "line_id,date\n".write(toFile: folder + "/transactions/.hidden.csv", atomically: true, encoding: .utf8)
+        try "not,a,transactions,file\n".write(
+            toFile: folder + "/transactions/notes.txt", atomically: true, encoding: .utf8)
+        for asOf in [nil, CivilDate("2026-05-20")] {
+            #expect(try Self.outputBytes(folder, asOf: asOf) == Self.outputBytes(whole, asOf: asOf))
+        }
+        let a = try DatasetLoader.load(folder: whole, threads: 2)
+        let b = try DatasetLoader.load(folder: folder, threads: 2)
+        #expect(a.totals == b.totals)
+        #expect(a.rejects.count == b.rejects.count && !a.rejects.isEmpty)
+        #expect(b.transactionsFile == "transactions/ (5 files)")
+        // Every reject names its file and its line within that file: the raw text is that line of that file.
+        for r in b.rejects {
+            #expect(try Self.lines(folder + "/" + r.file)[r.line - 1] == r.raw, "\(r.file):\(r.line)")
+        }
+    }
+
+    @Test func aLineIDSeenInAnEarlierFileIsADuplicate() throws {
+        let agreements = Fixture.agreements([Fixture.agreement(tiers: #"[{"from": "0", "per_unit": "1"}]"#)])
+        let dir = Fixture.folder(agreements: agreements, transactions: "")
+        try FileManager.default.removeItem(atPath: dir + "/transactions.csv")
+        try FileManager.default.createDirectory(atPath: dir + "/transactions", withIntermediateDirectories: true)
+        // Columns in another order in the second file; its L1 repeats the first file's.
+        try
+            "line_id,date,partner_id,product_id,quantity,amount\nL1,2026-01-05,P1,A,3,30.00\nL2,2026-01-06,P1,A,oops,1\n"
+            .write(toFile: dir + "/transactions/2026-01.csv", atomically: true, encoding: .utf8)
+        try "amount,quantity,product_id,partner_id,date,line_id\n5.00,5,A,P1,2026-02-01,L1\n7.00,7,A,P1,2026-02-02,L2\n"
+            .write(toFile: dir + "/transactions/2026-02.csv", atomically: true, encoding: .utf8)
+        let loaded = try DatasetLoader.load(folder: dir)
+        #expect(loaded.totals.linesRead == 4)
+        #expect(loaded.totals.linesAccepted == 2)
+        // L2 of January was rejected, so February's L2 is not a duplicate; February's L1 is.
+        #expect(
+            loaded.rejects.map { "\($0.file):\($0.line):\($0.reason)" } == [
+                "transactions/2026-01.csv:3:quantity: \"oops\" is not a plain decimal",
+                "transactions/2026-02.csv:2:line_id: duplicate of transactions/2026-01.csv line 2",
+            ])
+        let r = try AccrualEngine.run(loaded.dataset)
+        // 3 + 7 units at 1.00 a unit.
+        #expect(Fixture.earned(r, period: "2026-01-01") == "10.00")
+    }
+
+    @Test func bothFormsTogetherAreRefused() throws {
+        let dir = Fixture.folder(agreements: Fixture.agreements([]), transactions: Fixture.lines([]))
+        try FileManager.default.createDirectory(atPath: dir + "/transactions", withIntermediateDirectories: true)
+        #expect(throws: RebateError.self) { try DatasetLoader.load(folder: dir) }
+        do {
+            _ = try DatasetLoader.load(folder: dir)
+        } catch {
+            #expect(error.exitCode == 2)
+            #expect(error.description.contains("both transactions.csv and a transactions/ folder"))
+        }
+    }
+
+    @Test func aFileWithoutTheRequiredColumnsIsNamed() throws {
+        let dir = Fixture.folder(agreements: Fixture.agreements([]), transactions: "")
+        try FileManager.default.removeItem(atPath: dir + "/transactions.csv")
+        try FileManager.default.createDirectory(atPath: dir + "/transactions", withIntermediateDirectories: true)
+        try Fixture.lines([]).write(toFile: dir + "/transactions/a.csv", atomically: true, encoding: .utf8)
+        try "line_id,date\n".write(toFile: dir + "/transactions/b.csv", atomically: true, encoding: .utf8)
+        do {
+            _ = try DatasetLoader.load(folder: dir)
+            Issue.record("expected a refusal")
+        } catch {
+            #expect(
+                error.description.contains(
+                    "transactions/b.csv:1: missing required columns partner_id, product_id, quantity, amount"))
+        }
+    }
+
+    @Test func anEmptyFolderHasNoLines() throws {
+        let dir = Fixture.folder(
+            agreements: Fixture.agreements([Fixture.agreement(tiers: #"[{"from": "0", "per_unit": "1"}]"#)]),
+            transactions: "")
+        try FileManager.default.removeItem(atPath: dir + "/transactions.csv")
+        try FileManager.default.createDirectory(atPath: dir + "/transactions", withIntermediateDirectories: true)
+        let loaded = try DatasetLoader.load(folder: dir)
+        #expect(loaded.totals.linesRead == 0)
+        #expect(try AccrualEngine.run(loaded.dataset).settlements.map(\.earned) == [0])
+    }
+
+    @Test func theColumnarStoreOfAFolderIsStaleWhenAFileIsAdded() throws {
+        let dir = Fixture.temporaryFolder()
+        _ = try DatasetGenerator(.init(lines: 3_000, partners: 20, products: 20, seed: 4)).write(to: dir, threads: 2)
+        try Self.splitIntoFolder(dir, cuts: [1_000], names: ["2026-a.csv", "2026-b.csv"])
+        let imported = try ImportJob.run(dataset: dir, threads: 2)
+        let mapped = try DatasetLoader.load(folder: dir, threads: 2)
+        #expect(mapped.transactionsFile == ColumnarFile.fileName)
+        #expect(mapped.totals == imported.totals)
+        try "line_id,date,partner_id,product_id,quantity,amount\n".write(
+            toFile: dir + "/transactions/2026-c.csv", atomically: true, encoding: .utf8)
+        #expect(throws: RebateError.self) { try DatasetLoader.load(folder: dir, threads: 2) }
+    }
+}
