@@ -169,18 +169,19 @@ import Testing
     /// The kill points are fractions of a clean run of the same job timed on this machine, and go
     /// on past it, doubling, until one run finishes before its kill: so the test neither depends on
     /// the machine's speed nor can pass without having compared a complete output.
-    @Test func killedRunsNeverLeaveHalfWrittenOutputs() throws {
+    @Test(arguments: [["accrue"], ["close", "--month", "2026-09"]])
+    func killedRunsNeverLeaveHalfWrittenOutputs(_ job: [String]) throws {
         let dir = Fixture.temporaryFolder()
         _ = try DatasetGenerator(.init(lines: 150_000, partners: 300, products: 100, seed: 3)).write(
             to: dir, threads: 2)
         let reference = dir + "/reference"
-        let arguments = ["accrue", dir, "--out", reference, "--quiet", "--csv"]
+        let command = { (out: String) in [job[0], dir] + job.dropFirst() + ["--out", out, "--quiet"] }
         let started = DispatchTime.now().uptimeNanoseconds
-        #expect(try rebate(arguments).status == 0)
+        #expect(try rebate(command(reference) + ["--csv"]).status == 0)
         let measured = max(1_000_000, DispatchTime.now().uptimeNanoseconds - started)
-        let names = [
-            "accruals.csv", "settlements.csv", "statements.csv", "anomalies.csv", "rejects.csv", "report.html",
-        ]
+        let names =
+            ["accruals.csv", "settlements.csv", "statements.csv", "anomalies.csv", "rejects.csv", "report.html"]
+            + (job[0] == "close" ? CloseJob.closeOutputs : [])
         let expected = try names.map { try Data(contentsOf: URL(fileURLWithPath: reference + "/" + $0)) }
         var complete = 0
         var finishedBeforeKill = false
@@ -192,7 +193,7 @@ import Testing
             let out = dir + "/killed-\(point)"
             let p = Process()
             p.executableURL = URL(fileURLWithPath: Self.executable)
-            p.arguments = ["accrue", dir, "--out", out, "--quiet", "--csv"]
+            p.arguments = command(out) + ["--csv"]
             let exited = DispatchSemaphore(value: 0)
             p.terminationHandler = { _ in exited.signal() }
             try p.run()
@@ -207,7 +208,7 @@ import Testing
             complete += names.filter { FileManager.default.fileExists(atPath: out + "/" + $0) }.count - torn.count
             // A re-run on the same input gives byte-identical files and leaves no temporary file.
             if point % 6 == 0 || finishedBeforeKill {
-                #expect(try rebate(["accrue", dir, "--out", out, "--quiet"]).status == 0)
+                #expect(try rebate(command(out)).status == 0)
                 #expect(Self.tornOutputs(in: out, names: names, expected: expected).isEmpty)
                 #expect(names.allSatisfy { FileManager.default.fileExists(atPath: out + "/" + $0) })
                 #expect(try FileManager.default.contentsOfDirectory(atPath: out).allSatisfy { !$0.hasPrefix(".") })
@@ -218,6 +219,74 @@ import Testing
             if point >= steps + 12 { break }
         }
         #expect(complete > 0)
+    }
+
+    /// The close through the CLI: the ledger carried from one month to the next (figures by hand:
+    /// 1.00 a unit, 10 units in January, 5 in February).
+    @Test func closeCarriesTheLedgerFromMonthToMonth() throws {
+        let agreements = Fixture.agreements([
+            Fixture.agreement(tiers: #"[{"from": "0", "per_unit": "1"}]"#, extra: #""settlement": "quarter""#)
+        ])
+        let dir = Fixture.folder(
+            agreements: agreements,
+            transactions: Fixture.lines(["2026-01-10,P1,B,10,100.00", "2026-02-10,P1,B,5,50.00"]))
+        let jan = try rebate(["close", dir, "--month", "2026-01", "--out", dir + "/jan"])
+        #expect(jan.status == 0, "\(jan.stderr)")
+        let ledger = try String(contentsOfFile: dir + "/jan/ledger.csv", encoding: .utf8)
+        #expect(ledger == LedgerFile.header + "\nAG1,P1,2026-01-01,2026-03-31,10.00,0.00\n")
+        let feb = try rebate([
+            "close", dir, "--month", "2026-02", "--out", dir + "/feb", "--ledger", dir + "/jan/ledger.csv",
+        ])
+        #expect(feb.status == 0, "\(feb.stderr)")
+        let journal = try String(contentsOfFile: dir + "/feb/journal.csv", encoding: .utf8)
+        #expect(
+            journal == MonthEndClose.journalHeader
+                + "\n2026-02-28,AG1,P1,2026-01-01,2026-03-31,accrual,rebate_expense,accrued_rebates,5.00\n")
+        for name in AccrualJob.accrualOutputs + CloseJob.closeOutputs + ["rejects.csv", "summary.json"] {
+            #expect(FileManager.default.fileExists(atPath: dir + "/feb/" + name), "\(name)")
+        }
+        let summary = try String(contentsOfFile: dir + "/feb/summary.json", encoding: .utf8)
+        #expect(summary.contains(#""ledger_before": {"rows": 1, "accrued": "10.00", "paid": "0.00"}"#))
+        #expect(summary.contains(#""ledger_after": {"rows": 1, "accrued": "15.00", "paid": "0.00"}"#))
+        #expect(summary.contains(#""reconciles": true"#))
+        #expect(summary.contains(#""as_of": "2026-02-28""#))
+        let html = try String(contentsOfFile: dir + "/feb/report.html", encoding: .utf8)
+        #expect(html.contains("Month-end close 2026-02"))
+        // Closing again with the ledger just written books nothing.
+        let again = try rebate([
+            "close", dir, "--month", "2026-02", "--out", dir + "/feb2", "--ledger", dir + "/feb/ledger.csv",
+        ])
+        #expect(again.status == 0)
+        #expect(
+            try String(contentsOfFile: dir + "/feb2/journal.csv", encoding: .utf8) == MonthEndClose.journalHeader + "\n"
+        )
+        #expect(
+            try String(contentsOfFile: dir + "/feb2/payments.csv", encoding: .utf8) == MonthEndClose.paymentsHeader
+                + "\n")
+    }
+
+    @Test func aBadLedgerStopsTheCloseBeforeAnythingIsWritten() throws {
+        let dir = Fixture.folder(
+            agreements: Fixture.agreements([Fixture.agreement(tiers: #"[{"from": "0", "per_unit": "1"}]"#)]),
+            transactions: Fixture.lines(["2026-01-10,P1,B,10,100.00"]))
+        try
+            "agreement_id,beneficiary,period_start,period_end,accrued,paid\nAG1,P1,2026-01-01,2026-12-31,1.234,0\nAG1,P1,2026-01-01,2026-12-31,1,0\n"
+            .write(toFile: dir + "/ledger.csv", atomically: true, encoding: .utf8)
+        let r = try rebate(["close", dir, "--month", "2026-01", "--out", dir + "/out", "--ledger", dir + "/ledger.csv"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("ledger.csv:2: accrued: \"1.234\" has more than 2 decimal places"))
+        #expect(
+            r.stderr.contains(
+                "ledger.csv:3: agreement_id: agreement \"AG1\" period 2026-01-01..2026-12-31 repeats line 2"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
+        let badMonth = try rebate(["close", dir, "--month", "2026-13", "--out", dir + "/out"])
+        #expect(badMonth.status == 64)
+        let help = try rebate(["close", "--help"])
+        for option in [
+            "--month <yyyy-mm>", "--out <dir>", "--ledger <file>", "--threads", "--max-rejects", "--csv", "--quiet",
+        ] {
+            #expect(help.stdout.contains(option), "\(option)")
+        }
     }
 
     @Test func validateWritesNothing() throws {

@@ -79,7 +79,9 @@ struct AgreementDecoder {
                 agreements.append(a)
             }
         }
-        return AgreementSet(currency: currency, decimals: decimals, agreements: agreements)
+        var set = AgreementSet(currency: currency, decimals: decimals, agreements: agreements)
+        set.accounts = decodeAccounts(root["accounts"], "accounts").applied(to: .defaults)
+        return set
     }
 
     mutating func string(_ v: JSONValue?, _ path: String, required: Bool = true) -> String? {
@@ -253,13 +255,39 @@ struct AgreementDecoder {
         {
             fail(path + ".requires", "a cross_sell agreement needs at least one gate")
         }
+        let accounts = decodeAccounts(v["accounts"], path + ".accounts")
         guard problems.count == problemsBefore, let id, let program, let beneficiary, let start, let end,
             let settlement, let basis, let tiering, let accrual, let kind
         else { return nil }
-        return Agreement(
+        var agreement = Agreement(
             id: id, program: program, beneficiary: beneficiary, scope: scope, start: start, end: end,
             settlement: settlement, basis: basis, tiering: tiering, valueKind: kind, tiers: tiers,
             cap: cap.map(Money.init(minorUnits:)), gates: gates, accrual: accrual)
+        agreement.accounts = accounts
+        return agreement
+    }
+
+    /// `{"expense": …, "liability": …, "payable": …}`, every member optional; absent or null is no override.
+    mutating func decodeAccounts(_ v: JSONValue?, _ path: String) -> AccountOverrides {
+        guard let v, v != .null else { return AccountOverrides() }
+        guard case .object = v else {
+            fail(path, "expected an object with \"expense\", \"liability\" and/or \"payable\"")
+            return AccountOverrides()
+        }
+        var out = AccountOverrides()
+        for key in ["expense", "liability", "payable"] {
+            guard let member = v[key], member != .null else { continue }
+            guard case .string(let name) = member, !name.isEmpty, name.utf8.count <= 64 else {
+                fail("\(path).\(key)", "an account is a string of 1 to 64 bytes")
+                continue
+            }
+            switch key {
+            case "expense": out.expense = name
+            case "liability": out.liability = name
+            default: out.payable = name
+            }
+        }
+        return out
     }
 
     mutating func decodeBeneficiary(_ v: JSONValue?, _ path: String) -> Beneficiary? {

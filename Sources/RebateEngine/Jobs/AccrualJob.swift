@@ -19,6 +19,8 @@ public enum AccrualJob {
         public var loaded: LoadedDataset
         /// `nil` when the run stopped at the reject limit.
         public var report: AccrualReport?
+        /// The month-end close, for `rebate close`; `nil` for `rebate accrue`.
+        public var close: MonthEndClose?
         /// Wall-clock time of each stage, in nanoseconds.
         public var timings: [(stage: String, nanoseconds: UInt64)]
         /// The `summary.json` bytes written.
@@ -33,16 +35,34 @@ public enum AccrualJob {
         dataset folder: String, outputFolder: String, options: AccrualOptions, maxRejects: Int,
         columnar: Bool = true
     ) throws(RebateError) -> Outcome {
+        try perform(
+            dataset: folder, outputFolder: outputFolder, options: options, maxRejects: maxRejects, columnar: columnar,
+            ledgerPath: nil, closing: false)
+    }
+
+    /// Load, check, compute and write: the steps `accrue` and `close` share.
+    ///
+    /// Nothing is written before every input, the ledger included, has been read and checked, so
+    /// bad input leaves the output folder as it was.
+    /// - Parameter closing: when set, `options.asOf` is a month's last day and the close's files are written too.
+    static func perform(
+        dataset folder: String, outputFolder: String, options: AccrualOptions, maxRejects: Int, columnar: Bool,
+        ledgerPath: String?, closing: Bool
+    ) throws(RebateError) -> Outcome {
         var clock = StageClock()
         let loaded = try DatasetLoader.load(
             folder: folder, threads: options.threads, columnar: columnar, progress: options.progress)
+        let ledger = try ledgerPath.map { (p: String) throws(RebateError) in
+            try LedgerFile.read(path: p, decimals: loaded.dataset.agreements.decimals)
+        }
         clock.lap("load")
+        let outputs = accrualOutputs + (closing ? CloseJob.closeOutputs : [])
         try AtomicFile.makeFolder(outputFolder)
         AtomicFile.removeTemporaries(in: outputFolder)
         let path = { @Sendable (name: String) in outputFolder + "/" + name }
         try AtomicFile.write(AccrualReport.rejectsCSV(loaded.rejects), to: path("rejects.csv"))
         if loaded.rejects.count > maxRejects {
-            for name in accrualOutputs { AtomicFile.remove(path(name)) }
+            for name in outputs { AtomicFile.remove(path(name)) }
             clock.lap("write")
             let summary = RunSummary.json(
                 loaded: loaded, report: nil, options: options, maxRejects: maxRejects, timings: clock.laps)
@@ -53,31 +73,52 @@ public enum AccrualJob {
         clock.lap("compute")
         clock.record(report.stageTimings, prefix: "compute")
         try report.verifyInvariants()
-        options.progress?.begin(.writing, total: 5)
+        let close: MonthEndClose? =
+            closing
+            ? try MonthEndClose.reconcile(report, agreements: loaded.dataset.agreements, ledger: ledger ?? []) : nil
+        if closing { clock.lap("close") }
+        let title = close.map { "Month-end close \($0.month.monthText)" } ?? "Rebate accruals"
         // The outputs are independent: render and write them in parallel.
-        let writers: [(String, @Sendable () -> [UInt8])] = [
+        var writers: [(String, @Sendable () -> [UInt8])] = [
             ("accruals.csv", { report.accrualsCSV() }), ("settlements.csv", { report.settlementsCSV() }),
             ("statements.csv", { report.statementsCSV() }), ("anomalies.csv", { report.anomaliesCSV() }),
-            ("report.html", { Array(report.html(loaded: loaded).utf8) }),
+            ("report.html", { Array(report.html(loaded: loaded, title: title, close: close).utf8) }),
         ]
+        if let close {
+            writers += [
+                ("journal.csv", { @Sendable in close.journalCSV() }),
+                ("payments.csv", { @Sendable in close.paymentsCSV() }),
+                ("ledger.csv", { @Sendable in close.ledgerCSV() }),
+            ]
+        }
+        try write(writers, in: outputFolder, progress: options.progress)
+        clock.lap("write")
+        let summary = RunSummary.json(
+            loaded: loaded, report: report, close: close, ledgerFile: ledgerPath, options: options,
+            maxRejects: maxRejects, timings: clock.laps)
+        try AtomicFile.write(summary, to: path("summary.json"))
+        return Outcome(loaded: loaded, report: report, close: close, timings: clock.laps, summary: summary)
+    }
+
+    /// Renders and writes each file atomically, in parallel; throws the first failure.
+    static func write(_ writers: [(String, @Sendable () -> [UInt8])], in folder: String, progress: RunProgress?)
+        throws(RebateError)
+    {
+        progress?.begin(.writing, total: writers.count)
         var failures = [RebateError?](repeating: nil, count: writers.count)
         failures.withUnsafeMutableBufferPointer { f in
+            // Disjoint writes: each worker writes only its own file's slot.
             let slots = UnsafeTransfer(f)
             DispatchQueue.concurrentPerform(iterations: writers.count) { i in
                 do throws(RebateError) {
-                    try AtomicFile.write(writers[i].1(), to: path(writers[i].0))
+                    try AtomicFile.write(writers[i].1(), to: folder + "/" + writers[i].0)
                 } catch {
                     slots.wrappedValue[i] = error
                 }
-                options.progress?.advance()
+                progress?.advance()
             }
         }
         if let failure = failures.compactMap({ $0 }).first { throw failure }
-        clock.lap("write")
-        let summary = RunSummary.json(
-            loaded: loaded, report: report, options: options, maxRejects: maxRejects, timings: clock.laps)
-        try AtomicFile.write(summary, to: path("summary.json"))
-        return Outcome(loaded: loaded, report: report, timings: clock.laps, summary: summary)
     }
 }
 

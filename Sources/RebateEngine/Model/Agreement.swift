@@ -162,6 +162,8 @@ public struct Agreement: Hashable, Sendable {
     public var gates: [Gate]
     /// Earned or forecast accruals.
     public var accrual: AccrualMethod
+    /// General-ledger accounts of this agreement; members left `nil` take the file's top-level ones.
+    public var accounts = AccountOverrides()
 
     /// Creates an agreement; ``AccrualEngine/run(_:options:)`` checks it against the dataset.
     public init(

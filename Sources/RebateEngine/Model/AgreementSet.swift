@@ -6,6 +6,8 @@ public struct AgreementSet: Sendable {
     public var decimals: Int
     /// The agreements, in file order.
     public var agreements: [Agreement]
+    /// The top-level general-ledger accounts: what an agreement's ``Agreement/accounts`` do not name.
+    public var accounts = LedgerAccounts.defaults
     /// References to ids that the master data does not have (legal: they match nothing).
     public var warnings: [InputProblem] = []
 
@@ -14,5 +16,10 @@ public struct AgreementSet: Sendable {
         self.currency = currency
         self.decimals = decimals
         self.agreements = agreements
+    }
+
+    /// The accounts an agreement is booked to: its own, else the top-level ones.
+    public func accounts(of agreement: Agreement) -> LedgerAccounts {
+        agreement.accounts.applied(to: accounts)
     }
 }

@@ -10,6 +10,11 @@ extension AccrualReport {
     /// biggest movements of each month, the biggest agreements and
     /// beneficiaries, settlements by period, anomalies and rejects.
     public func html(loaded: LoadedDataset, title: String = "Rebate accruals") -> String {
+        html(loaded: loaded, title: title, close: nil)
+    }
+
+    /// `report.html`, with the close's section (journal, true-ups, payments) when `close` is given.
+    func html(loaded: LoadedDataset, title: String, close: MonthEndClose?) -> String {
         let d = decimals
         let cur = currency
         let money = { (v: Int128) in HTMLText.money(v, d, cur) }
@@ -37,6 +42,8 @@ extension AccrualReport {
         h += "</div>"
         h +=
             "<p class=\"note\">Control totals reconcile: lines read \(HTMLText.grouped(String(t.linesRead))) = accepted \(HTMLText.grouped(String(t.linesAccepted))) + rejected \(HTMLText.grouped(String(t.linesRejected))). Amount of rejected lines whose numbers could be read: \(money(t.rejectedAmount)).</p>"
+
+        if let close { h += close.htmlSection() }
 
         // Month by month, stacked by program.
         let months = Array(Set(accruals.map(\.month))).sorted()
@@ -212,11 +219,11 @@ extension AccrualReport {
         return out.replacingOccurrences(of: "  ", with: " ")
     }
 
-    private func card(_ key: String, _ value: String) -> String {
+    func card(_ key: String, _ value: String) -> String {
         "<div class=\"card\"><div class=\"k\">\(HTMLText.escape(key))</div><div class=\"v\">\(value)</div></div>"
     }
 
-    private func table(_ header: [String], numeric: Set<Int>, rows: [[String]]) -> String {
+    func table(_ header: [String], numeric: Set<Int>, rows: [[String]]) -> String {
         var h = "<table><thead><tr>"
         for (i, c) in header.enumerated() {
             h += "<th\(numeric.contains(i) ? " class=\"n\"" : "")>\(HTMLText.escape(c))</th>"

@@ -45,11 +45,28 @@ extension AgreementSet {
                         }.joined(separator: ", ") + "]")
             }
             fields.append("\"accrual\": \(q(a.accrual.rawValue))")
+            if !a.accounts.isEmpty { fields.append("\"accounts\": " + accountsJSON(a.accounts)) }
             items.append("    {" + fields.joined(separator: ", ") + "}")
         }
+        let top =
+            accounts == .defaults
+            ? ""
+            : "  \"accounts\": "
+                + accountsJSON(
+                    AccountOverrides(
+                        expense: accounts.expense, liability: accounts.liability, payable: accounts.payable))
+                + ",\n"
         let text =
-            "{\n  \"currency\": \(q(currency)),\n  \"decimals\": \(decimals),\n  \"agreements\": [\n"
+            "{\n  \"currency\": \(q(currency)),\n  \"decimals\": \(decimals),\n" + top + "  \"agreements\": [\n"
             + items.joined(separator: ",\n") + "\n  ]\n}\n"
         return Array(text.utf8)
+    }
+
+    private func accountsJSON(_ a: AccountOverrides) -> String {
+        let members = [("expense", a.expense), ("liability", a.liability), ("payable", a.payable)].compactMap {
+            key, value in
+            value.map { "\"\(key)\": \"" + RunSummary.jsonEscaped($0) + "\"" }
+        }
+        return "{" + members.joined(separator: ", ") + "}"
     }
 }

@@ -1,7 +1,8 @@
 /// `summary.json`: control totals that reconcile, and timings.
 enum RunSummary {
     static func json(
-        loaded: LoadedDataset, report: AccrualReport?, options: AccrualOptions, maxRejects: Int,
+        loaded: LoadedDataset, report: AccrualReport?, close: MonthEndClose? = nil, ledgerFile: String? = nil,
+        options: AccrualOptions, maxRejects: Int,
         timings: [(stage: String, nanoseconds: UInt64)]
     ) -> [UInt8] {
         let t = loaded.totals
@@ -41,6 +42,28 @@ enum RunSummary {
             lines.append("  \"total_earned_to_date\": \(m(r.statements.reduce(0) { $0 + $1.earnedToDate })),")
         } else {
             lines.append("  \"rows\": {\"rejects\": \(loaded.rejects.count)},")
+        }
+        if let close {
+            let c = close.totals
+            let paid = close.payments.filter { $0.amount > 0 }.reduce(Int128(0)) { $0 + $1.amount }
+            let clawed = close.payments.filter { $0.amount < 0 }.reduce(Int128(0)) { $0 + $1.amount }
+            lines.append("  \"close\": {")
+            lines.append("    \"month\": \"\(close.month.monthText)\",")
+            lines.append("    \"ledger_read\": \(ledgerFile.map { "\"" + jsonEscaped($0) + "\"" } ?? "null"),")
+            lines.append(
+                "    \"ledger_before\": {\"rows\": \(c.rowsBefore), \"accrued\": \(m(c.accruedBefore)), \"paid\": \(m(c.paidBefore))},"
+            )
+            lines.append(
+                "    \"journal\": {\"rows\": \(close.journal.count), \"accrual\": \(m(c.accrualEntries)), \"settlement\": \(m(c.settlementEntries)), \"debits\": \(m(c.debits)), \"credits\": \(m(c.credits))},"
+            )
+            lines.append(
+                "    \"ledger_after\": {\"rows\": \(c.rowsAfter), \"accrued\": \(m(c.accruedAfter)), \"paid\": \(m(c.paidAfter))},"
+            )
+            lines.append(
+                "    \"payments\": {\"rows\": \(close.payments.count), \"paid\": \(m(paid)), \"clawed_back\": \(m(-clawed))},"
+            )
+            lines.append("    \"reconciles\": \(c.reconciles)")
+            lines.append("  },")
         }
         let warnings = loaded.dataset.agreements.warnings
         lines.append(

@@ -1,0 +1,75 @@
+/// Reads a ledger CSV (SPEC section 8): untrusted input, so every bad row is named at once.
+public enum LedgerFile {
+    /// The header of a ledger, as `rebate close` writes it.
+    public static let header = "agreement_id,beneficiary,period_start,period_end,accrued,paid"
+    static let columns = ["agreement_id", "beneficiary", "period_start", "period_end", "accrued", "paid"]
+
+    /// Reads the ledger at `path`; money must be of the currency (at most `decimals` fraction digits).
+    /// - Throws: ``RebateError/invalidInput(_:)`` listing every bad row (file, line, field, reason),
+    ///   ``RebateError/io(path:reason:)`` when it cannot be read.
+    public static func read(path: String, decimals: Int) throws(RebateError) -> [LedgerRow] {
+        let file = try FileBytes(path: path)
+        return try parse(file.buffer, fileName: path, decimals: decimals)
+    }
+
+    /// Parses ledger bytes; `fileName` is what problems are reported against.
+    /// - Complexity: O(rows).
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, fileName: String, decimals: Int) throws(RebateError)
+        -> [LedgerRow]
+    {
+        var problems: [InputProblem] = []
+        var rows: [LedgerRow] = []
+        var seen: [LedgerRow.Key: Int] = [:]
+        MasterCSV.read(bytes, fileName: fileName, required: columns, problems: &problems) { row in
+            let id = row.identifier("agreement_id")
+            let beneficiary = row.identifier("beneficiary")
+            let start = date(row, "period_start")
+            let end = date(row, "period_end")
+            let accrued = money(row, "accrued", decimals: decimals)
+            let paid = money(row, "paid", decimals: decimals)
+            // The key is checked even when a value is bad, so a repeat is reported with the rest.
+            if let id, let start, let end {
+                if end < start {
+                    row.fail("period_end", "\(end) is before period_start \(start)")
+                    return
+                }
+                let key = LedgerRow.Key(agreementID: id, start: start.dayNumber, end: end.dayNumber)
+                if let first = seen[key] {
+                    row.fail("agreement_id", "agreement \"\(id)\" period \(start)..\(end) repeats line \(first)")
+                    return
+                }
+                seen[key] = row.line
+            }
+            guard let id, let beneficiary, let start, let end, let accrued, let paid else { return }
+            let r = LedgerRow(
+                agreementID: id, beneficiary: beneficiary, periodStart: start, periodEnd: end, accrued: Int128(accrued),
+                paid: Int128(paid))
+            rows.append(r)
+        }
+        if !problems.isEmpty { throw .invalidInput(problems) }
+        return rows
+    }
+
+    private static func date(_ row: MasterCSV.Row, _ column: String) -> CivilDate? {
+        guard let text = row.text(column) else { return nil }
+        guard let d = CivilDate(text) else {
+            row.fail(column, "\"\(text)\" is not a date YYYY-MM-DD in 1900...2999")
+            return nil
+        }
+        return d
+    }
+
+    private static func money(_ row: MasterCSV.Row, _ column: String, decimals: Int) -> Int64? {
+        guard let text = row.text(column) else { return nil }
+        switch DecimalText.parse(text, maxFraction: decimals, scale: decimals) {
+        case .success(let v): return v
+        case .failure(.syntax): row.fail(column, "\"\(text)\" is not money (a plain decimal)")
+        case .failure(.tooManyDecimals(let max)):
+            row.fail(
+                column,
+                "\"\(text)\" has more than \(max) decimal place\(max == 1 ? "" : "s"): not money of this currency")
+        case .failure(.tooLarge): row.fail(column, "\"\(text)\" is 10^12 or more in absolute value")
+        }
+        return nil
+    }
+}

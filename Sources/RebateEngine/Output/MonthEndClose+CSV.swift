@@ -1,0 +1,58 @@
+extension MonthEndClose {
+    /// The header of `journal.csv`.
+    public static let journalHeader = "date,agreement_id,beneficiary,period_start,period_end,entry,debit,credit,amount"
+    /// The header of `payments.csv`.
+    public static let paymentsHeader = "beneficiary,agreement_id,period_start,period_end,earned,paid_before,amount"
+
+    /// `journal.csv`, bytes as written.
+    public func journalCSV() -> [UInt8] {
+        let d = report.decimals
+        var w = CSVWriter(header: Self.journalHeader, capacity: journal.count * 110)
+        for e in journal {
+            w.text(e.date.description)
+            w.text(e.agreementID)
+            w.text(e.beneficiary)
+            w.text(e.periodStart.description)
+            w.text(e.periodEnd.description)
+            w.text(e.kind.rawValue)
+            w.text(e.debit)
+            w.text(e.credit)
+            w.decimal(e.amount, scale: d, keepZeros: true)
+            w.endRow()
+        }
+        return w.bytes
+    }
+
+    /// `payments.csv`, bytes as written.
+    public func paymentsCSV() -> [UInt8] {
+        let d = report.decimals
+        var w = CSVWriter(header: Self.paymentsHeader, capacity: payments.count * 90)
+        for p in payments {
+            w.text(p.beneficiary)
+            w.text(p.agreementID)
+            w.text(p.periodStart.description)
+            w.text(p.periodEnd.description)
+            w.decimal(p.earned, scale: d, keepZeros: true)
+            w.decimal(p.paidBefore, scale: d, keepZeros: true)
+            w.decimal(p.amount, scale: d, keepZeros: true)
+            w.endRow()
+        }
+        return w.bytes
+    }
+
+    /// `ledger.csv`, bytes as written: the ledger to give the next close.
+    public func ledgerCSV() -> [UInt8] {
+        let d = report.decimals
+        var w = CSVWriter(header: LedgerFile.header, capacity: ledger.count * 80)
+        for r in ledger {
+            w.text(r.agreementID)
+            w.text(r.beneficiary)
+            w.text(r.periodStart.description)
+            w.text(r.periodEnd.description)
+            w.decimal(r.accrued, scale: d, keepZeros: true)
+            w.decimal(r.paid, scale: d, keepZeros: true)
+            w.endRow()
+        }
+        return w.bytes
+    }
+}
