@@ -15,38 +15,18 @@ public enum DatasetLoader {
         progress: RunProgress? = nil
     ) throws(RebateError) -> LoadedDataset {
         let path = { (name: String) in TransactionSource.join(folder, name) }
-        var problems: [InputProblem] = []
-        let source = try TransactionSource.find(in: folder)
         let useColumnar = columnar && FileBytes.exists(path(ColumnarFile.fileName))
-        for name in ["partners.csv", "products.csv", "agreements.json"] where !FileBytes.exists(path(name)) {
-            problems.append(InputProblem(file: name, reason: "missing from the dataset folder \(folder)"))
-        }
-        if source == nil && !useColumnar {
-            problems.append(
-                InputProblem(
-                    file: TransactionSource.fileName,
-                    reason: "missing from the dataset folder \(folder) (nor is there a transactions/ folder)"))
-        }
-        if !problems.isEmpty { throw .invalidInput(problems) }
-
-        let partners = readPartners(try FileBytes(path: path("partners.csv")), &problems)
-        let products = readProducts(try FileBytes(path: path("products.csv")), &problems)
-        let master = MasterDataIndex(partners: partners, products: products)
-        let jsonFile = try FileBytes(path: path("agreements.json"))
-        var decoded: AgreementSet?
-        do {
-            decoded = try AgreementSet(json: Array(jsonFile.buffer), master: master)
-        } catch {
-            if case .invalidInput(let p) = error { problems += p } else { throw error }
-        }
-        guard problems.isEmpty, let agreements = decoded else { throw .invalidInput(problems) }
+        let m = try loadMaster(folder: folder, needsCSVLines: !useColumnar)
+        let (partners, products, agreements, source, shard) = (m.partners, m.products, m.agreements, m.source, m.shard)
         if useColumnar {
             let (columns, rejects, totals) = try ColumnarFile.read(
                 path: path(ColumnarFile.fileName), partners: partners, products: products,
                 decimals: agreements.decimals, source: source?.stamp, threads: threads)
             let dataset = Dataset(partners: partners, products: products, agreements: agreements, transactions: columns)
-            return LoadedDataset(
+            var loaded = LoadedDataset(
                 dataset: dataset, rejects: rejects, totals: totals, transactionsFile: ColumnarFile.fileName)
+            loaded.shard = shard
+            return loaded
         }
         guard let source else {
             throw .invalidInput([InputProblem(file: TransactionSource.fileName, reason: "missing")])
@@ -63,8 +43,75 @@ public enum DatasetLoader {
                 })
         }
         let dataset = Dataset(partners: partners, products: products, agreements: agreements, transactions: out.columns)
-        return LoadedDataset(
+        var loaded = LoadedDataset(
             dataset: dataset, rejects: out.rejects, totals: out.totals, transactionsFile: source.displayName)
+        loaded.shard = shard
+        return loaded
+    }
+
+    /// A dataset's partners, products and agreements, checked, with the files they came from.
+    struct MasterData {
+        var partners: [Partner]
+        var products: [Product]
+        var agreements: AgreementSet
+        var source: TransactionSource?
+        var shard: ShardIdentity?
+        var partnersFile: FileBytes
+        var productsFile: FileBytes
+        var agreementsFile: FileBytes
+    }
+
+    /// Reads and checks the master data and agreements; every problem is reported at once.
+    /// - Parameter needsCSVLines: refuse a folder without `transactions.csv` or `transactions/`.
+    static func loadMaster(folder: String, needsCSVLines: Bool) throws(RebateError) -> MasterData {
+        let path = { (name: String) in TransactionSource.join(folder, name) }
+        var problems: [InputProblem] = []
+        let source = try TransactionSource.find(in: folder)
+        for name in ["partners.csv", "products.csv", "agreements.json"] where !FileBytes.exists(path(name)) {
+            problems.append(InputProblem(file: name, reason: "missing from the dataset folder \(folder)"))
+        }
+        if source == nil && needsCSVLines {
+            problems.append(
+                InputProblem(
+                    file: TransactionSource.fileName,
+                    reason: "missing from the dataset folder \(folder) (nor is there a transactions/ folder)"))
+        }
+        if !problems.isEmpty { throw .invalidInput(problems) }
+        let partnersFile = try FileBytes(path: path("partners.csv"))
+        let productsFile = try FileBytes(path: path("products.csv"))
+        let partners = readPartners(partnersFile, &problems)
+        let products = readProducts(productsFile, &problems)
+        let master = MasterDataIndex(partners: partners, products: products)
+        let jsonFile = try FileBytes(path: path("agreements.json"))
+        var decoded: AgreementSet?
+        do {
+            decoded = try AgreementSet(json: Array(jsonFile.buffer), master: master)
+        } catch {
+            if case .invalidInput(let p) = error { problems += p } else { throw error }
+        }
+        guard problems.isEmpty, let agreements = decoded else { throw .invalidInput(problems) }
+        let shard = try readShardIdentity(folder: folder, jsonFile: jsonFile, path: path)
+        return MasterData(
+            partners: partners, products: products, agreements: agreements, source: source, shard: shard,
+            partnersFile: partnersFile, productsFile: productsFile, agreementsFile: jsonFile)
+    }
+
+    /// The dataset's `shard.json`, if it is a shard of a split, with the fingerprint of the files read.
+    static func readShardIdentity(folder: String, jsonFile: FileBytes, path: (String) -> String) throws(RebateError)
+        -> ShardIdentity?
+    {
+        let name = path(ShardIdentity.fileName)
+        guard FileBytes.exists(name) else { return nil }
+        let bytes = try FileBytes.contents(name)
+        guard let value = try? JSONParser.parse(bytes), var shard = ShardIdentity(value) else {
+            throw .invalidInput([
+                InputProblem(file: ShardIdentity.fileName, reason: "not a shard identity written by rebate split")
+            ])
+        }
+        shard.inputsRead = Fingerprint.shardInputs(
+            partners: try FileBytes.contents(path("partners.csv")),
+            products: try FileBytes.contents(path("products.csv")), agreements: Array(jsonFile.buffer))
+        return shard
     }
 
     static func readPartners(_ file: FileBytes, _ problems: inout [InputProblem]) -> [Partner] {

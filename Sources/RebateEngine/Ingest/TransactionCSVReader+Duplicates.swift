@@ -13,7 +13,9 @@ extension TransactionCSVReader {
 
     /// Finds duplicate ids, turns them into rejects, and joins the chunks.
     /// `contexts` are the files', `chunks` every file's chunks in file order.
-    static func finish(_ contexts: [Context], _ chunks: inout [Chunk], base: [Int], threads: Int) -> Output {
+    static func finish(_ contexts: [Context], _ chunks: inout [Chunk], base: [Int], threads: Int, keepsRecords: Bool)
+        -> Output
+    {
         let chunkCount = chunks.count
         let fileOf = chunks.map(\.file)
         let buckets = ChunkColumns.idBuckets
@@ -132,6 +134,20 @@ extension TransactionCSVReader {
         // In file order (the files' order given), then line order.
         let fileRank = Dictionary(contexts.enumerated().map { ($1.fileName, $0) }, uniquingKeysWith: { a, _ in a })
         rejects.sort { (fileRank[$0.file] ?? 0, $0.line) < (fileRank[$1.file] ?? 0, $1.line) }
+        if keepsRecords {
+            var records: [AcceptedRecord] = []
+            records.reserveCapacity(totals.linesAccepted)
+            for c in 0..<chunkCount {
+                let part = chunks[c].columns
+                for i in 0..<part.count where drop[c].isEmpty || !drop[c].contains(i) {
+                    let start = part.recordStart[i]
+                    let end = record(contexts[fileOf[c]], at: start).end
+                    records.append(
+                        AcceptedRecord(file: Int32(fileOf[c]), partner: part.partner[i], start: start, end: end))
+                }
+            }
+            return Output(columns: TransactionColumns(), rejects: rejects, totals: totals, records: records)
+        }
         // The ids have served: free them (and hand the memory back) before the join.
         for c in 0..<chunkCount { chunks[c].columns.releaseIDs() }
         let columns = groupedByPartner(

@@ -30,7 +30,21 @@ struct TransactionCSVReader {
         var columns: TransactionColumns
         var rejects: [TransactionReject]
         var totals: IngestTotals
+        /// With ``keepsRecords``: every accepted line in input order, instead of columns.
+        var records: [AcceptedRecord] = []
     }
+
+    /// Where an accepted line is, for `rebate split`, which copies lines as they were written.
+    struct AcceptedRecord {
+        var file: Int32
+        var partner: Int32
+        /// The record's bytes in its file, without the line break.
+        var start: Int
+        var end: Int
+    }
+
+    /// Return the accepted lines' places in input order (``Output/records``) and no columns.
+    var keepsRecords = false
 
     /// What one chunk parse produced.
     struct Chunk {
@@ -158,7 +172,7 @@ struct TransactionCSVReader {
                     line += chunks[c].lines
                 }
                 progress?.begin(.checkingIDs, total: 1)
-                return Self.finish(contexts, &chunks, base: base, threads: threads)
+                return Self.finish(contexts, &chunks, base: base, threads: threads, keepsRecords: keepsRecords)
             }
         }
     }

@@ -50,6 +50,12 @@ final class FileBytes: @unchecked Sendable {
         if end > start { madvise(UnsafeMutableRawPointer(bitPattern: start), Int(end - start), MADV_DONTNEED) }
     }
 
+    /// The bytes of a (small) file, copied while its mapping is alive.
+    static func contents(_ path: String) throws(RebateError) -> [UInt8] {
+        let file = try FileBytes(path: path)
+        return withExtendedLifetime(file) { Array(file.buffer) }
+    }
+
     static func exists(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0

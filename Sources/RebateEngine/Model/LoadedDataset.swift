@@ -8,6 +8,8 @@ public struct LoadedDataset: Sendable {
     public var totals: IngestTotals
     /// Which file the transactions came from: `transactions.csv` or `transactions.rbc`.
     public var transactionsFile: String
+    /// Which shard of a split this dataset is, when it has a `shard.json` whose fingerprint matches its inputs.
+    public var shard: ShardIdentity?
 
     /// Creates a loaded dataset.
     public init(dataset: Dataset, rejects: [TransactionReject], totals: IngestTotals, transactionsFile: String) {

@@ -15,6 +15,11 @@ extension AccrualReport {
 
     /// `report.html`, with the close's section (journal, true-ups, payments) when `close` is given.
     func html(loaded: LoadedDataset, title: String, close: MonthEndClose?) -> String {
+        html(context: RunContext(loaded), title: title, close: close)
+    }
+
+    /// `report.html` from a run's context (what `merge` has, without a dataset).
+    func html(context loaded: RunContext, title: String, close: MonthEndClose?) -> String {
         let d = decimals
         let cur = currency
         let money = { (v: Int128) in HTMLText.money(v, d, cur) }
@@ -25,7 +30,7 @@ extension AccrualReport {
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/><title>\(HTMLText.escape(title))</title><style>\(HTMLText.style)</style></head><body>"
         h += "<h1>\(HTMLText.escape(title))</h1>"
         h +=
-            "<p class=\"sub\">\(asOf.map { "As of \($0)" } ?? "All lines known") · \(HTMLText.escape(cur)) · \(loaded.dataset.agreements.agreements.count) agreements, \(loaded.dataset.partners.count) partners · transactions from \(HTMLText.escape(loaded.transactionsFile))</p>"
+            "<p class=\"sub\">\(asOf.map { "As of \($0)" } ?? "All lines known") · \(HTMLText.escape(cur)) · \(loaded.agreementCount) agreements, \(loaded.partnerCount) partners · transactions from \(HTMLText.escape(loaded.transactionsFile))</p>"
 
         // What we owe: open liability (periods not yet settled) and what was settled.
         let open = openLiability

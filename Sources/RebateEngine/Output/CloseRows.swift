@@ -38,8 +38,9 @@ public struct JournalEntry: Hashable, Sendable {
     public var credit: String
     /// `|Δ|`, minor units: never negative, so every row balances.
     public var amount: Int128
-    /// The signed change (`Δa` or `Δp`), minor units.
-    public var change: Int128
+    /// The signed change (`Δa` or `Δp`), minor units; the direction is also in `debit` and `credit`
+    /// (a merged journal, read back from journal.csv, has the magnitude only).
+    var change: Int128
     /// What drove it.
     public var driver: TrueUpDriver
 }

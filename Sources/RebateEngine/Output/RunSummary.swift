@@ -5,21 +5,30 @@ enum RunSummary {
         options: AccrualOptions, maxRejects: Int,
         timings: [(stage: String, nanoseconds: UInt64)]
     ) -> [UInt8] {
-        let t = loaded.totals
-        let d = loaded.dataset.agreements.decimals
+        json(
+            context: RunContext(loaded), report: report, close: close, ledgerFile: ledgerFile, asOf: options.asOf,
+            threads: options.threads, maxRejects: maxRejects, timings: timings)
+    }
+
+    static func json(
+        context: RunContext, report: AccrualReport?, close: MonthEndClose?, ledgerFile: String?, asOf: CivilDate?,
+        threads: Int, maxRejects: Int, timings: [(stage: String, nanoseconds: UInt64)], extra: [String] = []
+    ) -> [UInt8] {
+        let t = context.totals
+        let d = context.decimals
         let q = { (v: Int128) in "\"" + DecimalText.plain(v, scale: 3) + "\"" }
         let m = { (v: Int128) in "\"" + DecimalText.money(v, decimals: d) + "\"" }
         var lines: [String] = []
         lines.append("  \"status\": \"\(report == nil ? "too_many_rejects" : "ok")\",")
-        lines.append("  \"currency\": \"\(jsonEscaped(loaded.dataset.agreements.currency))\",")
+        lines.append("  \"currency\": \"\(jsonEscaped(context.currency))\",")
         lines.append("  \"decimals\": \(d),")
-        lines.append("  \"as_of\": \(options.asOf.map { "\"\($0)\"" } ?? "null"),")
+        lines.append("  \"as_of\": \(asOf.map { "\"\($0)\"" } ?? "null"),")
         lines.append("  \"max_rejects\": \(maxRejects),")
-        lines.append("  \"partners\": \(loaded.dataset.partners.count),")
-        lines.append("  \"products\": \(loaded.dataset.products.count),")
-        lines.append("  \"agreements\": \(loaded.dataset.agreements.agreements.count),")
+        lines.append("  \"partners\": \(context.partnerCount),")
+        lines.append("  \"products\": \(context.productCount),")
+        lines.append("  \"agreements\": \(context.agreementCount),")
         lines.append("  \"transactions\": {")
-        lines.append("    \"read_from\": \"\(loaded.transactionsFile)\",")
+        lines.append("    \"read_from\": \"\(jsonEscaped(context.transactionsFile))\",")
         lines.append("    \"lines_read\": \(t.linesRead),")
         lines.append("    \"lines_accepted\": \(t.linesAccepted),")
         lines.append("    \"lines_rejected\": \(t.linesRejected),")
@@ -35,13 +44,13 @@ enum RunSummary {
         lines.append("  },")
         if let r = report {
             lines.append(
-                "  \"rows\": {\"accruals\": \(r.accruals.count), \"settlements\": \(r.settlements.count), \"statements\": \(r.statements.count), \"anomalies\": \(r.anomalies.count), \"rejects\": \(loaded.rejects.count)},"
+                "  \"rows\": {\"accruals\": \(r.accruals.count), \"settlements\": \(r.settlements.count), \"statements\": \(r.statements.count), \"anomalies\": \(r.anomalies.count), \"rejects\": \(context.rejects.count)},"
             )
             lines.append("  \"total_accrued\": \(m(r.totalAccrued)),")
             lines.append("  \"total_settled\": \(m(r.totalSettled)),")
             lines.append("  \"total_earned_to_date\": \(m(r.statements.reduce(0) { $0 + $1.earnedToDate })),")
         } else {
-            lines.append("  \"rows\": {\"rejects\": \(loaded.rejects.count)},")
+            lines.append("  \"rows\": {\"rejects\": \(context.rejects.count)},")
         }
         if let close {
             let c = close.totals
@@ -65,13 +74,13 @@ enum RunSummary {
             lines.append("    \"reconciles\": \(c.reconciles)")
             lines.append("  },")
         }
-        let warnings = loaded.dataset.agreements.warnings
+        if let shard = context.shard { lines.append("  \"shard\": \(shard.json),") }
+        lines += extra
         lines.append(
-            "  \"warnings\": [" + warnings.map { "\"" + jsonEscaped($0.description) + "\"" }.joined(separator: ", ")
-                + "],")
+            "  \"warnings\": [" + context.warnings.map { "\"" + jsonEscaped($0) + "\"" }.joined(separator: ", ") + "],")
         let timingText = timings.map { "\"\($0.stage)\": \($0.nanoseconds / 1000)" }.joined(separator: ", ")
         lines.append("  \"timings_us\": {\(timingText)},")
-        lines.append("  \"threads\": \(options.threads)")
+        lines.append("  \"threads\": \(threads)")
         return Array(("{\n" + lines.joined(separator: "\n") + "\n}\n").utf8)
     }
 

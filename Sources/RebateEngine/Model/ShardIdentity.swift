@@ -1,0 +1,42 @@
+/// Which shard of a split a dataset is (SPEC section 9): written by `rebate split` as `shard.json`
+/// in each shard, carried into the summary of every run on it, and checked by `rebate merge`.
+public struct ShardIdentity: Hashable, Sendable {
+    /// The split's fingerprint: the same for every shard of one split, different for another.
+    public var split: String
+    /// This shard's index, `0..<count`.
+    public var index: Int
+    /// How many shards the split wrote.
+    public var count: Int
+    /// A fingerprint of this shard's `agreements.json`, partners and products as split wrote them.
+    public var inputs: String
+    /// The same fingerprint of the files a run read (`nil` in `shard.json`): `merge` refuses a shard
+    /// whose files changed after the split.
+    public var inputsRead: String?
+
+    /// Creates an identity.
+    public init(split: String, index: Int, count: Int, inputs: String) {
+        self.split = split
+        self.index = index
+        self.count = count
+        self.inputs = inputs
+    }
+
+    /// The file name inside a shard.
+    public static let fileName = "shard.json"
+
+    /// The JSON object, as in `shard.json` and `summary.json`.
+    var json: String {
+        "{\"split\": \"\(split)\", \"index\": \(index), \"count\": \(count), \"inputs\": \"\(inputs)\""
+            + (inputsRead.map { ", \"inputs_read\": \"\($0)\"" } ?? "") + "}"
+    }
+
+    /// Reads the object `json` writes; `nil` when it is not one.
+    init?(_ value: JSONValue) {
+        guard case .string(let split)? = value["split"], case .number(let i)? = value["index"],
+            case .number(let n)? = value["count"], case .string(let inputs)? = value["inputs"], let index = Int(i),
+            let count = Int(n), count > 0, (0..<count).contains(index)
+        else { return nil }
+        self.init(split: split, index: index, count: count, inputs: inputs)
+        if case .string(let read)? = value["inputs_read"] { inputsRead = read }
+    }
+}
