@@ -289,6 +289,29 @@ import Testing
         }
     }
 
+    /// A run that would not fit stops before loading, with exit 74, the estimate and a shard count.
+    @Test func theMemoryGuardStopsARunThatWouldNotFit() throws {
+        let dir = Fixture.temporaryFolder()
+        _ = try DatasetGenerator(.init(lines: 20_000, partners: 40, products: 40, seed: 2)).write(to: dir, threads: 2)
+        let csv = try FileManager.default.attributesOfItem(atPath: dir + "/transactions.csv")[.size] as! UInt64
+        // The estimate: 6/5 of the CSV bytes and 64 MiB; give it a third of that.
+        let need = csv / 5 * 6 + (64 << 20)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.executable)
+        p.arguments = ["accrue", dir, "--out", dir + "/out"]
+        p.environment = ["REBATE_MEMORY_LIMIT": String(need / 3)]
+        let err = Pipe()
+        p.standardError = err
+        try p.run()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 74)
+        // need / (need/3 * 4/5) rounds up to 4 shards.
+        #expect(message.contains("run `rebate split \(dir) --shards 4 --out DIR`"), "\(message)")
+        #expect(message.contains("GiB of memory"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
+    }
+
     @Test func validateWritesNothing() throws {
         let r = try rebate(["validate", SampleTests.folder])
         #expect(r.status == 0)

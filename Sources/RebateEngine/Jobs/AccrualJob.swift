@@ -50,6 +50,7 @@ public enum AccrualJob {
         ledgerPath: String?, closing: Bool
     ) throws(RebateError) -> Outcome {
         var clock = StageClock()
+        try MemoryGuard.check(dataset: folder, columnar: columnar)
         let loaded = try DatasetLoader.load(
             folder: folder, threads: options.threads, columnar: columnar, progress: options.progress)
         let ledger = try ledgerPath.map { (p: String) throws(RebateError) in
