@@ -90,6 +90,26 @@ import Testing
         #expect(summary.contains("\"reconciles\": true"))
     }
 
+    /// `data-gen --shards`: the shards it writes merge into the run over the dataset it writes unsplit.
+    @Test func generatedShardsMergeIntoTheWholeRun() throws {
+        let g = DatasetGenerator(.init(lines: 8_000, partners: 30, products: 30, seed: 17))
+        let whole = Fixture.temporaryFolder()
+        let sharded = Fixture.temporaryFolder()
+        _ = try g.write(to: whole, threads: 2)
+        _ = try g.write(to: sharded, threads: 2, shards: 3)
+        let out = Fixture.temporaryFolder()
+        let options = AccrualOptions(asOf: CivilDate("2026-11-30"), threads: 2)
+        _ = try AccrualJob.run(dataset: whole, outputFolder: out + "/whole", options: options, maxRejects: 0)
+        for k in 0..<3 {
+            _ = try AccrualJob.run(
+                dataset: sharded + "/shard-\(k)", outputFolder: out + "/s\(k)", options: options, maxRejects: 0)
+        }
+        _ = try MergeJob.run(outputs: (0..<3).map { out + "/s\($0)" }, outputFolder: out + "/merged")
+        for name in Self.csvOutputs {
+            #expect(Self.bytes(out + "/merged/" + name) == Self.bytes(out + "/whole/" + name), "\(name)")
+        }
+    }
+
     @Test func moreShardsThanPartnersGiveEmptyLegalDatasets() throws {
         let agreements = Fixture.agreements([
             Fixture.agreement(tiers: #"[{"from": "0", "per_unit": "1"}]"#),

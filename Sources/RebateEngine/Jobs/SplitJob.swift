@@ -29,6 +29,17 @@ public enum SplitJob {
         public var split: String
     }
 
+    /// Which shard each partner and agreement goes to: partners joined by an agreement together,
+    /// components dealt biggest first to the shard with the fewest lines (ties: the lower index).
+    /// - Parameter lines: lines (or expected lines) of each partner, by index.
+    /// - Returns: the shard of each partner and of each agreement (one with no known partner: shard 0).
+    public static func plan(partners: [Partner], agreements: [Agreement], lines: [Int], shards: Int)
+        -> (partner: [Int], agreement: [Int])
+    {
+        let plan = ShardPlan(partners: partners, agreements: agreements, linesOfPartner: lines, shards: max(1, shards))
+        return (plan.shardOfPartner.map(Int.init), plan.shardOfAgreement)
+    }
+
     /// The folder name of shard `index`.
     public static func shardFolder(_ index: Int) -> String { "shard-\(index)" }
 
@@ -239,8 +250,8 @@ private struct ShardWriter {
             try AtomicFile.write(w.bytes, to: folder + "/ledger.csv")
         }
         let identity = ShardIdentity(
-            split: split, index: k, count: starts.count - 1,
-            inputs: Fingerprint.shardInputs(partners: partners, products: products, agreements: agreements))
-        try AtomicFile.write(Array((identity.json + "\n").utf8), to: folder + "/" + ShardIdentity.fileName)
+            split: split, index: k, count: starts.count - 1, partners: partners, products: products,
+            agreements: agreements)
+        try AtomicFile.write(identity.fileBytes, to: folder + "/" + ShardIdentity.fileName)
     }
 }

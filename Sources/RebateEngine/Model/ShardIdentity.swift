@@ -21,6 +21,16 @@ public struct ShardIdentity: Hashable, Sendable {
         self.inputs = inputs
     }
 
+    /// The identity of shard `index` of `count`, fingerprinting the three files as written into it.
+    public init(split: String, index: Int, count: Int, partners: [UInt8], products: [UInt8], agreements: [UInt8]) {
+        self.init(
+            split: split, index: index, count: count,
+            inputs: Fingerprint.shardInputs(partners: partners, products: products, agreements: agreements))
+    }
+
+    /// `shard.json` as written into a shard.
+    public var fileBytes: [UInt8] { Array((json + "\n").utf8) }
+
     /// The file name inside a shard.
     public static let fileName = "shard.json"
 

@@ -22,6 +22,10 @@ let spec = CommandSpec(
         .value("--bad-lines", "rate", "Share of lines replaced by malformed ones, e.g. 0.001 (default: 0)."),
         .value("--agreements-x", "n", "Multiply the agreements per partner (default: 1)."),
         .value("--threads", "n", "Generator threads (default: all processors); never changes the output."),
+        .value(
+            "--shards", "n",
+            "Write <dir>/shard-0 ... shard-<n-1> as `rebate split` would (each a\ncomplete dataset, each agreement whole in one), not one dataset."
+        ),
     ],
     required: ["--out"],
     discussion: "EXIT CODES: 0 success, 1 not enough disk space or an I/O error, 64 usage error.")
@@ -50,12 +54,16 @@ if let text = args.value("--bad-lines") {
     config.badLinesPerMillion = whole * 1_000_000 + Int(fraction)!
 }
 let threads = args.count("--threads", minimum: 1) ?? AccrualEngine.defaultThreadCount
+let shards = args.count("--shards", minimum: 1)
+if shards != nil, config.badLinesPerMillion > 0 {
+    args.usage("--bad-lines and --shards do not go together: rejects are the split's (use rebate split)")
+}
 
 var start = timespec()
 clock_gettime(CLOCK_MONOTONIC, &start)
 let generator = DatasetGenerator(config)
 do {
-    let stats = try generator.write(to: out, threads: max(1, threads))
+    let stats = try generator.write(to: out, threads: max(1, threads), shards: shards)
     var end = timespec()
     clock_gettime(CLOCK_MONOTONIC, &end)
     let elapsedNanoseconds =
@@ -64,7 +72,7 @@ do {
     let linesPerSecond = elapsedNanoseconds > 0 ? stats.lines * 1_000_000_000 / elapsedNanoseconds : 0
     let bytesPerLine = stats.lines > 0 ? Int(stats.transactionBytes) / stats.lines : 0
     print(
-        "data-gen: \(stats.lines) lines, \(generator.partners.count) partners, \(generator.products.count) products, \(generator.agreements.agreements.count) agreements, \(stats.totalBytes) bytes (\(bytesPerLine) per line), \(milliseconds / 1000).\(String(milliseconds % 1000 + 1000).dropFirst()) s, \(linesPerSecond) lines/s -> \(out)"
+        "data-gen: \(stats.lines) lines, \(generator.partners.count) partners, \(generator.products.count) products, \(generator.agreements.agreements.count) agreements, \(stats.totalBytes) bytes (\(bytesPerLine) per line), \(milliseconds / 1000).\(String(milliseconds % 1000 + 1000).dropFirst()) s, \(linesPerSecond) lines/s -> \(out)\(shards.map { " (\($0) shards)" } ?? "")"
     )
 } catch {
     printError("Error: \(error.description)\n")

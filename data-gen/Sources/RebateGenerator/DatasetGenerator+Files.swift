@@ -34,9 +34,13 @@ extension DatasetGenerator {
 
     /// Writes the four files of SPEC section 1 into `folder`, streaming the lines
     /// so that no more than a few chunks are ever in memory.
+    ///
+    /// With `shards`, writes `folder/shard-0` ... `shard-<N-1>` instead, as `rebate split` would
+    /// (each a complete dataset with its `shard.json`), so a capacity test needs no unsplit file.
+    /// Partners are assigned from their expected line counts.
     /// - Throws: ``GeneratorError/notEnoughSpace(folder:needed:free:)`` before writing anything when the disk is too small.
-    public func write(to folder: String, threads: Int = AccrualEngine.defaultThreadCount) throws(GeneratorError)
-        -> WriteStatistics
+    public func write(to folder: String, threads: Int = AccrualEngine.defaultThreadCount, shards: Int? = nil)
+        throws(GeneratorError) -> WriteStatistics
     {
         makeFolder(folder)
         var fs = statvfs()
@@ -45,39 +49,83 @@ extension DatasetGenerator {
             let needed = UInt64(configuration.lines) * Self.estimatedBytesPerLine * 11 / 10 + 1_000_000
             if needed > free { throw .notEnoughSpace(folder: folder, needed: needed, free: free) }
         }
-        var total: UInt64 = 0
         var partnersCSV = "partner_id,name,group_id\n"
         for p in partners { partnersCSV += p.id + "," + csvField(p.name) + "," + (p.groupID ?? "") + "\n" }
-        total += try writeFile(folder + "/partners.csv", Array(partnersCSV.utf8))
         var productsCSV = "product_id,name,category,pallet_qty\n"
         for p in products {
             productsCSV +=
                 p.id + "," + csvField(p.name) + "," + p.category + ","
                 + (p.palletQuantity > 0 ? AccrualEngine.formatDecimal(Int128(p.palletQuantity), scale: 3) : "") + "\n"
         }
-        total += try writeFile(folder + "/products.csv", Array(productsCSV.utf8))
-        total += try writeFile(folder + "/agreements.json", agreements.jsonBytes())
+        let partnerBytes = Array(partnersCSV.utf8)
+        let productBytes = Array(productsCSV.utf8)
+        let count = max(1, shards ?? 1)
+        let expected = partners.indices.map { p in
+            Int(
+                (partnerCumulative[p] - (p == 0 ? 0 : partnerCumulative[p - 1])) * UInt64(configuration.lines)
+                    / max(1, partnerWeightTotal))
+        }
+        let plan =
+            shards == nil
+            ? (
+                partner: [Int](repeating: 0, count: partners.count),
+                agreement: [Int](repeating: 0, count: agreements.agreements.count)
+            )
+            : SplitJob.plan(partners: partners, agreements: agreements.agreements, lines: expected, shards: count)
+        var split = "gen-" + String(configuration.seed, radix: 16) + "-" + String(configuration.lines, radix: 16)
+        split += "-" + String(count)
+        var total: UInt64 = 0
+        var targets: [String] = []
+        for k in 0..<count {
+            let target = shards == nil ? folder : folder + "/" + SplitJob.shardFolder(k)
+            makeFolder(target)
+            var subset = agreements
+            subset.agreements = zip(agreements.agreements, plan.agreement).filter { $0.1 == k }.map(\.0)
+            let agreementBytes = subset.jsonBytes()
+            total += try writeFile(target + "/partners.csv", partnerBytes)
+            total += try writeFile(target + "/products.csv", productBytes)
+            total += try writeFile(target + "/agreements.json", agreementBytes)
+            if shards != nil {
+                let identity = ShardIdentity(
+                    split: split, index: k, count: count, partners: partnerBytes, products: productBytes,
+                    agreements: agreementBytes)
+                total += try writeFile(target + "/" + ShardIdentity.fileName, identity.fileBytes)
+            }
+            targets.append(target + "/transactions.csv")
+        }
+        let written = try writeLines(to: targets, shardOfPartner: plan.partner.map(Int32.init), threads: threads)
+        return WriteStatistics(lines: configuration.lines, transactionBytes: written, totalBytes: total + written)
+    }
 
-        let path = folder + "/transactions.csv"
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        var written: UInt64 = try writeAll(fd, path, Array("line_id,date,partner_id,product_id,quantity,amount\n".utf8))
+    /// Streams every line into the transactions file of its partner's target, chunks generated in
+    /// parallel while the previous batch is written, in order.
+    private func writeLines(to paths: [String], shardOfPartner: [Int32], threads: Int) throws(GeneratorError) -> UInt64
+    {
+        var fds: [Int32] = []
+        defer { for fd in fds { close(fd) } }
+        let header = Array("line_id,date,partner_id,product_id,quantity,amount\n".utf8)
+        var written: UInt64 = 0
+        for path in paths {
+            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            guard fd >= 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }
+            fds.append(fd)
+            written += try writeAll(fd, path, header)
+        }
         let text = TextTables(self)
         let batch = max(1, threads) * 4
         var chunk = 0
-        // Batches are generated in parallel while the previous batch is written, in order.
         let writer = DispatchQueue(label: "data-gen.writer")
         let failure = WriteFailure()
         let bytesWritten = WriteCounter()
+        let targets = fds
         while chunk < chunkCount {
             let n = min(batch, chunkCount - chunk)
-            var buffers = [[UInt8]](repeating: [], count: n)
+            var buffers = [[[UInt8]]](repeating: [], count: n)
             buffers.withUnsafeMutableBufferPointer { b in
                 let slots = ChunkSlots(base: b)
                 let base = chunk
                 DispatchQueue.concurrentPerform(iterations: n) { j in
-                    slots.base[j] = csvChunk(base + j, text)
+                    slots.base[j] = csvChunk(base + j, text, shardOfPartner: shardOfPartner, shards: targets.count)
                 }
             }
             let ready = buffers
@@ -85,7 +133,11 @@ extension DatasetGenerator {
             writer.async {
                 guard failure.error == nil else { return }
                 do throws(GeneratorError) {
-                    for b in ready { bytesWritten.add(try writeAll(fd, path, b)) }
+                    for chunkBuffers in ready {
+                        for (k, b) in chunkBuffers.enumerated() where !b.isEmpty {
+                            bytesWritten.add(try writeAll(targets[k], paths[k], b))
+                        }
+                    }
                 } catch {
                     failure.error = error
                 }
@@ -94,18 +146,34 @@ extension DatasetGenerator {
         }
         writer.sync {}
         if let error = failure.error { throw error }
-        written += bytesWritten.value
-        total += written
-        return WriteStatistics(lines: configuration.lines, transactionBytes: written, totalBytes: total)
+        return written + bytesWritten.value
     }
 
     /// The CSV text of one chunk of lines.
-    func csvChunk(_ c: Int, _ text: TextTables) -> [UInt8] {
+    /// One buffer a shard (one in all without shards), each line in its partner's shard.
+    func csvChunk(_ c: Int, _ text: TextTables, shardOfPartner: [Int32], shards: Int) -> [[UInt8]] {
+        var ends: [(shard: Int32, end: Int)] = []
+        let all = csvChunk(c, text) { line, end in
+            if shards > 1 { ends.append((shardOfPartner[Int(line.partner)], end)) }
+        }
+        guard shards > 1 else { return [all] }
+        var out = [[UInt8]](repeating: [], count: shards)
+        var start = 0
+        for e in ends {
+            out[Int(e.shard)] += all[start..<e.end]
+            start = e.end
+        }
+        return out
+    }
+
+    /// The CSV text of chunk `c`; `written` is told each line and where its text ends.
+    func csvChunk(_ c: Int, _ text: TextTables, written: (GeneratedLine, Int) -> Void = { _, _ in }) -> [UInt8] {
         let count = min(Self.linesPerChunk, configuration.lines - c * Self.linesPerChunk)
         var out = [UInt8](repeating: 0, count: count * 160)
         let used = out.withUnsafeMutableBufferPointer { o -> Int in
             var w = ByteWriter(base: o.baseAddress!)
             forEachLine(inChunk: c) { i, line in
+                defer { written(line, w.count) }
                 let id = UInt64(i + 1)
                 let dateIndex = Int(line.day - text.firstDay)
                 guard let kind = line.bad else {
