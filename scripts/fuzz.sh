@@ -12,7 +12,7 @@ build=.build-fuzz
 mkdir -p "$build"
 sources=$(find Sources/RebateEngine -name '*.swift' | sort)
 status=0
-for target in csv decimal agreements; do
+for target in csv decimal agreements ledger folder merge; do
     bin="$build/fuzz-$target"
     swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name RebateFuzz \
         $sources "fuzz/targets/$target.swift" -o "$bin" 2> "$build/$target.build.log" || { cat "$build/$target.build.log"; exit 1; }

@@ -9,7 +9,7 @@ import Testing
 
     @Test func savedFuzzInputsStillHold() throws {
         var replayed = 0
-        for target in ["csv", "decimal", "agreements"] {
+        for target in ["csv", "decimal", "agreements", "ledger", "folder", "merge"] {
             for kind in ["seeds", "regressions"] {
                 let dir = Self.root.appendingPathComponent("fuzz/\(kind)/\(target)")
                 for name in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
@@ -19,6 +19,9 @@ import Testing
                     switch target {
                     case "csv": broken = FuzzChecks.csv(data)
                     case "decimal": broken = FuzzChecks.decimal(data)
+                    case "ledger": broken = FuzzChecks.ledger(data)
+                    case "folder": broken = FuzzChecks.folder(data)
+                    case "merge": broken = FuzzChecks.merge(data)
                     default: broken = FuzzChecks.agreements(data)
                     }
                     #expect(broken == nil, "\(kind)/\(target)/\(name): \(broken ?? "")")
@@ -26,7 +29,7 @@ import Testing
                 }
             }
         }
-        #expect(replayed >= 4)
+        #expect(replayed >= 7)
     }
 
     /// Thousands of corrupted CSV inputs: truncations, stray quotes, invalid UTF-8,

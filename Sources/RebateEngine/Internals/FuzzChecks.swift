@@ -71,4 +71,102 @@ enum FuzzChecks {
             options: AccrualOptions(threads: 1))
         return nil
     }
+
+    /// The ledger reader: never crashes; what it accepts writes back (as `rebate close` writes a
+    /// ledger) to the same rows; and closing against no report reverses all of it, reconciled.
+    static func ledger(_ data: [UInt8]) -> String? {
+        let decimals = Int(data.first ?? 0) % 4
+        let bytes = Array(data.dropFirst())
+        guard
+            let rows = try? bytes.withUnsafeBufferPointer({
+                try LedgerFile.parse($0, fileName: "ledger.csv", decimals: decimals)
+            })
+        else { return nil }
+        let report = AccrualReport(
+            currency: "EUR", decimals: decimals, asOf: CivilDate("2026-06-30"), accruals: [], settlements: [],
+            statements: [], anomalies: [], linesAfterAsOf: 0)
+        var close = MonthEndClose(
+            month: CivilDate("2026-06-01")!, asOf: CivilDate("2026-06-30")!, report: report, journal: [], payments: [],
+            ledger: rows, totals: CloseTotals())
+        let text = close.ledgerCSV()
+        guard
+            let again = try? text.withUnsafeBufferPointer({
+                try LedgerFile.parse($0, fileName: "x", decimals: decimals)
+            })
+        else { return "its own ledger.csv was refused" }
+        if Set(again) != Set(rows) { return "ledger round trip changed it" }
+        do {
+            close = try MonthEndClose.reconcile(
+                report, agreements: AgreementSet(currency: "EUR", decimals: decimals, agreements: []), ledger: rows)
+        } catch {
+            return "reconcile failed: \(error)"
+        }
+        if !close.ledger.isEmpty || close.totals.accruedAfter != 0 || !close.totals.reconciles {
+            return "a ledger matching nothing was not reversed to zero"
+        }
+        return nil
+    }
+
+    /// The transactions folder: cut into files at line breaks outside quotes (the input picks
+    /// where), it reads as the one file: same totals, rejects and columns.
+    static func folder(_ data: [UInt8]) -> String? {
+        let header = Array("line_id,date,partner_id,product_id,quantity,amount\n".utf8)
+        let seed = UInt64(data.first ?? 0)
+        let body = Array(data.dropFirst())
+        var cuts: [Int] = []
+        var quoted = false
+        for (i, b) in body.enumerated() {
+            if b == UInt8(ascii: "\"") { quoted.toggle() }
+            if b == 10, !quoted, (UInt64(i) &* 0x9E37_79B9 ^ seed) % 3 == 0 { cuts.append(i + 1) }
+        }
+        let bounds = [0] + cuts + [body.count]
+        let pieces = zip(bounds, bounds.dropFirst()).map { header + body[$0..<$1] }
+        let whole = header + body
+        func read(_ files: [[UInt8]]) -> TransactionCSVReader.Output? {
+            // All files in one buffer, each a slice of it, so no pointer outlives its scope.
+            let all = files.flatMap { $0 }
+            return all.withUnsafeBufferPointer { b in
+                var start = 0
+                let sources = files.enumerated().map { i, file in
+                    defer { start += file.count }
+                    return TransactionCSVReader.SourceFile(
+                        name: "f\(i).csv", bytes: UnsafeBufferPointer(rebasing: b[start..<start + file.count]))
+                }
+                let reader = TransactionCSVReader(partners: partners, products: products, decimals: 2, threads: 2)
+                return try? reader.read(sources)
+            }
+        }
+        guard let one = read([whole]), let many = read(pieces) else { return "a header was refused" }
+        if one.totals != many.totals { return "\(pieces.count) files changed the totals" }
+        if one.rejects.count != many.rejects.count { return "\(pieces.count) files changed the rejects" }
+        if one.columns.quantity != many.columns.quantity || one.columns.day != many.columns.day {
+            return "\(pieces.count) files changed the lines"
+        }
+        return nil
+    }
+
+    /// What merge reads back: any bytes as an output table never crash the parsers, and a decimal
+    /// it accepts prints back the same.
+    static func merge(_ data: [UInt8]) -> String? {
+        let text = String(decoding: data, as: UTF8.self)
+        for line in text.split(separator: "\n") {
+            for field in line.split(separator: ",") {
+                let scale = Int(data.first ?? 0) % 4
+                guard let v = DecimalText.parseWide(String(field), scale: scale) else { continue }
+                let printed = DecimalText.money(v, decimals: scale)
+                if DecimalText.parseWide(printed, scale: scale) != v {
+                    return "\(field) read as \(v) prints as \(printed)"
+                }
+            }
+        }
+        let table = OutputTable(
+            header: AccrualReport.accrualsHeader,
+            rows: text.split(separator: "\n").map { line in
+                (line.split(separator: ",", omittingEmptySubsequences: false).map(String.init), Array(line.utf8))
+            })
+        _ = try? MergeJob.rebuildReport(
+            ["accruals.csv": table, "settlements.csv": table, "statements.csv": table, "anomalies.csv": table],
+            currency: "EUR", decimals: 2, asOf: nil)
+        return nil
+    }
 }
