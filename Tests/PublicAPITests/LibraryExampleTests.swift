@@ -37,6 +37,21 @@ import Testing
         #expect(csv.contains("VOL-1,volume,P1,2026-01-01,2026-03-31,12,4500.00,0,4500.00,1,45.00\n"))
     }
 
+    /// The README's close example: 40.00 booked for Q1 before March; March ends the quarter at 45.00.
+    @Test func readmeCloseExampleBooksTheRestAndSettles() throws {
+        let booked = [
+            LedgerRow(
+                agreementID: "VOL-1", beneficiary: "P1", periodStart: CivilDate("2026-01-01")!,
+                periodEnd: CivilDate("2026-03-31")!, accrued: Money(minorUnits: 40_00), paid: Money(minorUnits: 0))
+        ]
+        let march = try MonthEndClose.run(Self.readmeDataset(), month: CivilDate("2026-03-01")!, ledger: booked)
+        #expect(march.journal.map(\.kind) == [.accrual, .settlement])
+        #expect(march.journal.map(\.amount) == [5_00, 45_00])
+        #expect(march.journal.map(\.debit) == ["rebate_expense", "accrued_rebates"])
+        #expect(march.payments.map(\.amount) == [45_00])
+        #expect(march.ledger.map(\.paid) == [45_00])
+    }
+
     @Test func unitsCarryTheirScale() {
         #expect(Money("12.50", decimals: 2)?.minorUnits == 1250)
         #expect(Money("12.5", decimals: 0) == nil)

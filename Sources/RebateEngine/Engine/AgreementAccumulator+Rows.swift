@@ -9,6 +9,7 @@ struct AgreementOutput: Sendable {
 extension AgreementAccumulator {
     /// Derives every output row from the monthly sums (SPEC sections 5 and 6).
     /// - Complexity: O(months × tiers) for the agreement; no line is read.
+    // One piece: the month walk carries running sums from month to month; cut up, they would be passed around.
     func output(asOf: CivilDate?) -> AgreementOutput {
         let r = resolved
         let a = r.agreement

@@ -69,6 +69,7 @@ struct AgreementAccumulator {
         }
     }
 
+    // One piece: the hot loop, specialised per basis kind; its locals must stay in registers, so nothing is called out.
     private mutating func accumulate<B: BasisRule>(_ v: LineView, _ range: Range<Int>, _: B.Type) {
         let r = resolved
         let months = r.monthCount

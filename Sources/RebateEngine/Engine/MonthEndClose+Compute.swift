@@ -21,6 +21,7 @@ extension MonthEndClose {
 
     /// The journal, payments and target ledger from an accrual report taken as of a month's last day.
     /// - Precondition: `report.asOf` is the last day of a month.
+    // One piece: the key-by-key comparison of SPEC section 8 reads as the spec does, targets against the books.
     static func reconcile(_ report: AccrualReport, agreements: AgreementSet, ledger: [LedgerRow]) throws(RebateError)
         -> MonthEndClose
     {

@@ -30,6 +30,7 @@ struct PartitionPlan {
     func lineCount(ofPartition p: Int) -> Int { partnersOf[p].reduce(0) { $0 + lineStart[$1 + 1] - lineStart[$1] } }
 
     /// - Complexity: O(lines + partners + agreements); the lines are copied only when not grouped by partner.
+    // One piece: survey, grouping and partitioning share their intermediate tables; each step is commented.
     init(dataset: Dataset, agreements: [ResolvedAgreement], asOf: CivilDate?, threads: Int) {
         let partnerCount = dataset.partners.count
         palletQuantity = dataset.products.map(\.palletQuantity)
@@ -187,6 +188,7 @@ struct PartitionPlan {
     /// Accumulates every piece, biggest first, on `threads` workers; then, per partition,
     /// adds its pieces' sums (integers: the order cannot change them) and derives the rows.
     /// - Parameter pieceLines: the most lines a piece holds; by default an eighth of a worker's share, at least 2^20.
+    // One piece: the two parallel phases (accumulate pieces, add them up per partition) share the piece plan.
     func run(
         agreements: [ResolvedAgreement], threads: Int, asOf: CivilDate?, progress: RunProgress? = nil,
         pieceLines: Int? = nil

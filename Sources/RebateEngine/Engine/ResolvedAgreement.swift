@@ -71,6 +71,7 @@ struct ResolvedAgreement: Sendable {
     /// Returns are watched for 30 days after each period's end.
     var watchEnd: Int32 { agreement.end.dayNumber + 30 }
 
+    // One piece: every agreement is checked and turned into tables in one pass so all problems are reported together.
     static func resolve(_ dataset: Dataset) throws(RebateError) -> [ResolvedAgreement] {
         var problems: [InputProblem] = []
         var productIndex: [String: Int] = [:]

@@ -73,6 +73,7 @@ struct CSVScanner {
     }
 
     /// Reads the next record into `fields`; `nil` at the end of the input.
+    // One piece: an RFC 4180 state machine; its states are easier to check side by side.
     mutating func next(fields: inout [CSVField]) -> CSVRecord? {
         let n = bytes.count
         skipBlankLines()

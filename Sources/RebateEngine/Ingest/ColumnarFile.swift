@@ -39,6 +39,7 @@ public enum ColumnarFile {
     /// - Parameters:
     ///   - sourceSize: size of the CSV it came from; `sourceModified`: its modification time (ns), for the staleness check.
     /// - Complexity: O(lines); the columns are written straight from memory.
+    // One piece: the file layout is written in the order docs/columnar-format.md gives it.
     public static func write(
         _ loaded: LoadedDataset, to path: String, sourceSize: UInt64 = 0, sourceModified: Int64 = 0,
         threads: Int = AccrualEngine.defaultThreadCount
@@ -128,6 +129,7 @@ public enum ColumnarFile {
     /// - Throws: ``RebateError/invalidInput(_:)`` naming the file and what is wrong.
     /// - Parameter source: size and modification time of the `transactions.csv` beside it, if any:
     ///   a file imported from another version of it is refused as stale.
+    // One piece: every check of docs/columnar-format.md in the order a reader must make them.
     public static func read(
         path: String, partners: [Partner], products: [Product], decimals: Int,
         source: (size: UInt64, modified: Int64)? = nil,

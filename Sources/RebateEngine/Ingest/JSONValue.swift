@@ -78,6 +78,7 @@ struct JSONParser {
         while i < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[i]) { i += 1 }
     }
 
+    // One piece: a recursive-descent switch over the JSON grammar.
     private mutating func value() throws(JSONSyntaxError) -> JSONValue {
         guard i < bytes.count else { throw error("unexpected end of input") }
         switch bytes[i] {

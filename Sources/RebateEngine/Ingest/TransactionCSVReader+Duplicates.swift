@@ -13,12 +13,12 @@ extension TransactionCSVReader {
 
     /// Finds duplicate ids, turns them into rejects, and joins the chunks.
     /// `contexts` are the files', `chunks` every file's chunks in file order.
+    // One piece: duplicates turn into rejects and leave the totals in one place, so the totals reconcile.
     static func finish(_ contexts: [Context], _ chunks: inout [Chunk], base: [Int], threads: Int, keepsRecords: Bool)
         -> Output
     {
         let chunkCount = chunks.count
         let fileOf = chunks.map(\.file)
-        let buckets = ChunkColumns.idBuckets
         let parts = chunks.map(\.columns)
         let snapshot = chunks
         let lineOf = { @Sendable (ref: UInt64) -> Int in
@@ -26,67 +26,7 @@ extension TransactionCSVReader {
             let i = Int(ref & 0xFFFF_FFFF)
             return base[c] + Int(snapshot[c].columns.line[i])
         }
-        // Each chunk bucketed its ids by hash as it finished parsing; a bucket is checked on its own,
-        // reading its run of every chunk in chunk order (so file order), with one reusable table a worker.
-        var largest = 0
-        for b in 0..<buckets { largest = max(largest, parts.reduce(0) { $0 + $1.bucketCount(b) }) }
-        var size = 4
-        while size < largest * 2 { size <<= 1 }
-        let tableSize = size
-        var duplicates = [[(ref: UInt64, first: UInt64)]](repeating: [], count: buckets)
-        // Read-only: the file bytes are not written while the buckets are checked.
-        let shared = UnsafeTransfer(contexts)
-        duplicates.withUnsafeMutableBufferPointer { d in
-            // Disjoint writes: a bucket, claimed once through the atomic counter, writes only its own slot.
-            let out = UnsafeTransfer(d)
-            let next = Atomic<Int>(0)
-            DispatchQueue.concurrentPerform(iterations: max(1, min(threads, buckets))) { _ in
-                let contexts = shared.wrappedValue
-                let empty = UInt64.max
-                var tableHash = [UInt64](repeating: 0, count: tableSize)
-                var tableRef = [UInt64](repeating: empty, count: tableSize)
-                while true {
-                    let b = next.add(1, ordering: .relaxed).oldValue
-                    if b >= buckets { break }
-                    let count = parts.reduce(0) { $0 + $1.bucketCount(b) }
-                    guard count > 1 else { continue }
-                    var used = 4
-                    while used < count * 2 { used <<= 1 }
-                    let mask = used - 1
-                    var found: [(ref: UInt64, first: UInt64)] = []
-                    for (c, part) in parts.enumerated() {
-                        for k in part.bucket(b) {
-                            let h = part.idHash[k]
-                            let i = Int(part.bucketOrder[k])
-                            let ref = UInt64(c) << 32 | UInt64(i)
-                            var s = Int(truncatingIfNeeded: h >> 8) & mask
-                            var duplicateOf: UInt64?
-                            while tableRef[s] != empty {
-                                if tableHash[s] == h {
-                                    let other = tableRef[s]
-                                    let oc = Int(other >> 32)
-                                    let o = parts[oc].recordStart[Int(other & 0xFFFF_FFFF)]
-                                    let id = record(contexts[fileOf[c]], at: part.recordStart[i]).id
-                                    if id == record(contexts[fileOf[oc]], at: o).id {
-                                        duplicateOf = other
-                                        break
-                                    }
-                                }
-                                s = (s + 1) & mask
-                            }
-                            if let first = duplicateOf {
-                                found.append((ref, first))
-                            } else {
-                                tableHash[s] = h
-                                tableRef[s] = ref
-                            }
-                        }
-                    }
-                    for k in 0..<used { tableRef[k] = empty }
-                    out.wrappedValue[b] = found
-                }
-            }
-        }
+        let duplicates = findDuplicates(contexts, parts: parts, fileOf: fileOf, threads: threads)
         // Duplicates become rejects; their lines leave the columns.
         var drop = [Set<Int>](repeating: [], count: chunkCount)
         var rejects: [TransactionReject] = []
@@ -153,6 +93,78 @@ extension TransactionCSVReader {
         let columns = groupedByPartner(
             chunks.map(\.columns), dropping: drop, partners: contexts.first?.partnerCount ?? 0, threads: threads)
         return Output(columns: columns, rejects: rejects, totals: totals)
+    }
+
+    /// Every accepted line whose id an earlier accepted line has (in file order, files in order),
+    /// with a reference to that first line: `chunk << 32 | index`.
+    ///
+    /// Each chunk bucketed its ids by hash as it finished parsing; a bucket is checked on its own,
+    /// reading its run of every chunk in chunk order (so file order), with one reusable table a worker.
+    // One piece: the per-worker table is reused across buckets inside the parallel loop.
+    static func findDuplicates(_ contexts: [Context], parts: [ChunkColumns], fileOf: [Int], threads: Int)
+        -> [[(ref: UInt64, first: UInt64)]]
+    {
+        let buckets = ChunkColumns.idBuckets
+        var largest = 0
+        for b in 0..<buckets { largest = max(largest, parts.reduce(0) { $0 + $1.bucketCount(b) }) }
+        var size = 4
+        while size < largest * 2 { size <<= 1 }
+        let tableSize = size
+        var duplicates = [[(ref: UInt64, first: UInt64)]](repeating: [], count: buckets)
+        // Read-only: the file bytes are not written while the buckets are checked.
+        let shared = UnsafeTransfer(contexts)
+        duplicates.withUnsafeMutableBufferPointer { d in
+            // Disjoint writes: a bucket, claimed once through the atomic counter, writes only its own slot.
+            let out = UnsafeTransfer(d)
+            let next = Atomic<Int>(0)
+            DispatchQueue.concurrentPerform(iterations: max(1, min(threads, buckets))) { _ in
+                let contexts = shared.wrappedValue
+                let empty = UInt64.max
+                var tableHash = [UInt64](repeating: 0, count: tableSize)
+                var tableRef = [UInt64](repeating: empty, count: tableSize)
+                while true {
+                    let b = next.add(1, ordering: .relaxed).oldValue
+                    if b >= buckets { break }
+                    let count = parts.reduce(0) { $0 + $1.bucketCount(b) }
+                    guard count > 1 else { continue }
+                    var used = 4
+                    while used < count * 2 { used <<= 1 }
+                    let mask = used - 1
+                    var found: [(ref: UInt64, first: UInt64)] = []
+                    for (c, part) in parts.enumerated() {
+                        for k in part.bucket(b) {
+                            let h = part.idHash[k]
+                            let i = Int(part.bucketOrder[k])
+                            let ref = UInt64(c) << 32 | UInt64(i)
+                            var s = Int(truncatingIfNeeded: h >> 8) & mask
+                            var duplicateOf: UInt64?
+                            while tableRef[s] != empty {
+                                if tableHash[s] == h {
+                                    let other = tableRef[s]
+                                    let oc = Int(other >> 32)
+                                    let o = parts[oc].recordStart[Int(other & 0xFFFF_FFFF)]
+                                    let id = record(contexts[fileOf[c]], at: part.recordStart[i]).id
+                                    if id == record(contexts[fileOf[oc]], at: o).id {
+                                        duplicateOf = other
+                                        break
+                                    }
+                                }
+                                s = (s + 1) & mask
+                            }
+                            if let first = duplicateOf {
+                                found.append((ref, first))
+                            } else {
+                                tableHash[s] = h
+                                tableRef[s] = ref
+                            }
+                        }
+                    }
+                    for k in 0..<used { tableRef[k] = empty }
+                    out.wrappedValue[b] = found
+                }
+            }
+        }
+        return duplicates
     }
 }
 

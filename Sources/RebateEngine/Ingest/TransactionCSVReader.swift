@@ -90,6 +90,7 @@ struct TransactionCSVReader {
     ///
     /// The chunks of every file are parsed together, so many small daily files use every core.
     /// - Throws: ``RebateError/invalidInput(_:)`` naming every file whose header is unusable.
+    // One piece: cut, parse in parallel, then the sequential fix-up that needs the same cut points.
     func read(_ files: [SourceFile]) throws(RebateError) -> Output {
         var problems: [InputProblem] = []
         var headers: [(columns: [Int], fieldCount: Int, bodyStart: Int)] = []
@@ -205,6 +206,7 @@ struct TransactionCSVReader {
     /// Plain records (no quote, ASCII, the right field count) take a fast path
     /// that reads fields straight from the bytes; anything else goes through
     /// the full RFC 4180 scanner, one record at a time.
+    // One piece: the parse hot loop (fast path and full scanner) keeps its cursor and chunk in locals.
     static func parse(_ cx: Context, from: Int, to: Int) -> Chunk {
         let bytes = cx.bytes
         // Every accepted record takes at least one byte per field (its comma or line break):

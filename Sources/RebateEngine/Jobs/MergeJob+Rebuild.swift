@@ -5,6 +5,7 @@ extension MergeJob {
     }
 
     /// The typed rows of the merged CSVs, for `report.html` and the summary.
+    // One piece: one block a table, each the inverse of the writer of that file.
     static func rebuildReport(_ t: [String: OutputTable], currency: String, decimals d: Int, asOf: CivilDate?)
         throws(RebateError) -> AccrualReport
     {
@@ -88,6 +89,7 @@ extension MergeJob {
 
     /// The merged close: its rows from the merged CSVs, drivers derived as the close derives them,
     /// ledger totals before summed from the shards.
+    // One piece: one block a close table, then the totals from the shards.
     static func rebuildClose(_ t: [String: OutputTable], report: AccrualReport, runs: [ShardRun], asOf: CivilDate)
         throws(RebateError) -> MonthEndClose
     {

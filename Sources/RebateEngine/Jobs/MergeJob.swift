@@ -34,6 +34,7 @@ public enum MergeJob {
     ///   date or month, another currency, a shard whose files changed after the split, a failed
     ///   run); ``RebateError/invariantViolated(_:)`` (exit 70) when the merged totals are not the
     ///   sums of the shards'.
+    // One piece: the merge steps in order: check, read, rebuild, verify, write.
     public static func run(outputs folders: [String], outputFolder: String) throws(RebateError) -> Outcome {
         var clock = StageClock()
         let runs = try check(folders)
@@ -107,6 +108,7 @@ public enum MergeJob {
     }
 
     /// Reads every folder's summary and refuses a set that is not every shard of one split, run alike.
+    // One piece: every refusal is collected so the user sees them all at once.
     static func check(_ folders: [String]) throws(RebateError) -> [ShardRun] {
         guard !folders.isEmpty else {
             throw .invalidInput([InputProblem(file: "merge", reason: "no output folder given")])

@@ -53,6 +53,7 @@ public enum SplitJob {
     /// - Throws: ``RebateError``: `invalidInput` (exit 2) for bad master data, agreements or ledger;
     ///   `tooManyRejects` (exit 3; `rejects.csv` and `split.json` are written, no shard is).
     /// - Complexity: O(input bytes + partners log partners).
+    // One piece: the split steps in order: read, plan, rejects, then the shards in parallel.
     public static func run(
         dataset folder: String, shards: Int, outputFolder: String, ledger ledgerPath: String? = nil,
         maxRejects: Int = 0, threads: Int = AccrualEngine.defaultThreadCount
@@ -92,13 +93,10 @@ public enum SplitJob {
         try AtomicFile.makeFolder(outputFolder)
         let path = { (name: String) in TransactionSource.join(outputFolder, name) }
         try AtomicFile.write(AccrualReport.rejectsCSV(out.rejects), to: path("rejects.csv"))
-        var summaries = (0..<shards).map {
-            ShardSummary(index: $0, lines: plan.lines[$0], partners: 0, agreements: 0, ledgerRows: 0)
-        }
-        for (p, s) in plan.shardOfPartner.enumerated() where linesOfPartner[p] > 0 { summaries[Int(s)].partners += 1 }
-        for s in plan.shardOfAgreement { summaries[s].agreements += 1 }
+        var summaries = Self.summaries(plan, linesOfPartner: linesOfPartner, shards: shards)
         let shardOfAgreementID = Dictionary(
             zip(master.agreements.agreements.map(\.id), plan.shardOfAgreement), uniquingKeysWith: { a, _ in a })
+        // Rows of agreements that no longer exist go to shard 0, where the close reverses them.
         let ledgerOf: [[LedgerRow]] = (0..<shards).map { k in
             (ledger ?? []).filter { (shardOfAgreementID[$0.agreementID] ?? 0) == k }
         }
@@ -112,17 +110,7 @@ public enum SplitJob {
             throw .tooManyRejects(rejected: out.rejects.count, allowed: maxRejects)
         }
 
-        // Each shard's lines, in input order: a stable counting sort of the record indices by shard.
-        var starts = [Int](repeating: 0, count: shards + 1)
-        for r in out.records { starts[Int(plan.shardOfPartner[Int(r.partner)]) + 1] += 1 }
-        for k in 0..<shards { starts[k + 1] += starts[k] }
-        var cursor = starts
-        var order = [Int](repeating: 0, count: out.records.count)
-        for (i, r) in out.records.enumerated() {
-            let k = Int(plan.shardOfPartner[Int(r.partner)])
-            order[cursor[k]] = i
-            cursor[k] += 1
-        }
+        let (order, starts) = Self.order(out.records, shardOfPartner: plan.shardOfPartner, shards: shards)
         var headers: [Int] = []
         for f in sourceFiles {
             guard case .success(let h) = TransactionCSVReader.header(f) else {
@@ -156,6 +144,34 @@ public enum SplitJob {
                 decimals: master.agreements.decimals),
             to: path("split.json"))
         return Outcome(shards: summaries, totals: out.totals, rejects: out.rejects, split: split)
+    }
+
+    /// Each shard's lines, in input order: a stable counting sort of the record indices by shard.
+    /// - Returns: the record indices shard by shard, and where each shard's run starts.
+    static func order(_ records: [TransactionCSVReader.AcceptedRecord], shardOfPartner: [Int32], shards: Int)
+        -> (order: [Int], starts: [Int])
+    {
+        var starts = [Int](repeating: 0, count: shards + 1)
+        for r in records { starts[Int(shardOfPartner[Int(r.partner)]) + 1] += 1 }
+        for k in 0..<shards { starts[k + 1] += starts[k] }
+        var cursor = starts
+        var order = [Int](repeating: 0, count: records.count)
+        for (i, r) in records.enumerated() {
+            let k = Int(shardOfPartner[Int(r.partner)])
+            order[cursor[k]] = i
+            cursor[k] += 1
+        }
+        return (order, starts)
+    }
+
+    /// Lines, partners with lines and agreements of each shard.
+    static func summaries(_ plan: ShardPlan, linesOfPartner: [Int], shards: Int) -> [ShardSummary] {
+        var summaries = (0..<shards).map {
+            ShardSummary(index: $0, lines: plan.lines[$0], partners: 0, agreements: 0, ledgerRows: 0)
+        }
+        for (p, s) in plan.shardOfPartner.enumerated() where linesOfPartner[p] > 0 { summaries[Int(s)].partners += 1 }
+        for s in plan.shardOfAgreement { summaries[s].agreements += 1 }
+        return summaries
     }
 
     static func splitJSON(

@@ -20,6 +20,15 @@ extension AccrualReport {
 
     /// `report.html` from a run's context (what `merge` has, without a dataset).
     func html(context loaded: RunContext, title: String, close: MonthEndClose?) -> String {
+        // One section a method, in page order; each is a self-contained piece of XHTML.
+        var h = headerSection(loaded, title: title)
+        if let close { h += close.htmlSection() }
+        h += monthlySections() + partiesSections() + anomaliesSection() + rejectsSection(loaded)
+        return h + "</body></html>\n"
+    }
+
+    /// The title, what was read, and the control totals.
+    private func headerSection(_ loaded: RunContext, title: String) -> String {
         let d = decimals
         let cur = currency
         let money = { (v: Int128) in HTMLText.money(v, d, cur) }
@@ -48,8 +57,16 @@ extension AccrualReport {
         h +=
             "<p class=\"note\">Control totals reconcile: lines read \(HTMLText.grouped(String(t.linesRead))) = accepted \(HTMLText.grouped(String(t.linesAccepted))) + rejected \(HTMLText.grouped(String(t.linesRejected))). Amount of rejected lines whose numbers could be read: \(money(t.rejectedAmount)).</p>"
 
-        if let close { h += close.htmlSection() }
+        return h
+    }
 
+    /// The liability and postings month by month by program, and each month's biggest movements.
+    // One piece: both charts and the movements table share the month index.
+    private func monthlySections() -> String {
+        let d = decimals
+        let cur = currency
+        let money = { (v: Int128) in HTMLText.money(v, d, cur) }
+        var h = ""
         // Month by month, stacked by program.
         let months = Array(Set(accruals.map(\.month))).sorted()
         let labels = months.map(\.monthText)
@@ -111,6 +128,15 @@ extension AccrualReport {
             ["Month", "Agreement", "Program", "Beneficiary", "Posting", "Position at month end", "Accrued to date"],
             numeric: [4, 6], rows: moves)
 
+        return h
+    }
+
+    /// The biggest agreements and beneficiaries, and settlements by period end.
+    private func partiesSections() -> String {
+        let d = decimals
+        let cur = currency
+        let money = { (v: Int128) in HTMLText.money(v, d, cur) }
+        var h = ""
         // To whom.
         var byAgreement: [String: (AccrualRow, Int128)] = [:]
         var byBeneficiary: [String: Int128] = [:]
@@ -145,6 +171,12 @@ extension AccrualReport {
             ["Period ending in", "Periods settled", "Earned"], numeric: [1, 2],
             rows: settledBy.keys.sorted().map { [$0, String(settledBy[$0]!.count), money(settledBy[$0]!.earned)] })
 
+        return h
+    }
+
+    /// The anomalies found, with what triggered them.
+    private func anomaliesSection() -> String {
+        var h = ""
         // Anomalies.
         h += "<h2>Anomalies (\(anomalies.count))</h2>"
         if anomalies.isEmpty {
@@ -164,6 +196,12 @@ extension AccrualReport {
             }
         }
 
+        return h
+    }
+
+    /// The rejected lines, by reason.
+    private func rejectsSection(_ loaded: RunContext) -> String {
+        var h = ""
         // Rejects, by reason.
         h += "<h2>Rejected lines (\(loaded.rejects.count))</h2>"
         if loaded.rejects.isEmpty {
@@ -184,7 +222,6 @@ extension AccrualReport {
             h +=
                 "<p class=\"note\">Every rejected line is in rejects.csv with its line number, reasons and raw text, to be fixed and fed again.</p>"
         }
-        h += "</body></html>\n"
         return h
     }
 

@@ -1,6 +1,7 @@
 extension MonthEndClose {
     /// The close's part of `report.html`: the journal by entry and account (debits = credits), the
     /// reconciliation of the ledger, the biggest true-ups and what drove them, payments and clawbacks.
+    // One piece: the close section of the page, top to bottom.
     func htmlSection() -> String {
         let d = report.decimals
         let cur = report.currency

@@ -1,5 +1,6 @@
 /// `summary.json`: control totals that reconcile, and timings.
 enum RunSummary {
+    // One piece: summary.json written top to bottom, one line a member.
     static func json(
         loaded: LoadedDataset, report: AccrualReport?, close: MonthEndClose? = nil, ledgerFile: String? = nil,
         options: AccrualOptions, maxRejects: Int,

@@ -8,6 +8,7 @@ struct StackedBarChart {
     var series: [(name: String, color: String, values: [Int128])]
     var axisText: (Int128) -> String
 
+    // One piece: the chart drawn in paint order (grid, bars, axis, legend).
     func svg() -> String {
         let width = 960
         let height = 320
