@@ -9,7 +9,10 @@ let importCommand = Subcommand(
             "Convert the CSV lines to transactions.rbc, a checksummed columnar file that\n`rebate accrue` memory-maps and uses without parsing (format: docs/columnar-format.md).",
         arguments: [CommonOptions.dataset],
         options: [
-            .value("--out", "file", "Where to write (default: <dataset>/transactions.rbc)."),
+            .value(
+                "--out", "file",
+                "Where to write transactions.rbc (default: <dataset>/transactions.rbc);\na folder's store is always <dataset>/transactions.rbc.d."
+            ),
             CommonOptions.threads, CommonOptions.quiet,
         ],
         discussion:
@@ -19,12 +22,19 @@ let importCommand = Subcommand(
 ) { args in
     let dataset = args.positional[0]
     do throws(RebateError) {
-        let loaded = try ImportJob.run(
+        let (loaded, folder) = try ImportJob.runReporting(
             dataset: dataset, output: args.value("--out"),
             threads: args.threads ?? AccrualEngine.defaultThreadCount)
         guard !args.flag("--quiet") else { return }
         let t = loaded.totals
-        let target = args.value("--out") ?? dataset + "/" + ColumnarFile.fileName
+        let target =
+            folder == nil
+            ? args.value("--out") ?? dataset + "/" + ColumnarFile.fileName : dataset + "/transactions.rbc.d"
+        if let folder {
+            print(
+                "parsed \(folder.parsed.count) new or changed files, reused \(folder.reused.count), checked \(folder.rechecked.count) again"
+            )
+        }
         print("imported \(t.linesRead) lines: \(t.linesAccepted) accepted, \(t.linesRejected) rejected -> \(target)")
     } catch {
         report(error)

@@ -138,16 +138,52 @@ import Testing
         #expect(try AccrualEngine.run(loaded.dataset).settlements.map(\.earned) == [0])
     }
 
-    @Test func theColumnarStoreOfAFolderIsStaleWhenAFileIsAdded() throws {
+    /// The folder's store: only new or changed files are parsed; what it loads is what the CSV files give.
+    @Test func importParsesOnlyNewOrChangedFiles() throws {
         let dir = Fixture.temporaryFolder()
-        _ = try DatasetGenerator(.init(lines: 3_000, partners: 20, products: 20, seed: 4)).write(to: dir, threads: 2)
-        try Self.splitIntoFolder(dir, cuts: [1_000], names: ["2026-a.csv", "2026-b.csv"])
-        let imported = try ImportJob.run(dataset: dir, threads: 2)
-        let mapped = try DatasetLoader.load(folder: dir, threads: 2)
-        #expect(mapped.transactionsFile == ColumnarFile.fileName)
-        #expect(mapped.totals == imported.totals)
-        try "line_id,date,partner_id,product_id,quantity,amount\n".write(
-            toFile: dir + "/transactions/2026-c.csv", atomically: true, encoding: .utf8)
+        let config = DatasetGenerator.Configuration(
+            lines: 6_000, partners: 30, products: 20, seed: 4, badLinesPerMillion: 5_000)
+        _ = try DatasetGenerator(config).write(to: dir, threads: 2)
+        try Self.keepOneLineRecords(dir)
+        try Self.splitIntoFolder(dir, cuts: [2_000, 4_000], names: ["2026-a.csv", "2026-b.csv", "2026-c.csv"])
+        func sameAsCSV(_ note: String) throws {
+            let store = try DatasetLoader.load(folder: dir, threads: 2)
+            let csv = try DatasetLoader.load(folder: dir, threads: 2, columnar: false)
+            #expect(store.transactionsFile.hasPrefix("transactions.rbc.d"), "\(note)")
+            #expect(store.totals == csv.totals, "\(note)")
+            #expect(AccrualReport.rejectsCSV(store.rejects) == AccrualReport.rejectsCSV(csv.rejects), "\(note)")
+            let a = try AccrualEngine.run(store.dataset, options: AccrualOptions(threads: 2))
+            let b = try AccrualEngine.run(csv.dataset, options: AccrualOptions(threads: 2))
+            #expect(a.accrualsCSV() == b.accrualsCSV() && a.statementsCSV() == b.statementsCSV(), "\(note)")
+        }
+        let first = try ImportJob.runReporting(dataset: dir, threads: 2).folderReport
+        #expect(first?.parsed == ["2026-a.csv", "2026-b.csv", "2026-c.csv"])
+        try sameAsCSV("first import")
+        // A new month: its L0000000001 repeats the first file's; only it is parsed.
+        try
+            "line_id,date,partner_id,product_id,quantity,amount\nL0000000001,2026-12-01,P000001,SKU-00001,1,1.00\nLNEW,2026-12-02,P000001,SKU-00001,2,2.00\n"
+            .write(toFile: dir + "/transactions/2026-d.csv", atomically: true, encoding: .utf8)
         #expect(throws: RebateError.self) { try DatasetLoader.load(folder: dir, threads: 2) }
+        let second = try ImportJob.runReporting(dataset: dir, threads: 2).folderReport
+        #expect(second?.parsed == ["2026-d.csv"])
+        #expect(second?.reused == ["2026-a.csv", "2026-b.csv", "2026-c.csv"])
+        try sameAsCSV("a file added")
+        let loaded = try DatasetLoader.load(folder: dir, threads: 2)
+        #expect(loaded.rejects.contains { $0.file == "transactions/2026-d.csv" && $0.lineID == "L0000000001" })
+        // A changed middle file is parsed again; the files after it are checked again, not parsed.
+        let b = try Data(contentsOf: URL(fileURLWithPath: dir + "/transactions/2026-b.csv"))
+        try (b + Data("LNEW,2026-06-01,P000002,SKU-00002,3,3.00\n".utf8)).write(
+            to: URL(fileURLWithPath: dir + "/transactions/2026-b.csv"))
+        let third = try ImportJob.runReporting(dataset: dir, threads: 2).folderReport
+        #expect(third?.parsed == ["2026-b.csv"])
+        #expect(third?.reused == ["2026-a.csv"])
+        #expect(third?.rechecked == ["2026-c.csv", "2026-d.csv"])
+        try sameAsCSV("a file changed")
+        // A removed file: nothing is parsed; its segment goes.
+        try FileManager.default.removeItem(atPath: dir + "/transactions/2026-a.csv")
+        let fourth = try ImportJob.runReporting(dataset: dir, threads: 2).folderReport
+        #expect(fourth?.parsed == [])
+        try sameAsCSV("a file removed")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/transactions.rbc.d/2026-a.csv.rbc"))
     }
 }

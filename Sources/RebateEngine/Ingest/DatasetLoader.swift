@@ -15,9 +15,21 @@ public enum DatasetLoader {
         progress: RunProgress? = nil
     ) throws(RebateError) -> LoadedDataset {
         let path = { (name: String) in TransactionSource.join(folder, name) }
-        let useColumnar = columnar && FileBytes.exists(path(ColumnarFile.fileName))
+        let useStore = columnar && ColumnarStore.exists(folder)
+        let useColumnar = columnar && !useStore && FileBytes.exists(path(ColumnarFile.fileName))
         let m = try loadMaster(folder: folder, needsCSVLines: !useColumnar)
         let (partners, products, agreements, source, shard) = (m.partners, m.products, m.agreements, m.source, m.shard)
+        if useStore, let source, source.isFolder {
+            let (columns, rejects, totals) = try ColumnarStore.load(
+                dataset: folder, partners: partners, products: products, decimals: agreements.decimals, source: source,
+                threads: threads)
+            let dataset = Dataset(partners: partners, products: products, agreements: agreements, transactions: columns)
+            var loaded = LoadedDataset(
+                dataset: dataset, rejects: rejects, totals: totals,
+                transactionsFile: ColumnarStore.folderName + " (\(source.files.count) files)")
+            loaded.shard = shard
+            return loaded
+        }
         if useColumnar {
             let (columns, rejects, totals) = try ColumnarFile.read(
                 path: path(ColumnarFile.fileName), partners: partners, products: products,

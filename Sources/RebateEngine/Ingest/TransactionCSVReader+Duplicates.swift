@@ -14,7 +14,7 @@ extension TransactionCSVReader {
     /// Finds duplicate ids, turns them into rejects, and joins the chunks.
     /// `contexts` are the files', `chunks` every file's chunks in file order.
     // One piece: duplicates turn into rejects and leave the totals in one place, so the totals reconcile.
-    static func finish(_ contexts: [Context], _ chunks: inout [Chunk], base: [Int], threads: Int, keepsRecords: Bool)
+    static func finish(_ contexts: [Context], _ chunks: inout [Chunk], base: [Int], threads: Int, output: OutputKind)
         -> Output
     {
         let chunkCount = chunks.count
@@ -74,25 +74,30 @@ extension TransactionCSVReader {
         // In file order (the files' order given), then line order.
         let fileRank = Dictionary(contexts.enumerated().map { ($1.fileName, $0) }, uniquingKeysWith: { a, _ in a })
         rejects.sort { (fileRank[$0.file] ?? 0, $0.line) < (fileRank[$1.file] ?? 0, $1.line) }
-        if keepsRecords {
-            var records: [AcceptedRecord] = []
+        var records: [AcceptedRecord] = []
+        if output != .columns {
             records.reserveCapacity(totals.linesAccepted)
             for c in 0..<chunkCount {
                 let part = chunks[c].columns
                 for i in 0..<part.count where drop[c].isEmpty || !drop[c].contains(i) {
                     let start = part.recordStart[i]
-                    let end = record(contexts[fileOf[c]], at: start).end
+                    let (id, end) = record(contexts[fileOf[c]], at: start)
                     records.append(
-                        AcceptedRecord(file: Int32(fileOf[c]), partner: part.partner[i], start: start, end: end))
+                        AcceptedRecord(
+                            file: Int32(fileOf[c]), partner: part.partner[i], start: start, end: end,
+                            line: Int32(base[c] + Int(part.line[i])),
+                            idHash: id.withUnsafeBufferPointer { ByteKeyTable.hash($0, 0, $0.count) }))
                 }
             }
-            return Output(columns: TransactionColumns(), rejects: rejects, totals: totals, records: records)
+            if output == .records {
+                return Output(columns: TransactionColumns(), rejects: rejects, totals: totals, records: records)
+            }
         }
         // The ids have served: free them (and hand the memory back) before the join.
         for c in 0..<chunkCount { chunks[c].columns.releaseIDs() }
         let columns = groupedByPartner(
             chunks.map(\.columns), dropping: drop, partners: contexts.first?.partnerCount ?? 0, threads: threads)
-        return Output(columns: columns, rejects: rejects, totals: totals)
+        return Output(columns: columns, rejects: rejects, totals: totals, records: records)
     }
 
     /// Every accepted line whose id an earlier accepted line has (in file order, files in order),

@@ -30,7 +30,7 @@ struct TransactionCSVReader {
         var columns: TransactionColumns
         var rejects: [TransactionReject]
         var totals: IngestTotals
-        /// With ``keepsRecords``: every accepted line in input order, instead of columns.
+        /// Unless ``output`` is `.columns`: every accepted line in input order.
         var records: [AcceptedRecord] = []
     }
 
@@ -41,10 +41,19 @@ struct TransactionCSVReader {
         /// The record's bytes in its file, without the line break.
         var start: Int
         var end: Int
+        /// Its line number in its file, and the hash of its `line_id` (``ByteKeyTable/hash``).
+        var line: Int32
+        var idHash: UInt64
     }
 
-    /// Return the accepted lines' places in input order (``Output/records``) and no columns.
-    var keepsRecords = false
+    /// What ``read(_:)`` returns: the columns (for the engine), the accepted records (for `split`), or both
+    /// (for the incremental import, which needs where each line went).
+    enum OutputKind {
+        case columns, records, both
+    }
+
+    /// What to return; `.columns` unless set.
+    var output = OutputKind.columns
 
     /// What one chunk parse produced.
     struct Chunk {
@@ -173,7 +182,7 @@ struct TransactionCSVReader {
                     line += chunks[c].lines
                 }
                 progress?.begin(.checkingIDs, total: 1)
-                return Self.finish(contexts, &chunks, base: base, threads: threads, keepsRecords: keepsRecords)
+                return Self.finish(contexts, &chunks, base: base, threads: threads, output: output)
             }
         }
     }

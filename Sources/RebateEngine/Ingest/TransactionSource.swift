@@ -40,6 +40,11 @@ public struct TransactionSource: Sendable, Hashable {
 
     /// The names of the regular files in `folder` that end in `.csv` and do not start with `.`, bytewise sorted.
     static func listCSVFiles(_ folder: String) throws(RebateError) -> [String] {
+        try listFiles(folder).filter { $0.hasSuffix(".csv") && !$0.hasPrefix(".") }
+    }
+
+    /// The names of the regular files in `folder`, bytewise sorted.
+    static func listFiles(_ folder: String) throws(RebateError) -> [String] {
         guard let dir = opendir(folder) else { throw .io(path: folder, reason: String(cString: strerror(errno))) }
         defer { closedir(dir) }
         var names: [String] = []
@@ -47,7 +52,6 @@ public struct TransactionSource: Sendable, Hashable {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
             }
-            guard name.hasSuffix(".csv"), !name.hasPrefix(".") else { continue }
             var st = stat()
             guard stat(join(folder, name), &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
             names.append(name)

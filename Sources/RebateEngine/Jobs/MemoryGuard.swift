@@ -35,7 +35,13 @@ public enum MemoryGuard {
         let store = TransactionSource.join(folder, ColumnarFile.fileName)
         var csv: UInt64 = 0
         var mapped: UInt64 = 0
-        if columnar, let s = ColumnarFile.sourceStamp(store) {
+        let segments = ColumnarStore.storePath(folder)
+        if columnar, ColumnarStore.exists(folder) {
+            let names = (try? TransactionSource.listFiles(segments)) ?? []
+            mapped = names.filter { $0.hasSuffix(".rbc") }.reduce(0) {
+                $0 + (ColumnarFile.sourceStamp(TransactionSource.join(segments, $1))?.size ?? 0)
+            }
+        } else if columnar, let s = ColumnarFile.sourceStamp(store) {
             mapped = s.size
         } else if let source = try TransactionSource.find(in: folder) {
             csv = source.files.reduce(0) { $0 + (ColumnarFile.sourceStamp(source.path($1))?.size ?? 0) }

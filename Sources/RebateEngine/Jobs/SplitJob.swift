@@ -71,7 +71,7 @@ public enum SplitJob {
         var reader = TransactionCSVReader(
             partners: master.partners, products: master.products, decimals: master.agreements.decimals,
             threads: max(1, threads))
-        reader.keepsRecords = true
+        reader.output = .records
         let sourceFiles = zip(source.files, files).map { name, file in
             TransactionCSVReader.SourceFile(name: name, bytes: file.buffer)
         }

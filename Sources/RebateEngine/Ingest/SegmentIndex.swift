@@ -1,0 +1,155 @@
+/// The `line_id`s accepted in one file of a `transactions/` folder, sorted by hash, with the file
+/// they were read from: what the store checks a later file's ids against (``ColumnarStore``).
+///
+/// The `.ids` file is `RBIDS001`, the entry count (`UInt64`), a checksum of the entries
+/// (``BlockChecksum``), then the entries, 24 bytes each, little-endian: id hash, byte offset of
+/// the record in its CSV file, line number, position in the segment's partner-grouped columns.
+final class SegmentIndex {
+    struct IDEntry {
+        var hash: UInt64
+        var start: UInt64
+        var line: UInt32
+        var position: UInt32
+    }
+
+    static let magic: [UInt8] = Array("RBIDS001".utf8)
+    static let headerSize = 24
+    static let entrySize = 24
+
+    /// The file's name as rejects name it (`transactions/2026-01.csv`).
+    let name: String
+    let csv: FileBytes
+    let ids: FileBytes
+    let segment: String
+    let idColumn: Int
+    let fieldCount: Int
+    let count: Int
+    /// Positions of this file's lines that are duplicates of an earlier file's (they do not count as accepted).
+    var dropped: Set<Int> = []
+
+    init(csv path: String, name: String, ids idsPath: String, segment: String) throws(RebateError) {
+        self.name = name
+        self.segment = segment
+        csv = try FileBytes(path: path)
+        ids = try FileBytes(path: idsPath)
+        let bytes = UnsafeRawBufferPointer(ids.buffer)
+        func bad(_ why: String) -> RebateError {
+            .invalidInput([InputProblem(file: idsPath, reason: "\(why); run `rebate import` again")])
+        }
+        guard bytes.count >= Self.headerSize, Array(bytes[0..<8]) == Self.magic else { throw bad("not an id index") }
+        let n = Int(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+        guard n >= 0, bytes.count == Self.headerSize + n * Self.entrySize else { throw bad("truncated") }
+        let body = UnsafeRawBufferPointer(rebasing: bytes[Self.headerSize...])
+        guard
+            BlockChecksum.of(body, threads: 1)
+                == UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
+        else { throw bad("corrupted (checksum mismatch)") }
+        count = n
+        guard
+            case .success(let header) = TransactionCSVReader.header(
+                TransactionCSVReader.SourceFile(name: name, bytes: csv.buffer))
+        else { throw bad("its CSV file has no usable header") }
+        idColumn = header.columns[0]
+        fieldCount = header.fieldCount
+    }
+
+    /// Entry `i` (in hash order).
+    func entry(_ i: Int) -> IDEntry {
+        let b = UnsafeRawBufferPointer(ids.buffer)
+        let o = Self.headerSize + i * Self.entrySize
+        return IDEntry(
+            hash: UInt64(littleEndian: b.loadUnaligned(fromByteOffset: o, as: UInt64.self)),
+            start: UInt64(littleEndian: b.loadUnaligned(fromByteOffset: o + 8, as: UInt64.self)),
+            line: UInt32(littleEndian: b.loadUnaligned(fromByteOffset: o + 16, as: UInt32.self)),
+            position: UInt32(littleEndian: b.loadUnaligned(fromByteOffset: o + 20, as: UInt32.self)))
+    }
+
+    /// The first entry whose hash is not below `hash`.
+    func lowerBound(_ hash: UInt64) -> Int {
+        var lo = 0
+        var hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if entry(mid).hash < hash { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// The unescaped `line_id` and the raw bytes of the record starting at `start` of the CSV file.
+    func record(at start: Int) -> (id: [UInt8], raw: [UInt8]) {
+        var scanner = CSVScanner(bytes: csv.buffer, position: start, line: 0)
+        scanner.expectedFields = fieldCount
+        var fields: [CSVField] = []
+        guard let r = scanner.next(fields: &fields), fields.count > idColumn else { return ([], []) }
+        return (scanner.fieldBytes(fields[idColumn]), Array(UnsafeBufferPointer(rebasing: csv.buffer[r.start..<r.end])))
+    }
+
+    /// This file's accepted lines whose id an earlier file accepted first: binary search in each
+    /// earlier index, the id compared byte for byte on a hash match.
+    /// - Complexity: O(lines × earlier files × log lines).
+    func duplicates(of earlier: [SegmentIndex]) throws(RebateError) -> [ColumnarStore.Drop] {
+        var found: [(entry: IDEntry, first: (file: String, line: Int))] = []
+        for i in 0..<count {
+            let e = entry(i)
+            var first: (file: String, line: Int)?
+            search: for other in earlier {
+                var k = other.lowerBound(e.hash)
+                while k < other.count {
+                    let o = other.entry(k)
+                    guard o.hash == e.hash else { break }
+                    k += 1
+                    if other.dropped.contains(Int(o.position)) { continue }
+                    if other.record(at: Int(o.start)).id == record(at: Int(e.start)).id {
+                        first = (other.name, Int(o.line))
+                        break search
+                    }
+                }
+            }
+            if let first { found.append((e, first)) }
+        }
+        guard !found.isEmpty else { return [] }
+        // The amounts of the dropped lines, from this file's segment, to move them in the totals.
+        let file = try FileBytes(path: segment)
+        return withExtendedLifetime(file) {
+            let raw = UnsafeRawBufferPointer(file.buffer)
+            let n = Int(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)))
+            let quantityAt = Int(
+                UInt64(
+                    littleEndian: raw.loadUnaligned(fromByteOffset: ColumnarFile.headerSize + 24 * 3, as: UInt64.self)))
+            let amountAt = Int(
+                UInt64(
+                    littleEndian: raw.loadUnaligned(fromByteOffset: ColumnarFile.headerSize + 24 * 4, as: UInt64.self)))
+            return found.sorted { $0.entry.line < $1.entry.line }.compactMap { f -> ColumnarStore.Drop? in
+                let p = Int(f.entry.position)
+                guard p < n, quantityAt + 8 * (p + 1) <= raw.count, amountAt + 8 * (p + 1) <= raw.count else {
+                    return nil
+                }
+                let (id, text) = record(at: Int(f.entry.start))
+                return ColumnarStore.Drop(
+                    position: p, line: Int(f.entry.line), lineID: String(decoding: id, as: UTF8.self),
+                    firstFile: f.first.file, firstLine: f.first.line, raw: text,
+                    quantity: Int64(
+                        littleEndian: raw.loadUnaligned(fromByteOffset: quantityAt + 8 * p, as: Int64.self)),
+                    amount: Int64(littleEndian: raw.loadUnaligned(fromByteOffset: amountAt + 8 * p, as: Int64.self)))
+            }
+        }
+    }
+
+    /// Writes an `.ids` file: header, checksum, entries.
+    static func write(_ entries: [IDEntry], to path: String) throws(RebateError) {
+        var body: [UInt8] = []
+        body.reserveCapacity(entries.count * entrySize)
+        func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { body += $0 } }
+        for e in entries {
+            put(e.hash)
+            put(e.start)
+            put(e.line)
+            put(e.position)
+        }
+        var header = magic
+        withUnsafeBytes(of: UInt64(entries.count).littleEndian) { header += $0 }
+        let check = body.withUnsafeBytes { BlockChecksum.of($0, threads: 1) }
+        withUnsafeBytes(of: check.littleEndian) { header += $0 }
+        try AtomicFile.write(header + body, to: path)
+    }
+}
