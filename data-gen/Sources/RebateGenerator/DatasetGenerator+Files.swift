@@ -1,5 +1,6 @@
 import Dispatch
 import RebateEngine
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -115,38 +116,37 @@ extension DatasetGenerator {
         let batch = max(1, threads) * 4
         var chunk = 0
         let writer = DispatchQueue(label: "data-gen.writer")
-        let failure = WriteFailure()
-        let bytesWritten = WriteCounter()
+        // The background writer's first error and byte count (set on the writer queue, read after `sync`).
+        let failure = Mutex<GeneratorError?>(nil)
+        let bytesWritten = Atomic<UInt64>(0)
         let targets = fds
         while chunk < chunkCount {
             let n = min(batch, chunkCount - chunk)
-            var buffers = [[[UInt8]]](repeating: [], count: n)
-            buffers.withUnsafeMutableBufferPointer { b in
-                let slots = ChunkSlots(base: b)
-                let base = chunk
-                DispatchQueue.concurrentPerform(iterations: n) { j in
-                    slots.base[j] = csvChunk(base + j, text, shardOfPartner: shardOfPartner, shards: targets.count)
-                }
+            let slots = Mutex([[[UInt8]]](repeating: [], count: n))
+            let base = chunk
+            DispatchQueue.concurrentPerform(iterations: n) { j in
+                let text = csvChunk(base + j, text, shardOfPartner: shardOfPartner, shards: targets.count)
+                slots.withLock { $0[j] = text }
             }
-            let ready = buffers
+            let ready = slots.withLock { $0 }
             writer.sync {} // at most one batch waiting: bounded memory
             writer.async {
-                guard failure.error == nil else { return }
+                guard failure.withLock({ $0 == nil }) else { return }
                 do throws(GeneratorError) {
                     for chunkBuffers in ready {
                         for (k, b) in chunkBuffers.enumerated() where !b.isEmpty {
-                            bytesWritten.add(try writeAll(targets[k], paths[k], b))
+                            bytesWritten.add(try writeAll(targets[k], paths[k], b), ordering: .relaxed)
                         }
                     }
                 } catch {
-                    failure.error = error
+                    failure.withLock { $0 = error }
                 }
             }
             chunk += n
         }
         writer.sync {}
-        if let error = failure.error { throw error }
-        return written + bytesWritten.value
+        if let error = failure.withLock({ $0 }) { throw error }
+        return written + bytesWritten.load(ordering: .relaxed)
     }
 
     /// The CSV text of one chunk of lines.
@@ -331,16 +331,4 @@ struct ByteWriter {
             digits(f, width: width)
         }
     }
-}
-
-/// The first write error of the background writer. Only the writer queue sets
-/// it, and it is read after `sync`, so accesses never overlap.
-final class WriteFailure: @unchecked Sendable {
-    var error: GeneratorError?
-}
-
-/// Bytes written by the background writer; same discipline as ``WriteFailure``.
-final class WriteCounter: @unchecked Sendable {
-    private(set) var value: UInt64 = 0
-    func add(_ v: UInt64) { value += v }
 }

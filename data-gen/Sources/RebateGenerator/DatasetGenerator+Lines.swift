@@ -1,5 +1,6 @@
 import Dispatch
 import RebateEngine
+import Synchronization
 
 /// How a planted bad line is broken (one of each reject reason of SPEC section 7).
 enum BadLineKind: Int, CaseIterable {
@@ -95,21 +96,20 @@ extension DatasetGenerator {
     /// - Complexity: O(lines), on `threads` threads.
     public func makeColumns(threads: Int = AccrualEngine.defaultThreadCount) -> TransactionColumns {
         let chunks = chunkCount
-        var parts = [TransactionColumns](repeating: TransactionColumns(), count: chunks)
-        parts.withUnsafeMutableBufferPointer { buffer in
-            let slots = ChunkSlots(base: buffer)
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                var columns = TransactionColumns(capacity: Self.linesPerChunk)
-                forEachLine(inChunk: c) { _, line in
-                    if line.bad == nil {
-                        columns.append(
-                            partner: line.partner, product: line.product, date: CivilDate(dayNumber: line.day),
-                            quantity: Quantity(milliUnits: line.quantity), amount: Money(minorUnits: line.amount))
-                    }
+        // A lock per finished chunk (a few hundred a run) costs nothing next to generating it.
+        let slots = Mutex([TransactionColumns](repeating: TransactionColumns(), count: chunks))
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            var columns = TransactionColumns(capacity: Self.linesPerChunk)
+            forEachLine(inChunk: c) { _, line in
+                if line.bad == nil {
+                    columns.append(
+                        partner: line.partner, product: line.product, date: CivilDate(dayNumber: line.day),
+                        quantity: Quantity(milliUnits: line.quantity), amount: Money(minorUnits: line.amount))
                 }
-                slots.base[c] = columns
             }
+            slots.withLock { $0[c] = columns }
         }
+        let parts = slots.withLock { $0 }
         var all = TransactionColumns(capacity: configuration.lines)
         for part in parts { all.append(contentsOf: part) }
         _ = threads
@@ -120,10 +120,4 @@ extension DatasetGenerator {
     public func makeDataset() -> Dataset {
         Dataset(partners: partners, products: products, agreements: agreements, transactions: makeColumns())
     }
-}
-
-/// Per-chunk result slots; each chunk index is written by exactly one iteration
-/// of `concurrentPerform`, so the writes never overlap.
-struct ChunkSlots<Element>: @unchecked Sendable {
-    let base: UnsafeMutableBufferPointer<Element>
 }
