@@ -10,7 +10,8 @@ import Glibc
 
 let version = "0.2.0"
 let subcommands: [(name: String, command: Subcommand)] = [
-    ("accrue", accrue), ("close", close), ("split", split), ("merge", merge), ("import", importCommand),
+    ("accrue", accrue), ("close", close), ("split", split), ("merge", merge), ("compare", compare),
+    ("import", importCommand),
     ("statement", statement), ("validate", validate),
 ]
 
