@@ -12,8 +12,9 @@ extension Dataset {
     /// Checks every value a caller can build wrongly, once, before the unchecked hot loops see it.
     ///
     /// A program that links the library builds datasets in memory; a bad index or value must be
-    /// a thrown error naming the line, never a trap or a wrong figure. Files read by
-    /// ``DatasetLoader`` always pass (the loader has refused such lines already).
+    /// a thrown error naming the line, never a trap or a wrong figure. Lines read by
+    /// ``DatasetLoader`` are not checked again (the reader refused such lines already) unless the
+    /// partners, products or currency decimals were changed since.
     /// - Throws: ``RebateError/invalidInput(_:)`` listing the problems found.
     /// - Complexity: O(lines + agreements × tiers), the lines in parallel on `threads`.
     func validate(threads: Int) throws(RebateError) {
@@ -25,7 +26,9 @@ extension Dataset {
         for (i, p) in products.enumerated() where p.palletQuantity < 0 {
             problems.append(InputProblem(file: "products", line: i, field: "palletQuantity", reason: "negative"))
         }
-        if problems.isEmpty { problems += validateLines(threads: threads) }
+        let bounds = TransactionColumns.LineBounds(
+            partners: partners.count, products: products.count, decimals: agreements.decimals)
+        if problems.isEmpty, transactions.checkedFor != bounds { problems += validateLines(threads: threads) }
         if !problems.isEmpty { throw .invalidInput(problems) }
     }
 

@@ -23,7 +23,9 @@ public enum DatasetLoader {
             let (columns, rejects, totals) = try ColumnarStore.load(
                 dataset: folder, partners: partners, products: products, decimals: agreements.decimals, source: source,
                 threads: threads)
-            let dataset = Dataset(partners: partners, products: products, agreements: agreements, transactions: columns)
+            var lines = columns
+            lines.checkedFor = .init(partners: partners.count, products: products.count, decimals: agreements.decimals)
+            let dataset = Dataset(partners: partners, products: products, agreements: agreements, transactions: lines)
             var loaded = LoadedDataset(
                 dataset: dataset, rejects: rejects, totals: totals,
                 transactionsFile: ColumnarStore.folderName + " (\(source.files.count) files)")
@@ -34,7 +36,9 @@ public enum DatasetLoader {
             let (columns, rejects, totals) = try ColumnarFile.read(
                 path: path(ColumnarFile.fileName), partners: partners, products: products,
                 decimals: agreements.decimals, source: source?.stamp, threads: threads)
-            let dataset = Dataset(partners: partners, products: products, agreements: agreements, transactions: columns)
+            var lines = columns
+            lines.checkedFor = .init(partners: partners.count, products: products.count, decimals: agreements.decimals)
+            let dataset = Dataset(partners: partners, products: products, agreements: agreements, transactions: lines)
             var loaded = LoadedDataset(
                 dataset: dataset, rejects: rejects, totals: totals, transactionsFile: ColumnarFile.fileName)
             loaded.shard = shard
@@ -54,7 +58,10 @@ public enum DatasetLoader {
                     TransactionCSVReader.SourceFile(name: name, bytes: file.buffer, releasesPages: file.isMapped)
                 })
         }
-        let dataset = Dataset(partners: partners, products: products, agreements: agreements, transactions: out.columns)
+        var lines = out.columns
+        // The reader refused every line out of bounds: the engine need not check them again.
+        lines.checkedFor = .init(partners: partners.count, products: products.count, decimals: agreements.decimals)
+        let dataset = Dataset(partners: partners, products: products, agreements: agreements, transactions: lines)
         var loaded = LoadedDataset(
             dataset: dataset, rejects: out.rejects, totals: out.totals, transactionsFile: source.displayName)
         loaded.shard = shard

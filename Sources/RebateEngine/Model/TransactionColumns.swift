@@ -11,6 +11,17 @@ public struct TransactionColumns: Sendable {
     var amountStorage: [Int64] = []
     /// Set when the columns are a read-only view of a mapped columnar file.
     var mapping: ColumnMapping?
+    /// The master-data sizes and currency decimals these lines were checked against by a reader
+    /// (CSV, columnar file or store); `nil` once a caller changes them. ``Dataset`` checks lines
+    /// again only when this does not match it, so files are not checked twice.
+    var checkedFor: LineBounds?
+
+    /// What a line's indices and values are checked against.
+    struct LineBounds: Equatable {
+        var partners: Int
+        var products: Int
+        var decimals: Int
+    }
 
     /// Creates empty columns with room for `capacity` lines.
     public init(capacity: Int = 0) {
@@ -50,6 +61,7 @@ public struct TransactionColumns: Sendable {
     /// Appends one line from scaled integers.
     mutating func append(partner: Int32, product: Int32, day: Int32, quantity: Int64, amount: Int64) {
         materialize()
+        checkedFor = nil
         partnerStorage.append(partner)
         productStorage.append(product)
         dayStorage.append(day)
@@ -73,6 +85,7 @@ extension TransactionColumns {
     /// Appends every line of `other`.
     public mutating func append(contentsOf other: TransactionColumns) {
         materialize()
+        checkedFor = nil
         partnerStorage += other.partner
         productStorage += other.product
         dayStorage += other.day
