@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (CSV reader, decimal parser, agreements decoder)
-# with AddressSanitizer and runs each for a bounded time.
+# Builds the libFuzzer binary (every target: CSV reader, decimal parser, agreements decoder,
+# ledger reader, transactions folder, merge's readers) once with AddressSanitizer, and runs each
+# target for a bounded time.
 #   scripts/fuzz.sh [seconds-per-target]   (default 30)
 # Every crashing input is copied to fuzz/regressions/<target>/, which the
-# normal test suite replays (FuzzRegressionTests); commit it with the fix.
+# normal test suite replays (RobustnessTests); commit it with the fix.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export SWIFT_BACKTRACE=enable=no
@@ -11,22 +12,23 @@ seconds=${1:-30}
 build=.build-fuzz
 mkdir -p "$build"
 sources=$(find Sources/RebateEngine -name '*.swift' | sort)
+bin="$build/fuzz"
+swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name RebateFuzz \
+    $sources fuzz/targets/FuzzEntry.swift -o "$bin" 2> "$build/build.log" || { cat "$build/build.log"; exit 1; }
 status=0
 for target in csv decimal agreements ledger folder merge; do
-    bin="$build/fuzz-$target"
-    swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name RebateFuzz \
-        $sources "fuzz/targets/$target.swift" -o "$bin" 2> "$build/$target.build.log" || { cat "$build/$target.build.log"; exit 1; }
     corpus="$build/corpus-$target"
     mkdir -p "$corpus" "$build/crashes-$target"
     cp -n fuzz/seeds/$target/* "$corpus"/ 2>/dev/null || true
     cp -n fuzz/regressions/$target/* "$corpus"/ 2>/dev/null || true
-    "$bin" "$corpus" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=4096 \
-        -artifact_prefix="$build/crashes-$target/" -print_final_stats=1 > "$build/$target.log" 2>&1
+    REBATE_FUZZ_TARGET=$target "$bin" "$corpus" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
+        -rss_limit_mb=4096 -artifact_prefix="$build/crashes-$target/" -print_final_stats=1 > "$build/$target.log" 2>&1
     rc=$?
     runs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$build/$target.log" | grep -Eo '[0-9]+$' || echo "?")
     crashes=$(ls "$build/crashes-$target" | wc -l)
     echo "fuzz $target: $runs runs in ${seconds}s, exit $rc, $crashes crashing inputs"
     if [ "$crashes" -gt 0 ]; then
+        mkdir -p "fuzz/regressions/$target"
         cp "$build/crashes-$target"/* "fuzz/regressions/$target/"
         tail -30 "$build/$target.log"
         status=1

@@ -70,7 +70,7 @@ final class SegmentIndex {
         var hi = count
         while lo < hi {
             let mid = (lo + hi) / 2
-            if entry(mid).hash < hash { lo = mid + 1 } else { hi = mid }
+            if self.hash(mid) < hash { lo = mid + 1 } else { hi = mid }
         }
         return lo
     }
@@ -84,29 +84,27 @@ final class SegmentIndex {
         return (scanner.fieldBytes(fields[idColumn]), Array(UnsafeBufferPointer(rebasing: csv.buffer[r.start..<r.end])))
     }
 
-    /// This file's accepted lines whose id an earlier file accepted first: binary search in each
-    /// earlier index, the id compared byte for byte on a hash match.
-    /// - Complexity: O(lines × earlier files × log lines).
+    /// This file's accepted lines whose id an earlier file accepted first: each earlier index searched
+    /// for the same hashes, the id compared byte for byte in the CSV files on a match.
+    /// - Complexity: O(Σ min(lines × log earlier, lines + earlier)) over the earlier files.
     func duplicates(of earlier: [SegmentIndex]) throws(RebateError) -> [ColumnarStore.Drop] {
-        var found: [(entry: IDEntry, first: (file: String, line: Int))] = []
-        for i in 0..<count {
-            let e = entry(i)
-            var first: (file: String, line: Int)?
-            search: for other in earlier {
-                var k = other.lowerBound(e.hash)
-                while k < other.count {
-                    let o = other.entry(k)
-                    guard o.hash == e.hash else { break }
-                    k += 1
-                    if other.dropped.contains(Int(o.position)) { continue }
-                    if other.record(at: Int(o.start)).id == record(at: Int(e.start)).id {
-                        first = (other.name, Int(o.line))
-                        break search
-                    }
+        // The first earlier file (in order) that accepted each of this file's ids, by entry.
+        var first: [Int: (file: String, line: Int)] = [:]
+        for other in earlier {
+            // Both indexes are sorted by hash: a few lines against a big file are looked up one by one,
+            // else the two are walked side by side once.
+            let log = max(1, Int.bitWidth - other.count.leadingZeroBitCount)
+            let candidates: [(mine: Int, theirs: Int)] =
+                count * log < count + other.count ? lookUp(in: other) : walk(with: other)
+            for (i, k) in candidates where first[i] == nil {
+                let o = other.entry(k)
+                if other.dropped.contains(Int(o.position)) { continue }
+                if other.record(at: Int(o.start)).id == record(at: Int(entry(i).start)).id {
+                    first[i] = (other.name, Int(o.line))
                 }
             }
-            if let first { found.append((e, first)) }
         }
+        let found = first.map { (entry: entry($0.key), first: $0.value) }
         guard !found.isEmpty else { return [] }
         // The amounts of the dropped lines, from this file's segment, to move them in the totals.
         let file = try FileBytes(path: segment)
@@ -133,6 +131,52 @@ final class SegmentIndex {
                     amount: Int64(littleEndian: raw.loadUnaligned(fromByteOffset: amountAt + 8 * p, as: Int64.self)))
             }
         }
+    }
+
+    /// Pairs (this entry, other entry) with equal hashes, by binary search of each of this file's hashes.
+    func lookUp(in other: SegmentIndex) -> [(mine: Int, theirs: Int)] {
+        var out: [(mine: Int, theirs: Int)] = []
+        for i in 0..<count {
+            let h = hash(i)
+            var k = other.lowerBound(h)
+            while k < other.count, other.hash(k) == h {
+                out.append((i, k))
+                k += 1
+            }
+        }
+        return out
+    }
+
+    /// Pairs with equal hashes, walking both sorted indexes once.
+    func walk(with other: SegmentIndex) -> [(mine: Int, theirs: Int)] {
+        var out: [(mine: Int, theirs: Int)] = []
+        var i = 0
+        var j = 0
+        while i < count, j < other.count {
+            let a = hash(i)
+            let b = other.hash(j)
+            if a < b {
+                i += 1
+            } else if a > b {
+                j += 1
+            } else {
+                var k = j
+                while k < other.count, other.hash(k) == a {
+                    out.append((i, k))
+                    k += 1
+                }
+                i += 1
+            }
+        }
+        return out
+    }
+
+    /// The hash of entry `i`, read without building the whole entry.
+    @inline(__always)
+    func hash(_ i: Int) -> UInt64 {
+        UInt64(
+            littleEndian: UnsafeRawBufferPointer(ids.buffer).loadUnaligned(
+                fromByteOffset: Self.headerSize + i * Self.entrySize, as: UInt64.self))
     }
 
     /// Writes an `.ids` file: header, checksum, entries.

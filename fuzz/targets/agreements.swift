@@ -1,9 +1,0 @@
-// libFuzzer entry point, compiled together with the library sources by scripts/fuzz.sh.
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
-    if let broken = FuzzChecks.agreements(bytes) {
-        fatalError("fuzz property broken: \(broken)")
-    }
-    return 0
-}
