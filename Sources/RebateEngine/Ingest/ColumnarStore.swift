@@ -145,9 +145,10 @@ extension ColumnarStore {
     /// Reads the store as the lines of the folder: every segment mapped and checked, joined in file
     /// order without the duplicates of earlier files.
     /// - Throws: ``RebateError/invalidInput(_:)`` when the store does not match the folder (stale).
+    /// - Parameter join: join the segments' lines (for the engine); without it only rejects and totals are read.
     static func load(
         dataset folder: String, partners: [Partner], products: [Product], decimals: Int, source: TransactionSource,
-        threads: Int
+        threads: Int, join: Bool = true
     ) throws(RebateError) -> (TransactionColumns, [TransactionReject], IngestTotals) {
         let store = storePath(folder)
         func stale(_ why: String) -> RebateError {
@@ -186,6 +187,7 @@ extension ColumnarStore {
         }
         let fileRank = Dictionary(source.files.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         rejects.sort { (fileRank[$0.file] ?? 0, $0.line) < (fileRank[$1.file] ?? 0, $1.line) }
+        guard join else { return (TransactionColumns(), rejects, totals) }
         let runs = parts.compactMap { part in part.0.mapping.map { LineRun(columns: $0.columns, skip: part.1) } }
         // The segments' mappings stay alive while the join reads them.
         let joined = withExtendedLifetime(parts) {

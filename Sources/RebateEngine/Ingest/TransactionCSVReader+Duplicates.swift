@@ -79,14 +79,17 @@ extension TransactionCSVReader {
             records.reserveCapacity(totals.linesAccepted)
             for c in 0..<chunkCount {
                 let part = chunks[c].columns
+                // The parser kept each line's id hash, in bucket order: put them back in line order.
+                var hashOf = [UInt64](repeating: 0, count: part.count)
+                for k in 0..<part.count { hashOf[Int(part.bucketOrder[k])] = part.idHash[k] }
                 for i in 0..<part.count where drop[c].isEmpty || !drop[c].contains(i) {
                     let start = part.recordStart[i]
-                    let (id, end) = record(contexts[fileOf[c]], at: start)
+                    // Only split copies records and needs where each ends (found by scanning it again).
+                    let end = output == .records ? record(contexts[fileOf[c]], at: start).end : start
                     records.append(
                         AcceptedRecord(
                             file: Int32(fileOf[c]), partner: part.partner[i], start: start, end: end,
-                            line: Int32(base[c] + Int(part.line[i])),
-                            idHash: id.withUnsafeBufferPointer { ByteKeyTable.hash($0, 0, $0.count) }))
+                            line: Int32(base[c] + Int(part.line[i])), idHash: hashOf[i]))
                 }
             }
             if output == .records {

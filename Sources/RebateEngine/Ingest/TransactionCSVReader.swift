@@ -38,7 +38,7 @@ struct TransactionCSVReader {
     struct AcceptedRecord {
         var file: Int32
         var partner: Int32
-        /// The record's bytes in its file, without the line break.
+        /// The record's bytes in its file, without the line break (`end` only for `.records`).
         var start: Int
         var end: Int
         /// Its line number in its file, and the hash of its `line_id` (``ByteKeyTable/hash``).

@@ -15,7 +15,8 @@ public enum ImportJob {
     /// `transactions.csv` becomes `transactions.rbc` (or `output`). A `transactions/` folder becomes the
     /// store `transactions.rbc.d/`, one segment a file: only new or changed files are parsed, removed
     /// ones are dropped (see `folderReport`), so a nightly import after a new day's file costs that file.
-    /// - Returns: what was loaded, rejects included (they are kept in the store too).
+    /// - Returns: what was loaded, rejects included (they are kept in the store too); for a folder, the
+    ///   totals and rejects with no lines (a run maps the store).
     public static func run(
         dataset folder: String, output: String? = nil, threads: Int = AccrualEngine.defaultThreadCount
     ) throws(RebateError) -> LoadedDataset {
@@ -29,7 +30,16 @@ public enum ImportJob {
         if let source = try TransactionSource.find(in: folder), source.isFolder {
             let master = try DatasetLoader.loadMaster(folder: folder, needsCSVLines: true)
             let r = try ColumnarStore.update(dataset: folder, master: master, source: source, threads: threads)
-            let loaded = try DatasetLoader.load(folder: folder, threads: threads, columnar: true)
+            // Read back what was stored (every segment checked), without joining the lines: the totals and rejects.
+            let (_, rejects, totals) = try ColumnarStore.load(
+                dataset: folder, partners: master.partners, products: master.products,
+                decimals: master.agreements.decimals, source: source, threads: threads, join: false)
+            let dataset = Dataset(
+                partners: master.partners, products: master.products, agreements: master.agreements,
+                transactions: TransactionColumns())
+            let loaded = LoadedDataset(
+                dataset: dataset, rejects: rejects, totals: totals,
+                transactionsFile: ColumnarStore.folderName + " (\(source.files.count) files)")
             return (loaded, FolderReport(parsed: r.parsed, reused: r.reused, rechecked: r.rechecked))
         }
         // The stamp is taken before reading, so a file changed while it is read makes the store stale.
