@@ -186,4 +186,18 @@ import Testing
         try sameAsCSV("a file removed")
         #expect(!FileManager.default.fileExists(atPath: dir + "/transactions.rbc.d/2026-a.csv.rbc"))
     }
+
+    /// The radix sort of the id index equals a comparison sort by (hash, line).
+    @Test func idIndexRadixSortIsAStableSortByHash() {
+        var state: UInt64 = 7
+        let entries = (0..<5_000).map { i -> SegmentIndex.IDEntry in
+            state = state &* 6_364_136_223_846_793_005 &+ 1
+            // Few distinct hashes in the low bits too, so equal hashes and equal digits both occur.
+            let hash = i % 7 == 0 ? UInt64(i % 3) : state
+            return SegmentIndex.IDEntry(hash: hash, start: UInt64(i), line: UInt32(i), position: UInt32(i))
+        }
+        let radix = SegmentIndex.sortedByHash(entries).map { [$0.hash, UInt64($0.line)] }
+        let expected = entries.sorted { ($0.hash, $0.line) < ($1.hash, $1.line) }.map { [$0.hash, UInt64($0.line)] }
+        #expect(radix == expected)
+    }
 }

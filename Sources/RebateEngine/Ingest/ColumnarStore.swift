@@ -136,8 +136,7 @@ extension ColumnarStore {
                     position: UInt32(cursor[Int(r.partner)])))
             cursor[Int(r.partner)] += 1
         }
-        entries.sort { ($0.hash, $0.line) < ($1.hash, $1.line) }
-        try SegmentIndex.write(entries, to: ids)
+        try SegmentIndex.write(SegmentIndex.sortedByHash(entries), to: ids)
     }
 }
 
