@@ -203,19 +203,20 @@ final class SegmentIndex {
 
     /// Writes an `.ids` file: header, checksum, entries.
     static func write(_ entries: [IDEntry], to path: String) throws(RebateError) {
-        var body: [UInt8] = []
-        body.reserveCapacity(entries.count * entrySize)
-        func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { body += $0 } }
-        for e in entries {
-            put(e.hash)
-            put(e.start)
-            put(e.line)
-            put(e.position)
+        var bytes = [UInt8](repeating: 0, count: headerSize + entries.count * entrySize)
+        bytes.withUnsafeMutableBytes { out in
+            for (i, b) in magic.enumerated() { out[i] = b }
+            out.storeBytes(of: UInt64(entries.count).littleEndian, toByteOffset: 8, as: UInt64.self)
+            for (i, e) in entries.enumerated() {
+                let o = headerSize + i * entrySize
+                out.storeBytes(of: e.hash.littleEndian, toByteOffset: o, as: UInt64.self)
+                out.storeBytes(of: e.start.littleEndian, toByteOffset: o + 8, as: UInt64.self)
+                out.storeBytes(of: e.line.littleEndian, toByteOffset: o + 16, as: UInt32.self)
+                out.storeBytes(of: e.position.littleEndian, toByteOffset: o + 20, as: UInt32.self)
+            }
+            let check = BlockChecksum.of(UnsafeRawBufferPointer(rebasing: out[headerSize...]), threads: 1)
+            out.storeBytes(of: check.littleEndian, toByteOffset: 16, as: UInt64.self)
         }
-        var header = magic
-        withUnsafeBytes(of: UInt64(entries.count).littleEndian) { header += $0 }
-        let check = body.withUnsafeBytes { BlockChecksum.of($0, threads: 1) }
-        withUnsafeBytes(of: check.littleEndian) { header += $0 }
-        try AtomicFile.write(header + body, to: path)
+        try AtomicFile.write(bytes, to: path)
     }
 }
