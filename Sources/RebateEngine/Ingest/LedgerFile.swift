@@ -4,6 +4,21 @@ public enum LedgerFile {
     public static let header = "agreement_id,beneficiary,period_start,period_end,accrued,paid"
     static let columns = ["agreement_id", "beneficiary", "period_start", "period_end", "accrued", "paid"]
 
+    /// Ledger rows as a ledger CSV (what `rebate close` writes as `ledger.csv`), money with `decimals` digits.
+    public static func csv(_ rows: [LedgerRow], decimals: Int) -> [UInt8] {
+        var w = CSVWriter(header: header, capacity: rows.count * 80)
+        for r in rows {
+            w.text(r.agreementID)
+            w.text(r.beneficiary)
+            w.text(r.periodStart.description)
+            w.text(r.periodEnd.description)
+            w.decimal(r.accrued, scale: decimals, keepZeros: true)
+            w.decimal(r.paid, scale: decimals, keepZeros: true)
+            w.endRow()
+        }
+        return w.bytes
+    }
+
     /// Reads the ledger at `path`; money must be of the currency (at most `decimals` fraction digits).
     /// - Throws: ``RebateError/invalidInput(_:)`` listing every bad row (file, line, field, reason),
     ///   ``RebateError/io(path:reason:)`` when it cannot be read.

@@ -253,17 +253,8 @@ private struct ShardWriter {
         }
         // With --ledger every shard gets a ledger.csv, empty or not, so each closes the same way.
         if let ledgerOf {
-            var w = CSVWriter(header: LedgerFile.header, capacity: ledgerOf[k].count * 80)
-            for r in ledgerOf[k] {
-                w.text(r.agreementID)
-                w.text(r.beneficiary)
-                w.text(r.periodStart.description)
-                w.text(r.periodEnd.description)
-                w.decimal(r.accrued, scale: master.agreements.decimals, keepZeros: true)
-                w.decimal(r.paid, scale: master.agreements.decimals, keepZeros: true)
-                w.endRow()
-            }
-            try AtomicFile.write(w.bytes, to: folder + "/ledger.csv")
+            try AtomicFile.write(
+                LedgerFile.csv(ledgerOf[k], decimals: master.agreements.decimals), to: folder + "/ledger.csv")
         }
         let identity = ShardIdentity(
             split: split, index: k, count: starts.count - 1, partners: partners, products: products,

@@ -44,15 +44,15 @@ extension AccrualReport {
         // What we owe: open liability (periods not yet settled) and what was settled.
         let open = openLiability
         h += "<div class=\"cards\">"
-        h += card("Open liability (accrued, not settled)", money(open))
-        h += card("Settled in ended periods", money(totalSettled))
-        h += card("Booked by this run (all postings)", money(totalAccrued))
-        h += card("Lines read", HTMLText.grouped(String(t.linesRead)))
-        h += card(
+        h += HTMLText.card("Open liability (accrued, not settled)", money(open))
+        h += HTMLText.card("Settled in ended periods", money(totalSettled))
+        h += HTMLText.card("Booked by this run (all postings)", money(totalAccrued))
+        h += HTMLText.card("Lines read", HTMLText.grouped(String(t.linesRead)))
+        h += HTMLText.card(
             "Accepted / rejected",
             "\(HTMLText.grouped(String(t.linesAccepted))) / <span class=\"\(t.linesRejected > 0 ? "warn" : "")\">\(HTMLText.grouped(String(t.linesRejected)))</span>"
         )
-        h += card("Amount accepted", money(t.acceptedAmount))
+        h += HTMLText.card("Amount accepted", money(t.acceptedAmount))
         h += "</div>"
         h +=
             "<p class=\"note\">Control totals reconcile: lines read \(HTMLText.grouped(String(t.linesRead))) = accepted \(HTMLText.grouped(String(t.linesAccepted))) + rejected \(HTMLText.grouped(String(t.linesRejected))). Amount of rejected lines whose numbers could be read: \(money(t.rejectedAmount)).</p>"
@@ -98,7 +98,7 @@ extension AccrualReport {
             id: "chart-postings", title: "Postings month by month, stacked by program (\(cur))", labels: labels,
             series: series(postings), axisText: axis
         ).svg()
-        h += table(
+        h += HTMLText.table(
             ["Month"] + RebateProgram.allCases.map(\.rawValue) + ["Total posting"], numeric: Set(1...5),
             rows: months.enumerated().map { i, m in
                 [m.monthText] + RebateProgram.allCases.map { money(postings[$0]![i]) } + [
@@ -124,7 +124,7 @@ extension AccrualReport {
                 ])
             }
         }
-        h += table(
+        h += HTMLText.table(
             ["Month", "Agreement", "Program", "Beneficiary", "Posting", "Position at month end", "Accrued to date"],
             numeric: [4, 6], rows: moves)
 
@@ -145,7 +145,7 @@ extension AccrualReport {
             byBeneficiary[r.beneficiary, default: 0] += r.posting
         }
         h += "<h2>Biggest agreements</h2>"
-        h += table(
+        h += HTMLText.table(
             ["Agreement", "Program", "Beneficiary", "Accrued by this run"], numeric: [3],
             rows: byAgreement.sorted { ($0.value.1, $1.key) > ($1.value.1, $0.key) }.prefix(15).map {
                 [
@@ -154,7 +154,7 @@ extension AccrualReport {
                 ]
             })
         h += "<h2>Biggest beneficiaries</h2>"
-        h += table(
+        h += HTMLText.table(
             ["Beneficiary", "Accrued by this run"], numeric: [1],
             rows: byBeneficiary.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(15).map {
                 [HTMLText.escape($0.key), money($0.value)]
@@ -167,7 +167,7 @@ extension AccrualReport {
             settledBy[s.periodEnd.monthText]!.earned += s.earned
         }
         h += "<h2>Settlements by period end</h2>"
-        h += table(
+        h += HTMLText.table(
             ["Period ending in", "Periods settled", "Earned"], numeric: [1, 2],
             rows: settledBy.keys.sorted().map { [$0, String(settledBy[$0]!.count), money(settledBy[$0]!.earned)] })
 
@@ -183,7 +183,7 @@ extension AccrualReport {
             h +=
                 "<p class=\"note\">None: no period ended with a negative basis, and no tier was reached by a purchase at period end returned soon after.</p>"
         } else {
-            h += table(
+            h += HTMLText.table(
                 ["Kind", "Agreement", "Beneficiary", "Period", "What triggered it"], numeric: [],
                 rows: anomalies.prefix(200).map {
                     [
@@ -214,7 +214,7 @@ extension AccrualReport {
                     reasons[key, default: (0, r.line)].0 += 1
                 }
             }
-            h += table(
+            h += HTMLText.table(
                 ["Reason", "Lines", "First line"], numeric: [1, 2],
                 rows: reasons.sorted { ($0.value.0, $1.key) > ($1.value.0, $0.key) }.map {
                     [HTMLText.escape($0.key), HTMLText.grouped(String($0.value.0)), String($0.value.1)]
@@ -259,23 +259,5 @@ extension AccrualReport {
         }
         if let r = out.firstRange(of: "duplicate of line ") { return String(out[..<r.upperBound]) + "…" }
         return out.replacingOccurrences(of: "  ", with: " ")
-    }
-
-    func card(_ key: String, _ value: String) -> String {
-        "<div class=\"card\"><div class=\"k\">\(HTMLText.escape(key))</div><div class=\"v\">\(value)</div></div>"
-    }
-
-    func table(_ header: [String], numeric: Set<Int>, rows: [[String]]) -> String {
-        var h = "<table><thead><tr>"
-        for (i, c) in header.enumerated() {
-            h += "<th\(numeric.contains(i) ? " class=\"n\"" : "")>\(HTMLText.escape(c))</th>"
-        }
-        h += "</tr></thead><tbody>"
-        for row in rows {
-            h += "<tr>"
-            for (i, c) in row.enumerated() { h += "<td\(numeric.contains(i) ? " class=\"n\"" : "")>\(c)</td>" }
-            h += "</tr>"
-        }
-        return h + "</tbody></table>"
     }
 }

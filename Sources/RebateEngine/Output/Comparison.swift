@@ -111,18 +111,8 @@ public struct Comparison: Sendable {
     public func html(fileA: String, fileB: String) -> String {
         let money = { (v: Int128) in HTMLText.money(v, decimals, currency) }
         let e = HTMLText.escape
-        let table = { (header: [String], numeric: Set<Int>, rows: [[String]]) -> String in
-            var h = "<table><thead><tr>"
-            for (i, c) in header.enumerated() { h += "<th\(numeric.contains(i) ? " class=\"n\"" : "")>\(e(c))</th>" }
-            h += "</tr></thead><tbody>"
-            for row in rows {
-                h +=
-                    "<tr>"
-                    + row.enumerated().map {
-                        "<td\(numeric.contains($0.offset) ? " class=\"n\"" : "")>\($0.element)</td>"
-                    }.joined() + "</tr>"
-            }
-            return h + "</tbody></table>"
+        let table = { (header: [String], numeric: Set<Int>, rows: [[String]]) in
+            HTMLText.table(header, numeric: numeric, rows: rows)
         }
         var h =
             "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\"><head><meta charset=\"utf-8\"/>"

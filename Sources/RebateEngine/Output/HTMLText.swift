@@ -60,4 +60,24 @@ enum HTMLText {
         .note{color:#52606d;font-size:.85rem}.warn{color:#b44d12}svg{max-width:100%;height:auto}
         @media print{body{margin:0;max-width:none}h2{break-after:avoid}table,svg{break-inside:avoid}}
         """
+
+    /// A labelled figure (`key` is escaped, `value` is markup).
+    static func card(_ key: String, _ value: String) -> String {
+        "<div class=\"card\"><div class=\"k\">\(escape(key))</div><div class=\"v\">\(value)</div></div>"
+    }
+
+    /// A table: `header` is escaped, cells are markup; `numeric` columns are right-aligned.
+    static func table(_ header: [String], numeric: Set<Int>, rows: [[String]]) -> String {
+        var h = "<table><thead><tr>"
+        for (i, c) in header.enumerated() {
+            h += "<th\(numeric.contains(i) ? " class=\"n\"" : "")>\(escape(c))</th>"
+        }
+        h += "</tr></thead><tbody>"
+        for row in rows {
+            h += "<tr>"
+            for (i, c) in row.enumerated() { h += "<td\(numeric.contains(i) ? " class=\"n\"" : "")>\(c)</td>" }
+            h += "</tr>"
+        }
+        return h + "</tbody></table>"
+    }
 }

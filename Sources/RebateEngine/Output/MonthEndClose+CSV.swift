@@ -42,17 +42,6 @@ extension MonthEndClose {
 
     /// `ledger.csv`, bytes as written: the ledger to give the next close.
     public func ledgerCSV() -> [UInt8] {
-        let d = report.decimals
-        var w = CSVWriter(header: LedgerFile.header, capacity: ledger.count * 80)
-        for r in ledger {
-            w.text(r.agreementID)
-            w.text(r.beneficiary)
-            w.text(r.periodStart.description)
-            w.text(r.periodEnd.description)
-            w.decimal(r.accrued, scale: d, keepZeros: true)
-            w.decimal(r.paid, scale: d, keepZeros: true)
-            w.endRow()
-        }
-        return w.bytes
+        LedgerFile.csv(ledger, decimals: report.decimals)
     }
 }

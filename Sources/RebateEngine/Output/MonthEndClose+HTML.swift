@@ -11,11 +11,11 @@ extension MonthEndClose {
         let paid = payments.filter { $0.amount > 0 }.reduce(Int128(0)) { $0 + $1.amount }
         let clawed = payments.filter { $0.amount < 0 }.reduce(Int128(0)) { $0 + $1.amount }
         h += "<div class=\"cards\">"
-        h += report.card("Journal entries", HTMLText.grouped(String(journal.count)))
-        h += report.card("Debits = credits", money(totals.debits))
-        h += report.card("Net accrual booked", money(totals.accrualEntries))
-        h += report.card("To pay", money(paid))
-        h += report.card("To claw back", "<span class=\"\(clawed < 0 ? "warn" : "")\">\(money(-clawed))</span>")
+        h += HTMLText.card("Journal entries", HTMLText.grouped(String(journal.count)))
+        h += HTMLText.card("Debits = credits", money(totals.debits))
+        h += HTMLText.card("Net accrual booked", money(totals.accrualEntries))
+        h += HTMLText.card("To pay", money(paid))
+        h += HTMLText.card("To claw back", "<span class=\"\(clawed < 0 ? "warn" : "")\">\(money(-clawed))</span>")
         h += "</div>"
 
         // Totals by entry and account: each account's debits and credits; the last row shows they balance.
@@ -33,7 +33,7 @@ extension MonthEndClose {
         }
         rows.append(["<b>total</b>", "", "<b>\(money(totals.debits))</b>", "<b>\(money(totals.credits))</b>"])
         h += "<h3>Journal by entry and account</h3>"
-        h += report.table(["Entry", "Account", "Debit", "Credit"], numeric: [2, 3], rows: rows)
+        h += HTMLText.table(["Entry", "Account", "Debit", "Credit"], numeric: [2, 3], rows: rows)
         h +=
             "<p class=\"note\">Ledger accrued \(money(totals.accruedBefore)) + accrual entries \(money(totals.accrualEntries)) = \(money(totals.accruedAfter)); paid \(money(totals.paidBefore)) + settlement entries \(money(totals.settlementEntries)) = \(money(totals.paidAfter)). The new ledger is ledger.csv: give it to the next close.</p>"
 
@@ -43,7 +43,7 @@ extension MonthEndClose {
         if biggest.isEmpty {
             h += "<p class=\"note\">Nothing to book: the books already hold what the lines say.</p>"
         } else {
-            h += report.table(
+            h += HTMLText.table(
                 ["Agreement", "Beneficiary", "Period", "Entry", "Driver", "Debit", "Credit", "Amount"], numeric: [7],
                 rows: biggest.map {
                     [
@@ -68,7 +68,7 @@ extension MonthEndClose {
         if payments.isEmpty {
             h += "<p class=\"note\">No settlement changed this month.</p>"
         } else {
-            h += report.table(
+            h += HTMLText.table(
                 ["Beneficiary", "Agreement", "Period", "Earned", "Paid before", "Amount"], numeric: [3, 4, 5],
                 rows: payments.prefix(100).map {
                     [
