@@ -252,6 +252,7 @@ import Testing
         #expect(summary.contains(#""as_of": "2026-02-28""#))
         let html = try String(contentsOfFile: dir + "/feb/report.html", encoding: .utf8)
         #expect(html.contains("Month-end close 2026-02"))
+        #expect(html.contains("current period: 1 entry of 5.00\u{00A0}EUR"))
         // Closing again with the ledger just written books nothing.
         let again = try rebate([
             "close", dir, "--month", "2026-02", "--out", dir + "/feb2", "--ledger", dir + "/feb/ledger.csv",

@@ -51,14 +51,15 @@ extension MonthEndClose {
                         e($0.driver.rawValue), e($0.debit), e($0.credit), money($0.amount),
                     ]
                 })
-            var byDriver: [TrueUpDriver: (Int, Int128)] = [:]
+            // Amounts, not signed changes: the direction is in the accounts (and a merged journal has no sign).
+            var byDriver: [TrueUpDriver: (count: Int, amount: Int128)] = [:]
             for j in journal {
-                byDriver[j.driver, default: (0, 0)] = (
-                    byDriver[j.driver, default: (0, 0)].0 + 1, byDriver[j.driver, default: (0, 0)].1 + j.change
-                )
+                let sum = byDriver[j.driver, default: (0, 0)]
+                byDriver[j.driver] = (sum.count + 1, sum.amount + j.amount)
             }
             let drivers = byDriver.keys.sorted { $0.rawValue < $1.rawValue }.map {
-                "\(e($0.rawValue)): \(byDriver[$0]!.0) entries, net \(money(byDriver[$0]!.1))"
+                let n = byDriver[$0]!.count
+                return "\(e($0.rawValue)): \(n) \(n == 1 ? "entry" : "entries") of \(money(byDriver[$0]!.amount))"
             }
             h +=
                 "<p class=\"note\">\(drivers.joined(separator: " · ")). A closed period changed when late lines or credit notes arrived for it, or its agreement was edited; a reversal takes back a ledger row whose agreement or period no longer exists.</p>"
