@@ -122,7 +122,7 @@ enum FuzzChecks {
             var scanner = CSVScanner(bytes: b)
             var fields: [CSVField] = []
             _ = scanner.next(fields: &fields)
-            scanner.expectedFields = 6  // as the reader scans
+            scanner.expectedFields = 6 // as the reader scans
             while scanner.next(fields: &fields) != nil {
                 let end = scanner.position - header.count
                 if end > 0, end < body.count, body[end - 1] == 10, (UInt64(end) &* 0x9E37_79B9 ^ seed) % 3 == 0 {
