@@ -12,7 +12,7 @@ let version = "0.2.0"
 let subcommands: [(name: String, command: Subcommand)] = [
     ("accrue", accrue), ("close", close), ("split", split), ("merge", merge), ("compare", compare),
     ("import", importCommand),
-    ("statement", statement), ("validate", validate),
+    ("statement", statement), ("portal", portal), ("explain", explain), ("validate", validate),
 ]
 
 let rootHelp = """

@@ -74,7 +74,11 @@ extension AgreementAccumulator {
                         beneficiary: a.beneficiary.id, agreementID: a.id, program: a.program,
                         periodStart: period.start, periodEnd: period.end, asOf: day,
                         basisKind: a.basis, basis: basis, tier: tier, earnedToDate: earned,
-                        nextTierFrom: next, toNextTier: next.map { Int128($0) - basis }, forecastEarned: forecast)
+                        nextTierFrom: next, toNextTier: next.map { Int128($0) - basis }, forecastEarned: forecast,
+                        gates: a.gates.enumerated().map { g, gate in
+                            GateProgress(
+                                scope: gate.scope, measure: gate.measure, minimum: gate.minimum, bought: sums.gates[g])
+                        })
                 }
             }
         }

@@ -3,8 +3,9 @@ public enum PartnerStatement {
     /// The statement page for `beneficiary` (a partner or group id), as self-contained HTML.
     ///
     /// For each agreement: the period, what was bought so far, the tier
-    /// reached, the rebate earned to date, a progress bar to the next tier
-    /// with what is still to buy, and the run-rate forecast for the period.
+    /// reached, each gate with its minimum and what is still missing, the rebate
+    /// earned to date, a progress bar to the next tier with what is still to
+    /// buy, and the run-rate forecast for the period.
     /// A partner in a buying group also sees its group's agreements.
     /// - Returns: `nil` when the beneficiary has no statement rows (unknown, or no agreement started by the as-of date).
     public static func html(_ report: AccrualReport, loaded: LoadedDataset, beneficiary: String) -> String? {
@@ -41,26 +42,7 @@ public enum PartnerStatement {
             h +=
                 "<h2>\(HTMLText.escape(r.agreementID)) <span class=\"note\">(\(Self.programName(r.program))\(r.beneficiary != beneficiary ? ", group \(HTMLText.escape(r.beneficiary))" : ""))</span></h2>"
             h += "<table><tbody>"
-            h += "<tr><th>Period</th><td>\(r.periodStart) to \(r.periodEnd), figures on \(r.asOf)</td></tr>"
-            h +=
-                "<tr><th>Bought so far (\(r.basisKind.rawValue))</th><td class=\"n\">\(HTMLText.basis(r.basis, r.basisKind, d, cur))</td></tr>"
-            h +=
-                "<tr><th>Tier reached</th><td class=\"n\">\(r.tier == 0 ? "none yet" : "\(r.tier) of \(a?.tiers.count ?? r.tier)")</td></tr>"
-            h += "<tr><th>Rebate earned to date</th><td class=\"n\">\(HTMLText.money(r.earnedToDate, d, cur))</td></tr>"
-            if let next = r.nextTierFrom, let missing = r.toNextTier {
-                let from = r.tier == 0 ? Int128(0) : Int128(a?.tiers[r.tier - 1].from ?? 0)
-                let span = Int128(next) - from
-                let done = span > 0 ? max(0, min(100, (r.basis - from) * 100 / span)) : 0
-                h +=
-                    "<tr><th>Next tier</th><td>tier \(r.tier + 1) from \(HTMLText.basis(Int128(next), r.basisKind, d, cur)): "
-                h += "<strong>\(HTMLText.basis(missing, r.basisKind, d, cur)) still to buy</strong>"
-                h +=
-                    "<div class=\"bar\" role=\"progressbar\" aria-valuemin=\"0\" aria-valuemax=\"100\" aria-valuenow=\"\(done)\" title=\"\(done)% of the way from tier \(r.tier) to tier \(r.tier + 1)\"><span style=\"width:\(done)%\"></span></div></td></tr>"
-            } else {
-                h += "<tr><th>Next tier</th><td>the top tier is reached</td></tr>"
-            }
-            h +=
-                "<tr><th>Expected for the period at the current pace</th><td class=\"n\">\(HTMLText.money(r.forecastEarned, d, cur))</td></tr>"
+            h += currentPeriodRows(r, agreement: a, decimals: d, currency: cur)
             h += "</tbody></table>"
         }
         h +=

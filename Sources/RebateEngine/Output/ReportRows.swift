@@ -128,13 +128,19 @@ public struct StatementRow: Hashable, Sendable {
     public var toNextTier: Int128?
     /// The period's expected total at run-rate, minor units.
     public var forecastEarned: Int128
+    /// Each gate of the agreement with what the period has bought toward it (not a `statements.csv` column).
+    public var gates: [GateProgress]
+
+    /// Whether a tier is reached but an unmet gate holds the rebate back.
+    public var isHeldByGate: Bool { tier > 0 && gates.contains { !$0.isMet } }
 
     /// Creates a row from its values.
     public init(
         beneficiary: String, agreementID: String, program: RebateProgram, periodStart: CivilDate, periodEnd: CivilDate,
         asOf: CivilDate, basisKind: RebateBasis, basis: Int128, tier: Int, earnedToDate: Int128, nextTierFrom: Int64?,
-        toNextTier: Int128?, forecastEarned: Int128
+        toNextTier: Int128?, forecastEarned: Int128, gates: [GateProgress] = []
     ) {
+        self.gates = gates
         self.beneficiary = beneficiary
         self.agreementID = agreementID
         self.program = program

@@ -1,0 +1,250 @@
+import Dispatch
+import Synchronization
+
+/// Why one figure of `accruals.csv` is what it is (`rebate explain`): an agreement's month, worked
+/// out again from the lines by a path of its own, step by step, with the lines that weigh most.
+public struct Explanation: Sendable {
+    /// One line that counts toward the figure.
+    public struct Line: Hashable, Sendable {
+        /// The line's `line_id` (empty when its CSV file could not be read).
+        public var lineID: String
+        /// The invoice date.
+        public var date: CivilDate
+        /// The partner id.
+        public var partner: String
+        /// The product id.
+        public var product: String
+        /// Quantity in milli-units.
+        public var quantity: Int128
+        /// Amount in minor units.
+        public var amount: Int128
+        /// What the line adds to the basis `B`, in basis units (milli for quantity and pallets, minor for amount).
+        public var contribution: Int128
+    }
+
+    /// The agreement explained.
+    public var agreement: Agreement
+    /// The currency code.
+    public var currency: String
+    /// The currency's minor-unit digits.
+    public var decimals: Int
+    /// The settlement period holding the month.
+    public var periodStart: CivilDate
+    /// The settlement period's last day.
+    public var periodEnd: CivilDate
+    /// The month (its first day).
+    public var month: CivilDate
+    /// The day the figure is taken at: the month's end, the period's end or the as-of date, whichever is first.
+    public var day: CivilDate
+    /// The period's sums through ``day``: quantity (milli-units), amount (minor units), whole pallets.
+    public var quantity: Int128
+    /// Amount in minor units.
+    public var amount: Int128
+    /// Whole pallets.
+    public var pallets: Int128
+    /// The basis `B` in basis units.
+    public var basis: Int128
+    /// The highest tier reached by `B` (1-based; 0 for none).
+    public var tier: Int
+    /// Each gate with the period's sum in its scope.
+    public var gates: [GateProgress]
+    /// The lines counted (in scope, of the beneficiary, in the period through ``day``).
+    public var lineCount: Int
+    /// `D`, the period's days, and `e`, the days elapsed through ``day`` (used by forecast accruals).
+    public var daysInPeriod: Int64
+    /// `e`, the period's days elapsed through ``day``.
+    public var daysElapsed: Int64
+    /// The month's `accrued_to_date`, minor units, as `accruals.csv` has it.
+    public var accruedToDate: Int128
+    /// The previous month's `accrued_to_date` in the same period (0 in the period's first month).
+    public var previousAccrued: Int128
+    /// The month's `posting`: `accruedToDate - previousAccrued`.
+    public var posting: Int128 { accruedToDate - previousAccrued }
+    /// The lines that weigh most in `B`, largest contribution (in magnitude) first.
+    public var lines: [Line]
+
+    /// The sums behind the formula, kept for the worked steps.
+    var sums: RebateFormula.Sums
+}
+
+extension Explanation {
+    /// Works out `agreementID`'s figure for `month` from the dataset's lines.
+    ///
+    /// The sums come from one pass over the columns of its own (not the engine's accumulators),
+    /// so equal figures are a cross-check. Line ids are left empty; ``ExplainJob`` finds them.
+    /// - Throws: ``RebateError/invalidInput(_:)`` for an unknown agreement or a month it does not report.
+    /// - Complexity: O(lines), in parallel.
+    // One piece: the scan's per-chunk sums and candidates are merged in the order the chunks were cut.
+    static func compute(
+        _ dataset: Dataset, agreementID: String, month: CivilDate, asOf: CivilDate?, lineLimit: Int, threads: Int
+    ) throws(RebateError) -> Explanation {
+        try dataset.validate(threads: threads)
+        let resolved = try ResolvedAgreement.resolve(dataset)
+        guard let r = resolved.first(where: { $0.agreement.id == agreementID }) else {
+            throw .invalidInput([
+                InputProblem(file: "agreements.json", field: "--agreement", reason: "no agreement \"\(agreementID)\"")
+            ])
+        }
+        let a = r.agreement
+        let lastDay = asOf.map { min($0, a.end) } ?? a.end
+        let monthIndex = month.monthIndex
+        guard monthIndex >= a.start.monthIndex, monthIndex <= lastDay.monthIndex, lastDay >= a.start else {
+            let until = lastDay >= a.start ? CivilDate.firstDay(ofMonthIndex: lastDay.monthIndex).monthText : "none"
+            throw .invalidInput([
+                InputProblem(
+                    file: "agreements.json", field: "--month",
+                    reason:
+                        "\(agreementID) reports months \(CivilDate.firstDay(ofMonthIndex: a.start.monthIndex).monthText) to \(until); \(CivilDate.firstDay(ofMonthIndex: monthIndex).monthText) is not one of them"
+                )
+            ])
+        }
+        let period = r.periods.first { $0.start.monthIndex <= monthIndex && monthIndex <= $0.end.monthIndex }!
+        let day = min(CivilDate.lastDay(ofMonthIndex: monthIndex), period.end, lastDay)
+        let previousDay: CivilDate? =
+            monthIndex > period.start.monthIndex
+            ? min(CivilDate.lastDay(ofMonthIndex: monthIndex - 1), period.end, lastDay) : nil
+
+        var member = [Bool](repeating: false, count: dataset.partners.count)
+        for p in r.partners { member[Int(p)] = true }
+        let isMember = member
+        let palletQuantity = dataset.products.map(\.palletQuantity)
+        let gateCount = a.gates.count
+        struct Part {
+            var now = RebateFormula.Sums()
+            var before = RebateFormula.Sums()
+            var counted = 0
+            var top: [(index: Int, contribution: Int128)] = []
+        }
+        let n = dataset.transactions.count
+        let pieces = max(1, min(n / 65_536 + 1, threads * 4))
+        let parts = Mutex<[Int: Part]>([:])
+        let (from, to, before) = (period.start.dayNumber, day.dayNumber, previousDay?.dayNumber ?? Int32.min)
+        dataset.transactions.withUnsafeColumns { c in
+            let columns = UnsafeTransfer(c) // read-only: the columns outlive concurrentPerform
+            let next = Atomic<Int>(0)
+            DispatchQueue.concurrentPerform(iterations: min(threads, pieces)) { _ in
+                let c = columns.wrappedValue
+                while true {
+                    let k = next.add(1, ordering: .relaxed).oldValue
+                    if k >= pieces { return }
+                    var part = Part()
+                    part.now.gates = Array(repeating: 0, count: gateCount)
+                    part.before.gates = part.now.gates
+                    for i in (n * k / pieces)..<(n * (k + 1) / pieces) {
+                        let t = c.day[i]
+                        guard t >= from, t <= to, isMember[Int(c.partner[i])] else { continue }
+                        let product = Int(c.product[i])
+                        let q = Int64(c.quantity[i])
+                        let amt = Int64(c.amount[i])
+                        for g in 0..<gateCount where r.gateScopes[g].contains(product) {
+                            let v = Int128(r.gateMeasures[g] == .quantity ? q : amt)
+                            part.now.gates[g] += v
+                            if t <= before { part.before.gates[g] += v }
+                        }
+                        guard r.scope.everything || r.scope.contains(product) else { continue }
+                        let s = palletQuantity[product]
+                        let pallets = s > 0 ? q / s : 0 // toward zero
+                        var cq = q
+                        var ca = amt
+                        if a.basis == .pallets {
+                            cq = pallets * s
+                            // n*s and q share their sign: amount * n*s / q is amount * |n*s| / |q|.
+                            ca =
+                                cq == 0
+                                ? 0
+                                : Int64(
+                                    DecimalText.roundedQuotient(
+                                        Int128(amt) * Int128(cq.magnitude), Int128(q.magnitude)))
+                        }
+                        let contribution: Int128
+                        switch a.basis {
+                        case .quantity: contribution = Int128(cq)
+                        case .amount: contribution = Int128(ca)
+                        case .pallets: contribution = Int128(pallets) * 1000
+                        }
+                        part.now.quantity += Int128(cq)
+                        part.now.amount += Int128(ca)
+                        part.now.pallets += Int128(pallets)
+                        if t <= before {
+                            part.before.quantity += Int128(cq)
+                            part.before.amount += Int128(ca)
+                            part.before.pallets += Int128(pallets)
+                        }
+                        part.counted += 1
+                        part.top.append((i, contribution))
+                        if part.top.count >= 4 * max(lineLimit, 1024) {
+                            part.top = Self.strongest(part.top, c, lineLimit)
+                        }
+                    }
+                    part.top = Self.strongest(part.top, c, lineLimit)
+                    parts.withLock { $0[k] = part }
+                }
+            }
+        }
+        let all = parts.withLock { $0 }
+        var now = RebateFormula.Sums(gates: Array(repeating: 0, count: gateCount))
+        var earlier = now
+        var counted = 0
+        var top: [(index: Int, contribution: Int128)] = []
+        for k in 0..<pieces {
+            guard let p = all[k] else { continue }
+            now.quantity += p.now.quantity
+            now.amount += p.now.amount
+            now.pallets += p.now.pallets
+            earlier.quantity += p.before.quantity
+            earlier.amount += p.before.amount
+            earlier.pallets += p.before.pallets
+            for g in 0..<gateCount {
+                now.gates[g] += p.now.gates[g]
+                earlier.gates[g] += p.before.gates[g]
+            }
+            counted += p.counted
+            top += p.top
+        }
+        let lines: [Line] = dataset.transactions.withUnsafeColumns { c in
+            Self.strongest(top, c, lineLimit).map { i, contribution in
+                Line(
+                    lineID: "", date: CivilDate(dayNumber: c.day[i]), partner: dataset.partners[Int(c.partner[i])].id,
+                    product: dataset.products[Int(c.product[i])].id, quantity: Int128(c.quantity[i]),
+                    amount: Int128(c.amount[i]), contribution: contribution)
+            }
+        }
+        let D = period.days
+        func accrued(_ sums: RebateFormula.Sums, through d: CivilDate) -> Int128 {
+            let e = Int64(d.dayNumber - period.start.dayNumber) + 1
+            return a.accrual == .earned
+                ? r.formula.result(sums, gateMinimums: r.gateMinimums).accrued
+                : r.formula.result(sums, gateMinimums: r.gateMinimums, scaleUp: D, scaleDown: e).accrued
+        }
+        let basis = now.basis(a.basis)
+        return Explanation(
+            agreement: a, currency: dataset.agreements.currency, decimals: dataset.agreements.decimals,
+            periodStart: period.start, periodEnd: period.end, month: CivilDate.firstDay(ofMonthIndex: monthIndex),
+            day: day, quantity: now.quantity, amount: now.amount, pallets: now.pallets, basis: basis,
+            tier: r.formula.tier(basis: basis),
+            gates: a.gates.enumerated().map { g, gate in
+                GateProgress(scope: gate.scope, measure: gate.measure, minimum: gate.minimum, bought: now.gates[g])
+            },
+            lineCount: counted, daysInPeriod: D, daysElapsed: Int64(day.dayNumber - period.start.dayNumber) + 1,
+            accruedToDate: accrued(now, through: day),
+            previousAccrued: previousDay.map { accrued(earlier, through: $0) } ?? 0, lines: lines, sums: now)
+    }
+
+    /// The `limit` strongest lines: largest contribution in magnitude, then by date and values, so
+    /// the choice does not depend on the order of the lines or the thread count.
+    static func strongest(_ lines: [(index: Int, contribution: Int128)], _ c: ColumnPointers, _ limit: Int)
+        -> [(index: Int, contribution: Int128)]
+    {
+        func key(_ x: (index: Int, contribution: Int128)) -> (Int128, Int32, Int32, Int32, Int64, Int64) {
+            let i = x.index
+            return (
+                -x.contribution.magnitude.asInt128, c.day[i], c.partner[i], c.product[i], c.quantity[i], c.amount[i]
+            )
+        }
+        return Array(lines.sorted { key($0) < key($1) }.prefix(limit))
+    }
+}
+
+extension UInt128 {
+    fileprivate var asInt128: Int128 { Int128(self) }
+}

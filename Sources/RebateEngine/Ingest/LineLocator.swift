@@ -1,0 +1,167 @@
+import Dispatch
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Finds the `line_id`s of a few lines known by their values, in the dataset's CSV files.
+///
+/// The columns the engine reads (CSV or columnar) keep no line ids, so `rebate explain` looks the
+/// few lines it shows up in the source files: one pass that reads only the partner field of each
+/// record (a hash and a compare) and parses in full just the records of the partners sought.
+enum LineLocator {
+    /// A line as the columns hold it.
+    struct Values: Hashable {
+        var partner: Int32
+        var product: Int32
+        var day: Int32
+        var quantity: Int64
+        var amount: Int64
+    }
+
+    /// For each sought value, the ids of accepted lines holding it, bytewise-smallest first.
+    /// - Parameters:
+    ///   - partners: the partner indices whose lines are sought.
+    ///   - rejects: rejected lines, excluded by their raw text (a duplicate id can repeat an accepted line's values).
+    /// - Complexity: O(bytes of the CSV files), in parallel over chunks.
+    static func find(
+        _ sought: Set<Values>, partners: [Int32], dataset: Dataset, source: TransactionSource,
+        rejects: [TransactionReject], threads: Int
+    ) throws(RebateError) -> [Values: [String]] {
+        guard !sought.isEmpty else { return [:] }
+        var partnerOfHash: [UInt64: [(id: [UInt8], index: Int32)]] = [:]
+        for p in partners {
+            let id = Array(dataset.partners[Int(p)].id.utf8)
+            partnerOfHash[fnv(id), default: []].append((id, p))
+        }
+        var productIndex: [[UInt8]: Int32] = [:]
+        for (i, p) in dataset.products.enumerated() { productIndex[Array(p.id.utf8)] = Int32(i) }
+        var rejected: [[UInt8]: Int] = [:]
+        for r in rejects { rejected[r.raw, default: 0] += 1 }
+        let decimals = dataset.agreements.decimals
+        let (partnerTable, productTable) = (partnerOfHash, productIndex)
+
+        var found: [(Values, String, [UInt8])] = []
+        for name in source.files {
+            let file = try FileBytes(path: source.path(name))
+            try withExtendedLifetime(file) { () throws(RebateError) in
+                let bytes = file.buffer
+                guard case .success(let header) = TransactionCSVReader.header(.init(name: name, bytes: bytes)) else {
+                    return
+                }
+                let chunks = cut(bytes, from: header.bodyStart, into: max(1, threads * 4))
+                let results = Mutex<[(Values, String, [UInt8])]>([])
+                let next = Atomic<Int>(0)
+                let shared = UnsafeTransfer(bytes) // read-only: the mapping outlives concurrentPerform
+                DispatchQueue.concurrentPerform(iterations: max(1, min(threads, chunks.count))) { _ in
+                    var mine: [(Values, String, [UInt8])] = []
+                    while true {
+                        let c = next.add(1, ordering: .relaxed).oldValue
+                        if c >= chunks.count { break }
+                        scan(
+                            shared.wrappedValue, chunks[c], header: header, partners: partnerTable,
+                            products: productTable, decimals: decimals, sought: sought, into: &mine)
+                    }
+                    results.withLock { $0 += mine }
+                }
+                found += results.withLock { $0 }
+            }
+        }
+        var out: [Values: [String]] = [:]
+        for (values, id, raw) in found {
+            if let n = rejected[raw], n > 0 {
+                rejected[raw] = n - 1
+                continue
+            }
+            out[values, default: []].append(id)
+        }
+        for key in out.keys { out[key]!.sort(by: Bytewise.less) }
+        return out
+    }
+
+    /// Cuts `from..<bytes.count` into about `parts` ranges that end after a line break.
+    /// A quoted line break may cut a record in two: its halves do not parse as lines of the partners
+    /// sought, so at worst such a rare record is not found (the figures never depend on it).
+    static func cut(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, into parts: Int) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        var lower = start
+        let step = max(1, (bytes.count - start) / parts)
+        while lower < bytes.count {
+            var upper = min(bytes.count, lower + step)
+            while upper < bytes.count, bytes[upper - 1] != UInt8(ascii: "\n") { upper += 1 }
+            out.append(lower..<upper)
+            lower = upper
+        }
+        return out
+    }
+
+    static func fnv(_ bytes: some Sequence<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h
+    }
+
+    // One piece: the per-record loop keeps its cursor in locals; only records of the partners sought leave it.
+    private static func scan(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>,
+        header: (columns: [Int], fieldCount: Int, bodyStart: Int),
+        partners: [UInt64: [(id: [UInt8], index: Int32)]], products: [[UInt8]: Int32], decimals: Int,
+        sought: Set<Values>, into found: inout [(Values, String, [UInt8])]
+    ) {
+        let newline = UInt8(ascii: "\n")
+        let comma = UInt8(ascii: ",")
+        let quote = UInt8(ascii: "\"")
+        let partnerColumn = header.columns[2]
+        var fields: [CSVField] = []
+        var position = range.lowerBound
+        guard let base = bytes.baseAddress else { return }
+        while position < range.upperBound {
+            let rest = range.upperBound - position
+            let hit = memchr(base + position, Int32(newline), rest)
+            let end = hit.map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - base } ?? range.upperBound
+            defer { position = end + 1 }
+            var recordEnd = end
+            if recordEnd > position, bytes[recordEnd - 1] == UInt8(ascii: "\r") { recordEnd -= 1 }
+            if recordEnd == position { continue }
+            let quoted = memchr(base + position, Int32(quote), recordEnd - position) != nil
+            if !quoted {
+                // The partner field alone: skip to it by commas.
+                var f = 0
+                var s = position
+                while f < partnerColumn, s < recordEnd {
+                    if bytes[s] == comma { f += 1 }
+                    s += 1
+                }
+                var e = s
+                while e < recordEnd, bytes[e] != comma { e += 1 }
+                let field = UnsafeBufferPointer(rebasing: bytes[s..<e])
+                guard let candidates = partners[fnv(field)], candidates.contains(where: { $0.id.elementsEqual(field) })
+                else { continue }
+            }
+            // A record of a partner sought (or one with quotes): read it in full.
+            var scanner = CSVScanner(bytes: bytes, position: position, line: 0)
+            scanner.expectedFields = header.fieldCount
+            guard let record = scanner.next(fields: &fields), record.error == nil, fields.count == header.fieldCount
+            else { continue }
+            let text = header.columns.map { scanner.fieldBytes(fields[$0]) }
+            guard let partner = partners[fnv(text[2])]?.first(where: { $0.id == text[2] })?.index,
+                let product = products[text[3]],
+                let day = text[1].withUnsafeBufferPointer({ CivilDate.parse($0[...]) })?.dayNumber,
+                case .success(let quantity) = text[4].withUnsafeBufferPointer({
+                    DecimalText.parse($0, from: 0, to: $0.count, maxFraction: 3, scale: 3)
+                }),
+                case .success(let amount) = text[5].withUnsafeBufferPointer({
+                    DecimalText.parse($0, from: 0, to: $0.count, maxFraction: decimals, scale: decimals)
+                })
+            else { continue }
+            let values = Values(partner: partner, product: product, day: day, quantity: quantity, amount: amount)
+            guard sought.contains(values) else { continue }
+            found.append(
+                (
+                    values, String(decoding: text[0], as: UTF8.self),
+                    Array(UnsafeBufferPointer(rebasing: bytes[record.start..<record.end]))
+                ))
+        }
+    }
+}
