@@ -54,6 +54,7 @@ enum LineLocator {
                 let results = Mutex<[(Values, String, [UInt8])]>([])
                 let next = Atomic<Int>(0)
                 let shared = UnsafeTransfer(bytes) // read-only: the mapping outlives concurrentPerform
+                let releases = file.isMapped
                 DispatchQueue.concurrentPerform(iterations: max(1, min(threads, chunks.count))) { _ in
                     var mine: [(Values, String, [UInt8])] = []
                     while true {
@@ -62,6 +63,8 @@ enum LineLocator {
                         scan(
                             shared.wrappedValue, chunks[c], header: header, partners: partnerTable,
                             products: productTable, decimals: decimals, sought: sought, into: &mine)
+                        // Read once: drop the chunk's pages from this process (they stay in the page cache).
+                        if releases { FileBytes.release(shared.wrappedValue, chunks[c]) }
                     }
                     results.withLock { $0 += mine }
                 }
