@@ -19,6 +19,7 @@ final class ChunkColumns: @unchecked Sendable {
     private(set) var bucketOrder: UnsafeMutablePointer<UInt32>
     private(set) var bucketStarts = [Int32](repeating: 0, count: ChunkColumns.idBuckets + 1)
     private var idsReleased = false
+    private var valuesReleased = false
     /// Ids are checked for duplicates in this many buckets (by the top bits of their hash).
     static let idBuckets = 1 << 10
 
@@ -38,13 +39,21 @@ final class ChunkColumns: @unchecked Sendable {
     }
 
     deinit {
+        releaseAll()
+    }
+
+    /// Frees every column: for `split`, once the chunk's records are listed, so the parsed chunks
+    /// are not all held at once beside the list. ``columns`` must not be read afterwards.
+    func releaseAll() {
+        releaseIDs()
+        guard !valuesReleased else { return }
+        valuesReleased = true
         let n = max(1, capacity)
         PageMemory.free(partner, n)
         PageMemory.free(product, n)
         PageMemory.free(day, n)
         PageMemory.free(quantity, n)
         PageMemory.free(amount, n)
-        releaseIDs()
     }
 
     /// Frees the duplicate-detection columns once duplicates are known.

@@ -91,6 +91,8 @@ extension TransactionCSVReader {
                             file: Int32(fileOf[c]), partner: part.partner[i], start: start, end: end,
                             line: Int32(base[c] + Int(part.line[i])), idHash: hashOf[i]))
                 }
+                // The split needs only the records: hand the chunk's memory back as the list grows.
+                if output == .records { part.releaseAll() }
             }
             if output == .records {
                 return Output(columns: TransactionColumns(), rejects: rejects, totals: totals, records: records)

@@ -72,8 +72,10 @@ public enum SplitJob {
             partners: master.partners, products: master.products, decimals: master.agreements.decimals,
             threads: max(1, threads))
         reader.output = .records
+        // Mapped files drop their pages from this process once parsed, and again as the shards are
+        // written, so the input is never held whole (the page cache keeps it for the second read).
         let sourceFiles = zip(source.files, files).map { name, file in
-            TransactionCSVReader.SourceFile(name: name, bytes: file.buffer)
+            TransactionCSVReader.SourceFile(name: name, bytes: file.buffer, releasesPages: file.isMapped)
         }
         let out = try withExtendedLifetime(files) { () throws(RebateError) in try reader.read(sourceFiles) }
 
@@ -238,6 +240,7 @@ private struct ShardWriter {
                 var buffer: [UInt8] = Array(UnsafeBufferPointer(rebasing: file.bytes[0..<headers[f]]))
                 if buffer.last != 10 { buffer.append(10) }
                 buffer.reserveCapacity(1 << 20)
+                var released = 0
                 while next < mine.endIndex, records[mine[next]].file == Int32(f) {
                     let r = records[mine[next]]
                     buffer += UnsafeBufferPointer(rebasing: file.bytes[r.start..<r.end])
@@ -246,8 +249,14 @@ private struct ShardWriter {
                         try sink.write(buffer)
                         buffer.removeAll(keepingCapacity: true)
                     }
+                    // Records come in input order: the pages behind this one are done with (for this shard).
+                    if file.releasesPages, r.start - released >= 64 << 20 {
+                        FileBytes.release(file.bytes, released..<r.start)
+                        released = r.start
+                    }
                     next += 1
                 }
+                if file.releasesPages { FileBytes.release(file.bytes, 0..<file.bytes.count) }
                 try sink.write(buffer)
             }
         }
