@@ -66,6 +66,16 @@ struct StageRow: Encodable {
     var timing: Timing
     var linesPerSecond: Double
     var bytesPerSecond: Double?
+    /// This stage's median over the in-process ceiling's (the scatter-add), for computation stages.
+    var overCeiling: Double?
+}
+
+/// What the machine allows, measured in the same run on the same columns (``Ceiling``).
+struct CeilingRow: Encodable {
+    var readPassSeconds: Double
+    var readBytesPerSecond: Double
+    var scatterAddSeconds: Double
+    var scatterAddLinesPerSecond: Double
 }
 
 struct Report: Encodable {
@@ -81,6 +91,7 @@ struct Report: Encodable {
     var engineOverBaseline: Double?
     var peakRSSBytes: Int = 0
     var peakRSSBytesPerLine: Double = 0
+    var ceiling: CeilingRow?
 }
 
 func fmt(_ v: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", v) }
@@ -188,6 +199,31 @@ if let grouped = columnarDataset {
             stage: "compute (grouped)", timing: t, linesPerSecond: Double(lines) / t.medianSeconds,
             bytesPerSecond: columnBytes / t.medianSeconds))
 }
+// The in-process ceiling, on the same columns at the same thread count: every computation stage
+// is reported as a multiple of the scatter-add, which holds whatever the machine.
+var sink: Int64 = 0
+let readPass = measure { sink &+= Ceiling.readPass(dataset.transactions, threads: maxThreads) }
+let scatter = measure {
+    sink &+= Ceiling.scatterAdd(dataset.transactions, partners: dataset.partners.count, threads: maxThreads).first ?? 0
+}
+report.ceiling = CeilingRow(
+    readPassSeconds: readPass.medianSeconds, readBytesPerSecond: columnBytes / readPass.medianSeconds,
+    scatterAddSeconds: scatter.medianSeconds, scatterAddLinesPerSecond: Double(lines) / scatter.medianSeconds)
+for i in report.stages.indices
+where ["partition", "accumulate", "compute (all)", "accumulate (grouped)", "compute (grouped)"].contains(
+    report.stages[i].stage)
+{
+    report.stages[i].overCeiling = report.stages[i].timing.medianSeconds / scatter.medianSeconds
+}
+report.stages.append(
+    StageRow(
+        stage: "ceiling: read pass", timing: readPass, linesPerSecond: Double(lines) / readPass.medianSeconds,
+        bytesPerSecond: columnBytes / readPass.medianSeconds))
+report.stages.append(
+    StageRow(
+        stage: "ceiling: scatter-add", timing: scatter, linesPerSecond: Double(lines) / scatter.medianSeconds,
+        bytesPerSecond: columnBytes / scatter.medianSeconds, overCeiling: 1))
+
 let result = last!
 var outputBytes = 0
 let writeDir = NSTemporaryDirectory() + "rebate-bench-out-\(getpid())"
@@ -260,14 +296,18 @@ print(
     "rebate-bench: \(lines) lines, \(report.agreements) agreements, \(report.machine), up to \(maxThreads) threads, median of \(runs) runs after \(warmup) warm-up"
 )
 print("")
-print("stage                 median s     min s     max s    M lines/s      MB/s")
+print("stage                 median s     min s     max s    M lines/s      MB/s   x ceiling")
 for s in report.stages {
     print(
         s.stage.padding(toLength: 20, withPad: " ", startingAt: 0),
         fmt(s.timing.medianSeconds, 4).leftPad(9), fmt(s.timing.minSeconds, 4).leftPad(9),
         fmt(s.timing.maxSeconds, 4).leftPad(9),
-        millions(s.linesPerSecond).leftPad(12), (s.bytesPerSecond.map { fmt($0 / 1e6, 0) } ?? "-").leftPad(9))
+        millions(s.linesPerSecond).leftPad(12), (s.bytesPerSecond.map { fmt($0 / 1e6, 0) } ?? "-").leftPad(9),
+        (s.overCeiling.map { fmt($0, 1) } ?? "").leftPad(11))
 }
+print(
+    "x ceiling: the stage's median over the scatter-add's (each line's amount added to its partner's month), measured in this run on the same columns (sink \(sink & 1))"
+)
 print("")
 print("threads   compute s   M lines/s   speed-up")
 for s in report.scaling {
