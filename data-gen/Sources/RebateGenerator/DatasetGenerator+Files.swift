@@ -171,54 +171,67 @@ extension DatasetGenerator {
         let count = min(Self.linesPerChunk, configuration.lines - c * Self.linesPerChunk)
         var out = [UInt8](repeating: 0, count: count * 160)
         let used = out.withUnsafeMutableBufferPointer { o -> Int in
-            var w = ByteWriter(base: o.baseAddress!)
-            forEachLine(inChunk: c) { i, line in
-                defer { written(line, w.count) }
-                let id = UInt64(i + 1)
-                let dateIndex = Int(line.day - text.firstDay)
-                guard let kind = line.bad else {
-                    w.put(UInt8(ascii: "L"))
-                    w.digits(id, width: 10)
-                    w.put(44)
-                    w.put(text.dates[dateIndex])
-                    w.put(44)
-                    w.put(text.partnerIDs[Int(line.partner)])
-                    w.put(44)
-                    w.put(text.productIDs[Int(line.product)])
-                    w.put(44)
-                    w.fixed(line.quantity, scale: 3, trim: true)
-                    w.put(44)
-                    w.fixed(line.amount, scale: 2, trim: false)
-                    w.put(10)
-                    return
+            text.idBytes.withUnsafeBufferPointer { ids in
+                text.idStart.withUnsafeBufferPointer { idStart in
+                    text.dateBytes.withUnsafeBufferPointer { dates in
+                        var w = ByteWriter(base: o.baseAddress!)
+                        let productBase = text.partnerCount
+                        forEachLine(inChunk: c) { i, line in
+                            defer { written(line, w.count) }
+                            let id = UInt64(i + 1)
+                            let dateIndex = Int(line.day - text.firstDay)
+                            guard let kind = line.bad else {
+                                let p = Int(line.partner)
+                                let k = productBase + Int(line.product)
+                                w.put(UInt8(ascii: "L"))
+                                w.digits(id, width: 10)
+                                w.put(44)
+                                w.put(dates.baseAddress! + dateIndex * 10, count: 10)
+                                w.put(44)
+                                w.put(ids.baseAddress! + idStart[p], count: idStart[p + 1] - idStart[p])
+                                w.put(44)
+                                w.put(ids.baseAddress! + idStart[k], count: idStart[k + 1] - idStart[k])
+                                w.put(44)
+                                w.fixed(line.quantity, scale: 3, trim: true)
+                                w.put(44)
+                                w.fixed(line.amount, scale: 2, trim: false)
+                                w.put(10)
+                                return
+                            }
+                            w.put(Self.malformed(kind, id: id, text: text, dateIndex: dateIndex, line: line))
+                            w.put(10)
+                        }
+                        return w.count
+                    }
                 }
-                // Planted malformed lines: one kind for each reject reason.
-                let lineID = "L" + String(repeating: "0", count: 10 - String(id).count) + String(id)
-                let date = String(decoding: text.dates[dateIndex], as: UTF8.self)
-                let partner = String(decoding: text.partnerIDs[Int(line.partner)], as: UTF8.self)
-                let product = String(decoding: text.productIDs[Int(line.product)], as: UTF8.self)
-                let row: [UInt8]
-                switch kind {
-                case .badDate: row = Array("\(lineID),\(date.prefix(8))32,\(partner),\(product),1,1.00".utf8)
-                case .badNumber: row = Array("\(lineID),\(date),\(partner),\(product),1.2.3,1.00".utf8)
-                case .tooManyDecimals: row = Array("\(lineID),\(date),\(partner),\(product),1.00001,1.00".utf8)
-                case .oppositeSigns: row = Array("\(lineID),\(date),\(partner),\(product),-2,5.00".utf8)
-                case .unknownPartner: row = Array("\(lineID),\(date),NOPARTNER,\(product),1,1.00".utf8)
-                case .unknownProduct: row = Array("\(lineID),\(date),\(partner),NOPRODUCT,1,1.00".utf8)
-                case .duplicateID: row = Array("L0000000001,\(date),\(partner),\(product),1,1.00".utf8)
-                case .wrongFieldCount: row = Array("\(lineID),\(date),\(partner),\(product),1".utf8)
-                case .unterminatedQuote: row = Array("\(lineID),\(date),\"\(partner),\(product),1,1.00".utf8)
-                case .invalidUTF8:
-                    row = Array("\(lineID),\(date),\(partner),".utf8) + [0xC3, 0x28] + Array(",1,1.00".utf8)
-                case .tooLarge: row = Array("\(lineID),\(date),\(partner),\(product),1000000000000,1.00".utf8)
-                }
-                w.put(row)
-                w.put(10)
             }
-            return w.count
         }
         out.removeSubrange(used...)
         return out
+    }
+
+    /// A planted malformed line: one kind for each reject reason.
+    static func malformed(_ kind: BadLineKind, id: UInt64, text: TextTables, dateIndex: Int, line: GeneratedLine)
+        -> [UInt8]
+    {
+        let lineID = "L" + String(repeating: "0", count: 10 - String(id).count) + String(id)
+        let date = String(decoding: text.date(dateIndex), as: UTF8.self)
+        let partner = String(decoding: text.partnerID(Int(line.partner)), as: UTF8.self)
+        let product = String(decoding: text.productID(Int(line.product)), as: UTF8.self)
+        switch kind {
+        case .badDate: return Array("\(lineID),\(date.prefix(8))32,\(partner),\(product),1,1.00".utf8)
+        case .badNumber: return Array("\(lineID),\(date),\(partner),\(product),1.2.3,1.00".utf8)
+        case .tooManyDecimals: return Array("\(lineID),\(date),\(partner),\(product),1.00001,1.00".utf8)
+        case .oppositeSigns: return Array("\(lineID),\(date),\(partner),\(product),-2,5.00".utf8)
+        case .unknownPartner: return Array("\(lineID),\(date),NOPARTNER,\(product),1,1.00".utf8)
+        case .unknownProduct: return Array("\(lineID),\(date),\(partner),NOPRODUCT,1,1.00".utf8)
+        case .duplicateID: return Array("L0000000001,\(date),\(partner),\(product),1,1.00".utf8)
+        case .wrongFieldCount: return Array("\(lineID),\(date),\(partner),\(product),1".utf8)
+        case .unterminatedQuote: return Array("\(lineID),\(date),\"\(partner),\(product),1,1.00".utf8)
+        case .invalidUTF8:
+            return Array("\(lineID),\(date),\(partner),".utf8) + [0xC3, 0x28] + Array(",1,1.00".utf8)
+        case .tooLarge: return Array("\(lineID),\(date),\(partner),\(product),1000000000000,1.00".utf8)
+        }
     }
 
     private func csvField(_ s: String) -> String {
@@ -255,18 +268,37 @@ extension DatasetGenerator {
 }
 
 /// Pre-rendered text of ids and dates, shared read-only by the chunk writers.
+///
+/// Flat byte arrays with offsets, not arrays of arrays: the line loop copies bytes from one
+/// buffer without retaining an array per field.
 struct TextTables: Sendable {
-    let partnerIDs: [[UInt8]]
-    let productIDs: [[UInt8]]
-    let dates: [[UInt8]]
+    /// Partner ids, then product ids, back to back; id `i` is `idBytes[idStart[i]..<idStart[i + 1]]`,
+    /// partners first (`0..<partnerCount`), products after.
+    let idBytes: [UInt8]
+    let idStart: [Int]
+    let partnerCount: Int
+    /// `YYYY-MM-DD` of each day from `firstDay`, ten bytes each.
+    let dateBytes: [UInt8]
     let firstDay: Int32
 
     init(_ g: DatasetGenerator) {
-        partnerIDs = g.partners.map { Array($0.id.utf8) }
-        productIDs = g.products.map { Array($0.id.utf8) }
+        var bytes: [UInt8] = []
+        var starts = [0]
+        for id in g.partners.map(\.id) + g.products.map(\.id) {
+            bytes += Array(id.utf8)
+            starts.append(bytes.count)
+        }
+        idBytes = bytes
+        idStart = starts
+        partnerCount = g.partners.count
         firstDay = g.firstDay.dayNumber
-        dates = (0..<(g.daysInYear + 60)).map { Array(g.firstDay.adding(days: $0).description.utf8) }
+        dateBytes = (0..<(g.daysInYear + 60)).flatMap { Array(g.firstDay.adding(days: $0).description.utf8) }
     }
+
+    /// A partner's or product's id as bytes (for the rare malformed lines).
+    func partnerID(_ p: Int) -> [UInt8] { Array(idBytes[idStart[p]..<idStart[p + 1]]) }
+    func productID(_ k: Int) -> [UInt8] { Array(idBytes[idStart[partnerCount + k]..<idStart[partnerCount + k + 1]]) }
+    func date(_ index: Int) -> [UInt8] { Array(dateBytes[(index * 10)..<(index * 10 + 10)]) }
 }
 
 extension String {
@@ -286,6 +318,11 @@ struct ByteWriter {
     @inline(__always) mutating func put(_ b: UInt8) {
         base[count] = b
         count += 1
+    }
+
+    @inline(__always) mutating func put(_ bytes: UnsafePointer<UInt8>, count n: Int) {
+        (base + count).update(from: bytes, count: n)
+        count += n
     }
 
     @inline(__always) mutating func put(_ bytes: [UInt8]) {

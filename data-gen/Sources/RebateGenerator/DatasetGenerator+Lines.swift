@@ -23,7 +23,7 @@ extension DatasetGenerator {
     public var chunkCount: Int { (configuration.lines + Self.linesPerChunk - 1) / Self.linesPerChunk }
 
     @inline(__always)
-    private func sample(_ cumulative: [UInt64], total: UInt64, _ r: UInt64) -> Int {
+    private static func sample(_ cumulative: UnsafeBufferPointer<UInt64>, total: UInt64, _ r: UInt64) -> Int {
         let target = UInt64((UInt128(r) * UInt128(total)) >> 64)
         var lo = 0
         var hi = cumulative.count - 1
@@ -36,21 +36,50 @@ extension DatasetGenerator {
 
     /// Calls `body` with every line of chunk `c`, in line order.
     func forEachLine(inChunk c: Int, _ body: (Int, GeneratedLine) -> Void) {
+        // The tables as buffers for the whole chunk: no array retained and released per line.
+        partnerCumulative.withUnsafeBufferPointer { partnerCumulative in
+            dayCumulative.withUnsafeBufferPointer { dayCumulative in
+                windowStart.withUnsafeBufferPointer { windowStart in
+                    unitPrice.withUnsafeBufferPointer { unitPrice in
+                        palletOfProduct.withUnsafeBufferPointer { palletOfProduct in
+                            fractional.withUnsafeBufferPointer { fractional in
+                                forEachLine(
+                                    c, partnerCumulative, dayCumulative, windowStart, unitPrice, palletOfProduct,
+                                    fractional, body)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // One piece: the line loop; its tables are buffers so nothing is retained per line.
+    // swift-format-ignore: FunctionParameterCount
+    private func forEachLine(
+        _ c: Int, _ partnerCumulative: UnsafeBufferPointer<UInt64>, _ dayCumulative: UnsafeBufferPointer<UInt64>,
+        _ windowStart: UnsafeBufferPointer<Int32>, _ unitPrice: UnsafeBufferPointer<Int64>,
+        _ palletOfProduct: UnsafeBufferPointer<Int64>, _ fractional: UnsafeBufferPointer<Bool>,
+        _ body: (Int, GeneratedLine) -> Void
+    ) {
+        let gamers = self.gamers
+        let productCount = palletOfProduct.count
         var rng = SplitMix64(seed: configuration.seed, stream: 2, chunk: UInt64(c))
         let first = c * Self.linesPerChunk
         let last = min(configuration.lines, first + Self.linesPerChunk)
         let dayTotal = dayCumulative[dayCumulative.count - 1]
+        let (partnerTotal, firstDayNumber) = (partnerWeightTotal, firstDay.dayNumber)
         let planted = max(1, configuration.lines / 50_000 / max(1, gamers.count) / 4)
         let bad = UInt64(configuration.badLinesPerMillion)
         for i in first..<last {
             let r0 = rng.next()
             let r1 = rng.next()
             let r2 = rng.next()
-            var p = sample(partnerCumulative, total: partnerWeightTotal, r0)
-            var k = (Int(windowStart[p]) + Int(r1 % UInt64(Self.windowSize))) % products.count
-            var day = firstDay.dayNumber + Int32(sample(dayCumulative, total: dayTotal, r2))
+            var p = Self.sample(partnerCumulative, total: partnerTotal, r0)
+            var k = (Int(windowStart[p]) + Int(r1 % UInt64(Self.windowSize))) % productCount
+            var day = firstDayNumber + Int32(Self.sample(dayCumulative, total: dayTotal, r2))
             let kind = (r1 >> 8) % 1000
-            let s = products[k].palletQuantity
+            let s = palletOfProduct[k]
             var q: Int64
             if s > 0, (r1 >> 20) % 4 == 0 {
                 q = s * Int64(1 + (r1 >> 24) % 3) // full pallets

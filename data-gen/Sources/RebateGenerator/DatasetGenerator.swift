@@ -62,6 +62,9 @@ public struct DatasetGenerator: Sendable {
     /// Unit price in minor units (2 decimals) and whether quantities are fractional, per product.
     let unitPrice: [Int64]
     let fractional: [Bool]
+    /// Each product's pallet quantity in milli-units (0: none), apart from the `Product` values so
+    /// the line loop does not copy a struct of strings (and retain them) for one number.
+    let palletOfProduct: [Int64]
     /// Zipf weights: partner `p` draws lines in proportion to 2^32 / (p + 1).
     let partnerCumulative: [UInt64]
     let partnerWeightTotal: UInt64
@@ -122,6 +125,7 @@ public struct DatasetGenerator: Sendable {
         }
         self.partners = partners
         self.products = products
+        palletOfProduct = products.map(\.palletQuantity)
         unitPrice = price
         self.fractional = fractional
         windowStart = (0..<partners.count).map { _ in Int32(rng.below(c.products)) }
