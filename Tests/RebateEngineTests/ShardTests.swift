@@ -58,6 +58,37 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: merged + "/report.html"))
     }
 
+    /// The split reads its input a window at a time: with windows of a few kilobytes, duplicate ids
+    /// across windows and records cut at window ends are found as by one whole read.
+    @Test func smallWindowsSplitAsOneWholeRead() throws {
+        let dir = try Self.dataset(lines: 20_000, partners: 30, seed: 21)
+        let whole = Fixture.temporaryFolder()
+        _ = try AccrualJob.run(
+            dataset: dir, outputFolder: whole, options: AccrualOptions(threads: 2), maxRejects: 1_000)
+        let big = Fixture.temporaryFolder()
+        let small = Fixture.temporaryFolder()
+        let a = try SplitJob.perform(
+            dataset: dir, shards: 3, outputFolder: big, ledger: nil, maxRejects: 1_000, threads: 2)
+        let b = try SplitJob.perform(
+            dataset: dir, shards: 3, outputFolder: small, ledger: nil, maxRejects: 1_000, threads: 2,
+            windowBytes: 20_000, chunkBytes: 4_096)
+        // Duplicates were planted (data-gen's bad lines repeat the first id): some are in other windows.
+        let duplicates = b.rejects.filter { $0.reason.hasPrefix("line_id: duplicate") }
+        #expect(duplicates.count >= 2)
+        #expect(a.rejects == b.rejects && a.totals == b.totals && a.shards == b.shards)
+        #expect(Self.bytes(small + "/rejects.csv") == Self.bytes(whole + "/rejects.csv"))
+        #expect(Self.bytes(small + "/rejects.csv") == Self.bytes(big + "/rejects.csv"))
+        for k in 0..<3 {
+            for name in ["transactions.csv", "agreements.json", "shard.json"] {
+                let file = "/shard-\(k)/" + name
+                #expect(Self.bytes(small + file) == Self.bytes(big + file), "\(file)")
+            }
+        }
+        // No temporary file is left beside the shards.
+        let left = try FileManager.default.contentsOfDirectory(atPath: small).filter { $0.hasPrefix(".") }
+        #expect(left.isEmpty)
+    }
+
     @Test(arguments: [1, 3])
     func mergedClosesEqualTheWholeClose(shards: Int) throws {
         let dir = try Self.dataset(seed: 12)

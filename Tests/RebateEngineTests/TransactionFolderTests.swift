@@ -196,7 +196,7 @@ import Testing
             let hash = i % 7 == 0 ? UInt64(i % 3) : state
             return SegmentIndex.IDEntry(hash: hash, start: UInt64(i), line: UInt32(i), position: UInt32(i))
         }
-        let radix = SegmentIndex.sortedByHash(entries).map { [$0.hash, UInt64($0.line)] }
+        let radix = RadixSort.byHash(entries).map { [$0.hash, UInt64($0.line)] }
         let expected = entries.sorted { ($0.hash, $0.line) < ($1.hash, $1.line) }.map { [$0.hash, UInt64($0.line)] }
         #expect(radix == expected)
     }

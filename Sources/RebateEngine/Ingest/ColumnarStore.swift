@@ -136,7 +136,7 @@ extension ColumnarStore {
                     position: UInt32(cursor[Int(r.partner)])))
             cursor[Int(r.partner)] += 1
         }
-        try SegmentIndex.write(SegmentIndex.sortedByHash(entries), to: ids)
+        try SegmentIndex.write(RadixSort.byHash(entries), to: ids)
     }
 }
 

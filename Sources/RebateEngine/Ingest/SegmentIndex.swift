@@ -5,7 +5,7 @@
 /// (``BlockChecksum``), then the entries, 24 bytes each, little-endian: id hash, byte offset of
 /// the record in its CSV file, line number, position in the segment's partner-grouped columns.
 final class SegmentIndex {
-    struct IDEntry {
+    struct IDEntry: HashKeyed {
         var hash: UInt64
         var start: UInt64
         var line: UInt32
@@ -177,28 +177,6 @@ final class SegmentIndex {
         UInt64(
             littleEndian: UnsafeRawBufferPointer(ids.buffer).loadUnaligned(
                 fromByteOffset: Self.headerSize + i * Self.entrySize, as: UInt64.self))
-    }
-
-    /// The entries sorted by hash, equal hashes kept in line order: a stable radix sort, four passes
-    /// of 16 bits (a comparison sort of millions of entries took most of an import's time).
-    /// - Complexity: O(entries).
-    static func sortedByHash(_ entries: [IDEntry]) -> [IDEntry] {
-        var from = entries
-        var to = entries
-        var counts = [Int](repeating: 0, count: 1 << 16 + 1)
-        for pass in 0..<4 {
-            let shift = UInt64(16 * pass)
-            for i in counts.indices { counts[i] = 0 }
-            for e in from { counts[Int((e.hash >> shift) & 0xFFFF) + 1] += 1 }
-            for d in 0..<(1 << 16) { counts[d + 1] += counts[d] }
-            for e in from {
-                let d = Int((e.hash >> shift) & 0xFFFF)
-                to[counts[d]] = e
-                counts[d] += 1
-            }
-            swap(&from, &to)
-        }
-        return from
     }
 
     /// Writes an `.ids` file: header, checksum, entries.

@@ -84,18 +84,11 @@ extension TransactionCSVReader {
                 for k in 0..<part.count { hashOf[Int(part.bucketOrder[k])] = part.idHash[k] }
                 for i in 0..<part.count where drop[c].isEmpty || !drop[c].contains(i) {
                     let start = part.recordStart[i]
-                    // Only split copies records and needs where each ends (found by scanning it again).
-                    let end = output == .records ? record(contexts[fileOf[c]], at: start).end : start
                     records.append(
                         AcceptedRecord(
-                            file: Int32(fileOf[c]), partner: part.partner[i], start: start, end: end,
+                            file: Int32(fileOf[c]), partner: part.partner[i], start: start, end: start,
                             line: Int32(base[c] + Int(part.line[i])), idHash: hashOf[i]))
                 }
-                // The split needs only the records: hand the chunk's memory back as the list grows.
-                if output == .records { part.releaseAll() }
-            }
-            if output == .records {
-                return Output(columns: TransactionColumns(), rejects: rejects, totals: totals, records: records)
             }
         }
         // The ids have served: free them (and hand the memory back) before the join.

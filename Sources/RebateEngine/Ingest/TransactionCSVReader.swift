@@ -38,7 +38,7 @@ struct TransactionCSVReader {
     struct AcceptedRecord {
         var file: Int32
         var partner: Int32
-        /// The record's bytes in its file, without the line break (`end` only for `.records`).
+        /// The record's bytes in its file, without the line break (`end` only from ``stream(_:windowBytes:_:)``).
         var start: Int
         var end: Int
         /// Its line number in its file, and the hash of its `line_id` (``ByteKeyTable/hash``).
@@ -46,10 +46,10 @@ struct TransactionCSVReader {
         var idHash: UInt64
     }
 
-    /// What ``read(_:)`` returns: the columns (for the engine), the accepted records (for `split`), or both
+    /// What ``read(_:)`` returns: the columns (for the engine), or the columns and the accepted records
     /// (for the incremental import, which needs where each line went).
     enum OutputKind {
-        case columns, records, both
+        case columns, both
     }
 
     /// What to return; `.columns` unless set.
@@ -101,21 +101,110 @@ struct TransactionCSVReader {
     /// - Throws: ``RebateError/invalidInput(_:)`` naming every file whose header is unusable.
     // One piece: cut, parse in parallel, then the sequential fix-up that needs the same cut points.
     func read(_ files: [SourceFile]) throws(RebateError) -> Output {
+        let headers = try Self.headers(files)
+        var partnerTable = ByteKeyTable(capacity: partners.count)
+        for (i, p) in partners.enumerated() { _ = partnerTable.insert(p.id, value: Int32(i)) }
+        var productTable = ByteKeyTable(capacity: products.count)
+        for (i, p) in products.enumerated() { _ = productTable.insert(p.id, value: Int32(i)) }
+        let pieces = Self.cut(files, headers: headers, chunkBytes: chunkBytes)
+        let work = pieces
+
+        return partnerTable.withLookup { partnerLookup in
+            productTable.withLookup { productLookup in
+                let contexts = files.enumerated().map { f, file in
+                    Context(
+                        bytes: file.bytes, columns: headers[f].columns, fieldCount: headers[f].fieldCount,
+                        decimals: decimals, partners: partnerLookup, products: productLookup, fileName: file.name,
+                        partnerCount: partners.count)
+                }
+                progress?.begin(.reading, total: work.count)
+                var cursor = Cursor()
+                var (chunks, base) = Self.parse(
+                    work[...], contexts: contexts, files: files, headers: headers, cursor: &cursor, progress: progress)
+                progress?.begin(.checkingIDs, total: 1)
+                return Self.finish(contexts, &chunks, base: base, threads: threads, output: output)
+            }
+        }
+    }
+
+    /// Where the sequential fix-up of ``parse(_:contexts:files:headers:cursor:progress:)`` stands:
+    /// the file of the last chunk, where its next chunk must start, and the line number there.
+    struct Cursor {
+        var file = -1
+        var position = 0
+        var line = 0
+    }
+
+    /// Parses `pieces` in parallel, then makes them follow each other exactly: where a record ran
+    /// past a cut, the next chunk of the file is parsed again from where it ended. `cursor` carries
+    /// that across calls, so a file can be read in windows of pieces with the same result.
+    /// - Returns: the chunks, and the line number each starts on.
+    static func parse(
+        _ pieces: ArraySlice<(file: Int, from: Int, to: Int)>, contexts: [Context], files: [SourceFile],
+        headers: [(columns: [Int], fieldCount: Int, bodyStart: Int)], cursor: inout Cursor, progress: RunProgress?
+    ) -> (chunks: [Chunk], base: [Int]) {
+        let work = Array(pieces)
+        var chunks = [Chunk](repeating: Chunk(), count: work.count)
+        let releases = files.map(\.releasesPages)
+        chunks.withUnsafeMutableBufferPointer { out in
+            // Disjoint writes: a worker fills only the chunk it was handed.
+            let results = UnsafeTransfer(out)
+            // Read-only: the bytes and look-up tables are not written while the parsers run.
+            let shared = UnsafeTransfer(contexts)
+            DispatchQueue.concurrentPerform(iterations: work.count) { c in
+                let piece = work[c]
+                let context = shared.wrappedValue[piece.file]
+                results.wrappedValue[c] = Self.parse(context, from: piece.from, to: piece.to)
+                results.wrappedValue[c].file = piece.file
+                // The chunk's bytes are read: let the kernel drop its pages from this process
+                // (they stay in the page cache, should a record be read again).
+                if releases[piece.file] { FileBytes.release(context.bytes, piece.from..<piece.to) }
+                progress?.advance()
+            }
+        }
+        // Chunks then follow each other exactly: each starts on the line after the previous one's breaks.
+        var base = [Int](repeating: 0, count: work.count)
+        for c in 0..<work.count {
+            let piece = work[c]
+            if cursor.file != piece.file {
+                cursor.file = piece.file
+                cursor.position = headers[piece.file].bodyStart
+                cursor.line = 1 + files[piece.file].bytes[0..<cursor.position].reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+            }
+            if chunks[c].start != cursor.position {
+                chunks[c] =
+                    cursor.position >= piece.to
+                    ? Chunk(start: cursor.position, end: cursor.position)
+                    : Self.parse(contexts[piece.file], from: cursor.position, to: piece.to)
+                chunks[c].file = piece.file
+            }
+            cursor.position = chunks[c].end
+            base[c] = cursor.line
+            cursor.line += chunks[c].lines
+        }
+        return (chunks, base)
+    }
+
+    /// Every file's header, or every problem found in them.
+    static func headers(_ files: [SourceFile]) throws(RebateError) -> [(
+        columns: [Int], fieldCount: Int, bodyStart: Int
+    )] {
         var problems: [InputProblem] = []
         var headers: [(columns: [Int], fieldCount: Int, bodyStart: Int)] = []
         for file in files {
-            switch Self.header(file) {
+            switch header(file) {
             case .success(let h): headers.append(h)
             case .failure(let problem): problems.append(problem)
             }
         }
         if !problems.isEmpty { throw .invalidInput(problems) }
-        var partnerTable = ByteKeyTable(capacity: partners.count)
-        for (i, p) in partners.enumerated() { _ = partnerTable.insert(p.id, value: Int32(i)) }
-        var productTable = ByteKeyTable(capacity: products.count)
-        for (i, p) in products.enumerated() { _ = productTable.insert(p.id, value: Int32(i)) }
+        return headers
+    }
 
-        // Cut points of every file: just after a line break, roughly every chunkBytes.
+    /// Cut points of every file: just after a line break, roughly every `chunkBytes`; the pieces in file order.
+    static func cut(
+        _ files: [SourceFile], headers: [(columns: [Int], fieldCount: Int, bodyStart: Int)], chunkBytes: Int
+    ) -> [(file: Int, from: Int, to: Int)] {
         var pieces: [(file: Int, from: Int, to: Int)] = []
         for (f, file) in files.enumerated() {
             let bytes = file.bytes
@@ -129,62 +218,7 @@ struct TransactionCSVReader {
             cuts.append(max(bytes.count, headers[f].bodyStart))
             for c in 0..<(cuts.count - 1) { pieces.append((f, cuts[c], cuts[c + 1])) }
         }
-        let work = pieces
-
-        return partnerTable.withLookup { partnerLookup in
-            productTable.withLookup { productLookup in
-                let contexts = files.enumerated().map { f, file in
-                    Context(
-                        bytes: file.bytes, columns: headers[f].columns, fieldCount: headers[f].fieldCount,
-                        decimals: decimals, partners: partnerLookup, products: productLookup, fileName: file.name,
-                        partnerCount: partners.count)
-                }
-                var chunks = [Chunk](repeating: Chunk(), count: work.count)
-                let progress = self.progress
-                let releases = files.map(\.releasesPages)
-                progress?.begin(.reading, total: work.count)
-                chunks.withUnsafeMutableBufferPointer { out in
-                    // Disjoint writes: a worker fills only the chunk it was handed.
-                    let results = UnsafeTransfer(out)
-                    // Read-only: the bytes and look-up tables are not written while the parsers run.
-                    let shared = UnsafeTransfer(contexts)
-                    DispatchQueue.concurrentPerform(iterations: work.count) { c in
-                        let piece = work[c]
-                        let context = shared.wrappedValue[piece.file]
-                        results.wrappedValue[c] = Self.parse(context, from: piece.from, to: piece.to)
-                        results.wrappedValue[c].file = piece.file
-                        // The chunk's bytes are read: let the kernel drop its pages from this process
-                        // (they stay in the page cache, should a record be read again).
-                        if releases[piece.file] { FileBytes.release(context.bytes, piece.from..<piece.to) }
-                        progress?.advance()
-                    }
-                }
-                // Where a record ran past a cut, parse the next chunk of the file again from where it ended.
-                // Chunks then follow each other exactly: each starts on the line after the previous one's breaks.
-                var base = [Int](repeating: 0, count: work.count)
-                var position = 0
-                var line = 0
-                for c in 0..<work.count {
-                    let piece = work[c]
-                    if c == 0 || work[c - 1].file != piece.file {
-                        position = headers[piece.file].bodyStart
-                        line = 1 + files[piece.file].bytes[0..<position].reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
-                    }
-                    if chunks[c].start != position {
-                        chunks[c] =
-                            position >= piece.to
-                            ? Chunk(start: position, end: position)
-                            : Self.parse(contexts[piece.file], from: position, to: piece.to)
-                        chunks[c].file = piece.file
-                    }
-                    position = chunks[c].end
-                    base[c] = line
-                    line += chunks[c].lines
-                }
-                progress?.begin(.checkingIDs, total: 1)
-                return Self.finish(contexts, &chunks, base: base, threads: threads, output: output)
-            }
-        }
+        return pieces
     }
 
     /// The required columns' positions in a file's header, or why it has none usable.

@@ -50,13 +50,30 @@ public enum SplitJob {
     /// products files, the agreements whose partners it holds, and its partners' accepted lines
     /// byte for byte, in input order, in files of the same names. Rejects go to `rejects.csv` beside
     /// the shards and totals to `split.json`.
+    ///
+    /// Memory is bounded: the input is parsed a window at a time, and what the split must remember
+    /// of every line (where it is, its partner, its id hash) goes to temporary files in
+    /// `outputFolder`, 40 bytes a line, removed at the end. Duplicate ids are then found one hash
+    /// bucket at a time, and the shards written from the list of records.
     /// - Throws: ``RebateError``: `invalidInput` (exit 2) for bad master data, agreements or ledger;
     ///   `tooManyRejects` (exit 3; `rejects.csv` and `split.json` are written, no shard is).
-    /// - Complexity: O(input bytes + partners log partners).
-    // One piece: the split steps in order: read, plan, rejects, then the shards in parallel.
+    /// - Complexity: O(input bytes + partners log partners); memory O(window + partners + buckets).
     public static func run(
         dataset folder: String, shards: Int, outputFolder: String, ledger ledgerPath: String? = nil,
         maxRejects: Int = 0, threads: Int = AccrualEngine.defaultThreadCount
+    ) throws(RebateError) -> Outcome {
+        try perform(
+            dataset: folder, shards: shards, outputFolder: outputFolder, ledger: ledgerPath, maxRejects: maxRejects,
+            threads: threads)
+    }
+
+    /// ``run(dataset:shards:outputFolder:ledger:maxRejects:threads:)`` with its window and chunk sizes
+    /// (small ones let tests cross many windows with a small input).
+    /// - Parameter windowBytes: how much input one window parses (memory is about 80 bytes a line of it).
+    // One piece: the split steps in order: read, duplicates, plan, rejects, then the shards.
+    static func perform(
+        dataset folder: String, shards: Int, outputFolder: String, ledger ledgerPath: String?, maxRejects: Int,
+        threads: Int, windowBytes: Int = 256 << 20, chunkBytes: Int? = nil
     ) throws(RebateError) -> Outcome {
         guard shards >= 1 else { throw .limitExceeded("--shards must be at least 1") }
         let master = try DatasetLoader.loadMaster(folder: folder, needsCSVLines: true)
@@ -71,16 +88,37 @@ public enum SplitJob {
         var reader = TransactionCSVReader(
             partners: master.partners, products: master.products, decimals: master.agreements.decimals,
             threads: max(1, threads))
-        reader.output = .records
+        if let chunkBytes { reader.chunkBytes = chunkBytes }
         // Mapped files drop their pages from this process once parsed, and again as the shards are
         // written, so the input is never held whole (the page cache keeps it for the second read).
         let sourceFiles = zip(source.files, files).map { name, file in
             TransactionCSVReader.SourceFile(name: name, bytes: file.buffer, releasesPages: file.isMapped)
         }
-        let out = try withExtendedLifetime(files) { () throws(RebateError) in try reader.read(sourceFiles) }
-
+        try AtomicFile.makeFolder(outputFolder)
+        let spill = try SplitSpill(
+            folder: outputFolder, inputBytes: files.reduce(0) { $0 + $1.buffer.count })
         var linesOfPartner = [Int](repeating: 0, count: master.partners.count)
-        for r in out.records { linesOfPartner[Int(r.partner)] += 1 }
+        var totals = IngestTotals()
+        var rejects: [TransactionReject] = []
+        try withExtendedLifetime(files) { () throws(RebateError) in
+            try reader.stream(sourceFiles, windowBytes: windowBytes) { window throws(RebateError) in
+                for r in window.records {
+                    linesOfPartner[Int(r.partner)] += 1
+                    try spill.add(r)
+                }
+                totals.add(window.totals)
+                rejects += window.rejects
+            }
+            for d in try spill.duplicates(sourceFiles, decimals: master.agreements.decimals, threads: threads) {
+                linesOfPartner[Int(d.partner)] -= 1
+                totals.move(quantity: d.quantity, amount: d.amount)
+                rejects.append(d.reject)
+            }
+        }
+        // In file order (the files' order given), then line order, as a whole run writes them.
+        let fileRank = Dictionary(source.files.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        rejects.sort { (fileRank[$0.file] ?? 0, $0.line) < (fileRank[$1.file] ?? 0, $1.line) }
+
         let plan = ShardPlan(
             partners: master.partners, agreements: master.agreements.agreements, linesOfPartner: linesOfPartner,
             shards: shards)
@@ -92,9 +130,8 @@ public enum SplitJob {
         if let ledgerPath { id.add(try FileBytes.contents(ledgerPath)) }
         let split = id.hex
 
-        try AtomicFile.makeFolder(outputFolder)
         let path = { (name: String) in TransactionSource.join(outputFolder, name) }
-        try AtomicFile.write(AccrualReport.rejectsCSV(out.rejects), to: path("rejects.csv"))
+        try AtomicFile.write(AccrualReport.rejectsCSV(rejects), to: path("rejects.csv"))
         var summaries = Self.summaries(plan, linesOfPartner: linesOfPartner, shards: shards)
         let shardOfAgreementID = Dictionary(
             zip(master.agreements.agreements.map(\.id), plan.shardOfAgreement), uniquingKeysWith: { a, _ in a })
@@ -103,67 +140,26 @@ public enum SplitJob {
             (ledger ?? []).filter { (shardOfAgreementID[$0.agreementID] ?? 0) == k }
         }
         for k in 0..<shards { summaries[k].ledgerRows = ledgerOf[k].count }
-        if out.rejects.count > maxRejects {
+        if rejects.count > maxRejects {
             try AtomicFile.write(
                 splitJSON(
-                    split: split, status: "too_many_rejects", source: source, totals: out.totals, shards: summaries,
+                    split: split, status: "too_many_rejects", source: source, totals: totals, shards: summaries,
                     decimals: master.agreements.decimals),
                 to: path("split.json"))
-            throw .tooManyRejects(rejected: out.rejects.count, allowed: maxRejects)
+            throw .tooManyRejects(rejected: rejects.count, allowed: maxRejects)
         }
-
-        let (order, starts) = Self.order(out.records, shardOfPartner: plan.shardOfPartner, shards: shards)
-        var headers: [Int] = []
-        for f in sourceFiles {
-            guard case .success(let h) = TransactionCSVReader.header(f) else {
-                throw .invariantViolated("header read twice differs")
-            }
-            headers.append(h.bodyStart)
+        let writer = ShardWriter(
+            outputFolder: outputFolder, source: source, master: master, plan: plan,
+            ledgerOf: ledger == nil ? nil : ledgerOf, split: split, shards: shards)
+        try withExtendedLifetime(files) { () throws(RebateError) in
+            try writer.write(sourceFiles, spill: spill)
         }
-        var failures = [RebateError?](repeating: nil, count: shards)
-        let job = ShardWriter(
-            outputFolder: outputFolder, source: source, files: sourceFiles, headers: headers, records: out.records,
-            order: order, starts: starts, master: master, plan: plan, ledgerOf: ledger == nil ? nil : ledgerOf,
-            split: split)
-        withExtendedLifetime(files) {
-            failures.withUnsafeMutableBufferPointer { f in
-                // Read-only inputs (the mapped files, the record list); disjoint writes: a shard writes its own slot and folder.
-                let slots = UnsafeTransfer(f)
-                let shared = UnsafeTransfer(job)
-                DispatchQueue.concurrentPerform(iterations: shards) { k in
-                    do throws(RebateError) {
-                        try shared.wrappedValue.write(shard: k)
-                    } catch {
-                        slots.wrappedValue[k] = error
-                    }
-                }
-            }
-        }
-        if let failure = failures.compactMap({ $0 }).first { throw failure }
         try AtomicFile.write(
             splitJSON(
-                split: split, status: "ok", source: source, totals: out.totals, shards: summaries,
+                split: split, status: "ok", source: source, totals: totals, shards: summaries,
                 decimals: master.agreements.decimals),
             to: path("split.json"))
-        return Outcome(shards: summaries, totals: out.totals, rejects: out.rejects, split: split)
-    }
-
-    /// Each shard's lines, in input order: a stable counting sort of the record indices by shard.
-    /// - Returns: the record indices shard by shard, and where each shard's run starts.
-    static func order(_ records: [TransactionCSVReader.AcceptedRecord], shardOfPartner: [Int32], shards: Int)
-        -> (order: [Int], starts: [Int])
-    {
-        var starts = [Int](repeating: 0, count: shards + 1)
-        for r in records { starts[Int(shardOfPartner[Int(r.partner)]) + 1] += 1 }
-        for k in 0..<shards { starts[k + 1] += starts[k] }
-        var cursor = starts
-        var order = [Int](repeating: 0, count: records.count)
-        for (i, r) in records.enumerated() {
-            let k = Int(shardOfPartner[Int(r.partner)])
-            order[cursor[k]] = i
-            cursor[k] += 1
-        }
-        return (order, starts)
+        return Outcome(shards: summaries, totals: totals, rejects: rejects, split: split)
     }
 
     /// Lines, partners with lines and agreements of each shard.
@@ -202,72 +198,5 @@ public enum SplitJob {
                     "    {\"index\": \($0.index), \"lines\": \($0.lines), \"partners\": \($0.partners), \"agreements\": \($0.agreements), \"ledger_rows\": \($0.ledgerRows)}"
                 }.joined(separator: ",\n") + "\n  ]")
         return Array(("{\n" + lines.joined(separator: "\n") + "\n}\n").utf8)
-    }
-}
-
-/// Writes one shard's files; shared read-only by the workers of ``SplitJob/run``.
-private struct ShardWriter {
-    let outputFolder: String
-    let source: TransactionSource
-    let files: [TransactionCSVReader.SourceFile]
-    let headers: [Int]
-    let records: [TransactionCSVReader.AcceptedRecord]
-    let order: [Int]
-    let starts: [Int]
-    let master: DatasetLoader.MasterData
-    let plan: ShardPlan
-    /// Each shard's ledger rows; `nil` without `--ledger`.
-    let ledgerOf: [[LedgerRow]]?
-    let split: String
-
-    func write(shard k: Int) throws(RebateError) {
-        let folder = TransactionSource.join(outputFolder, SplitJob.shardFolder(k))
-        try AtomicFile.makeFolder(folder)
-        AtomicFile.removeTemporaries(in: folder)
-        let partners = Array(master.partnersFile.buffer)
-        let products = Array(master.productsFile.buffer)
-        var subset = master.agreements
-        subset.agreements = zip(master.agreements.agreements, plan.shardOfAgreement).filter { $0.1 == k }.map(\.0)
-        let agreements = subset.jsonBytes()
-        try AtomicFile.write(partners, to: folder + "/partners.csv")
-        try AtomicFile.write(products, to: folder + "/products.csv")
-        try AtomicFile.write(agreements, to: folder + "/agreements.json")
-        if source.isFolder { try AtomicFile.makeFolder(folder + "/" + TransactionSource.folderName) }
-        let mine = order[starts[k]..<starts[k + 1]]
-        var next = mine.startIndex
-        for (f, file) in files.enumerated() {
-            try AtomicFile.write(path: folder + "/" + file.name) { sink throws(RebateError) in
-                var buffer: [UInt8] = Array(UnsafeBufferPointer(rebasing: file.bytes[0..<headers[f]]))
-                if buffer.last != 10 { buffer.append(10) }
-                buffer.reserveCapacity(1 << 20)
-                var released = 0
-                while next < mine.endIndex, records[mine[next]].file == Int32(f) {
-                    let r = records[mine[next]]
-                    buffer += UnsafeBufferPointer(rebasing: file.bytes[r.start..<r.end])
-                    buffer.append(10)
-                    if buffer.count >= 1 << 20 {
-                        try sink.write(buffer)
-                        buffer.removeAll(keepingCapacity: true)
-                    }
-                    // Records come in input order: the pages behind this one are done with (for this shard).
-                    if file.releasesPages, r.start - released >= 64 << 20 {
-                        FileBytes.release(file.bytes, released..<r.start)
-                        released = r.start
-                    }
-                    next += 1
-                }
-                if file.releasesPages { FileBytes.release(file.bytes, 0..<file.bytes.count) }
-                try sink.write(buffer)
-            }
-        }
-        // With --ledger every shard gets a ledger.csv, empty or not, so each closes the same way.
-        if let ledgerOf {
-            try AtomicFile.write(
-                LedgerFile.csv(ledgerOf[k], decimals: master.agreements.decimals), to: folder + "/ledger.csv")
-        }
-        let identity = ShardIdentity(
-            split: split, index: k, count: starts.count - 1, partners: partners, products: products,
-            agreements: agreements)
-        try AtomicFile.write(identity.fileBytes, to: folder + "/" + ShardIdentity.fileName)
     }
 }

@@ -1,0 +1,119 @@
+import Dispatch
+
+extension TransactionCSVReader {
+    /// One window of a streamed read: its accepted records in input order (`end` filled), its
+    /// rejects with their line numbers in their files, and its totals. Duplicate ids are not
+    /// checked: a window cannot see the others, so the caller checks them across windows.
+    struct Window {
+        var records: [AcceptedRecord]
+        var rejects: [TransactionReject]
+        var totals: IngestTotals
+    }
+
+    /// Reads the files as ``read(_:)`` does, but a window of about `windowBytes` at a time, so
+    /// memory holds one window's parse, not the input's: each window's records go to `body`, and
+    /// its chunks are freed (and mapped pages dropped) before the next is parsed.
+    /// - Throws: ``RebateError/invalidInput(_:)`` for an unusable header; what `body` throws.
+    /// - Complexity: O(input bytes); memory O(`windowBytes`).
+    func stream(
+        _ files: [SourceFile], windowBytes: Int, _ body: (Window) throws(RebateError) -> Void
+    ) throws(RebateError) {
+        let headers = try Self.headers(files)
+        var partnerTable = ByteKeyTable(capacity: partners.count)
+        for (i, p) in partners.enumerated() { _ = partnerTable.insert(p.id, value: Int32(i)) }
+        var productTable = ByteKeyTable(capacity: products.count)
+        for (i, p) in products.enumerated() { _ = productTable.insert(p.id, value: Int32(i)) }
+        let pieces = Self.cut(files, headers: headers, chunkBytes: chunkBytes)
+        let result: Result<Void, RebateError> = partnerTable.withLookup { partnerLookup in
+            productTable.withLookup { productLookup in
+                let contexts = files.enumerated().map { f, file in
+                    Context(
+                        bytes: file.bytes, columns: headers[f].columns, fieldCount: headers[f].fieldCount,
+                        decimals: decimals, partners: partnerLookup, products: productLookup, fileName: file.name,
+                        partnerCount: partners.count)
+                }
+                progress?.begin(.reading, total: pieces.count)
+                var cursor = Cursor()
+                var first = 0
+                while first < pieces.count {
+                    var last = first
+                    var bytes = 0
+                    while last < pieces.count, bytes < windowBytes || last == first {
+                        bytes += pieces[last].to - pieces[last].from
+                        last += 1
+                    }
+                    let (chunks, base) = Self.parse(
+                        pieces[first..<last], contexts: contexts, files: files, headers: headers, cursor: &cursor,
+                        progress: progress)
+                    let window = Self.window(contexts, chunks, base: base)
+                    // Finding each record's end read its bytes again: drop those pages too.
+                    for piece in pieces[first..<last] where files[piece.file].releasesPages {
+                        FileBytes.release(files[piece.file].bytes, piece.from..<piece.to)
+                    }
+                    do throws(RebateError) { try body(window) } catch { return .failure(error) }
+                    first = last
+                }
+                return .success(())
+            }
+        }
+        try result.get()
+    }
+
+    /// A window's records, rejects and totals from its parsed chunks, whose memory it frees.
+    /// Chunks are turned into records in parallel (finding each record's end reads it again).
+    static func window(_ contexts: [Context], _ chunks: [Chunk], base: [Int]) -> Window {
+        var parts = [[AcceptedRecord]](repeating: [], count: chunks.count)
+        parts.withUnsafeMutableBufferPointer { slots in
+            // Disjoint writes: a worker fills only the slot of the chunk it was handed.
+            let out = UnsafeTransfer(slots)
+            // Read-only: chunks and bytes are not written while the workers run.
+            let shared = UnsafeTransfer((contexts, chunks))
+            DispatchQueue.concurrentPerform(iterations: chunks.count) { c in
+                let (contexts, chunks) = shared.wrappedValue
+                let chunk = chunks[c]
+                let part = chunk.columns
+                let cx = contexts[chunk.file]
+                // The parser kept each line's id hash in bucket order: put them back in line order.
+                var hashOf = [UInt64](repeating: 0, count: part.count)
+                for k in 0..<part.count { hashOf[Int(part.bucketOrder[k])] = part.idHash[k] }
+                var records: [AcceptedRecord] = []
+                records.reserveCapacity(part.count)
+                for i in 0..<part.count {
+                    let start = part.recordStart[i]
+                    records.append(
+                        AcceptedRecord(
+                            file: Int32(chunk.file), partner: part.partner[i], start: start,
+                            end: recordEnd(cx, from: start), line: Int32(base[c] + Int(part.line[i])),
+                            idHash: hashOf[i]))
+                }
+                part.releaseAll()
+                out.wrappedValue[c] = records
+            }
+        }
+        var out = Window(records: [], rejects: [], totals: IngestTotals())
+        out.records.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+        for (c, chunk) in chunks.enumerated() {
+            out.records += parts[c]
+            out.totals.add(chunk.totals)
+            for var r in chunk.rejects {
+                r.line += base[c]
+                out.rejects.append(r)
+            }
+        }
+        return out
+    }
+
+    /// Where the accepted record at `start` ends, without its line break: its first line break when
+    /// no quote comes before it (a quoted field may hold line breaks: then the scanner decides).
+    static func recordEnd(_ cx: Context, from start: Int) -> Int {
+        let bytes = cx.bytes
+        var p = start
+        while p < bytes.count {
+            let b = bytes[p]
+            if b == 10 { return p > start && bytes[p - 1] == 13 ? p - 1 : p }
+            if b == UInt8(ascii: "\"") { return record(cx, at: start).end }
+            p += 1
+        }
+        return p
+    }
+}
