@@ -113,4 +113,22 @@ import Testing
         let decimals = problems { $0.agreements.decimals = 9 }
         #expect(decimals?.first?.field == "decimals")
     }
+
+    /// The portal's entries and pages, and a gate's progress, from values (no folder).
+    @Test func portalAndGatesFromValues() throws {
+        var dataset = Self.readmeDataset()
+        // A gate on a category nothing was bought in: tier 1 is reached, the rebate held back.
+        dataset.agreements.agreements[0].gates = [
+            Gate(scope: ProductScope(categories: ["C9"]), minimum: Quantity(units: 5))
+        ]
+        let report = try AccrualEngine.run(dataset, options: AccrualOptions(asOf: CivilDate("2026-03-15")))
+        let row = try #require(report.statements.first)
+        #expect(row.isHeldByGate && row.earnedToDate == 0)
+        #expect(row.gates.first?.missing == 5_000 && row.gates.first?.isMet == false)
+        let portal = PartnerPortal(report, dataset: dataset, ledger: nil)
+        #expect(portal.entries.map(\.id) == ["P1"])
+        #expect(portal.entries[0].page == "beneficiaries/" + PartnerPortal.pageName(id: "P1", isGroup: false))
+        #expect(portal.page(portal.entries[0]).contains("still missing"))
+        #expect(portal.indexHTML().contains("Acme"))
+    }
 }
