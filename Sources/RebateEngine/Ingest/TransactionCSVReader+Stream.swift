@@ -19,42 +19,30 @@ extension TransactionCSVReader {
         _ files: [SourceFile], windowBytes: Int, _ body: (Window) throws(RebateError) -> Void
     ) throws(RebateError) {
         let headers = try Self.headers(files)
-        var partnerTable = ByteKeyTable(capacity: partners.count)
-        for (i, p) in partners.enumerated() { _ = partnerTable.insert(p.id, value: Int32(i)) }
-        var productTable = ByteKeyTable(capacity: products.count)
-        for (i, p) in products.enumerated() { _ = productTable.insert(p.id, value: Int32(i)) }
         let pieces = Self.cut(files, headers: headers, chunkBytes: chunkBytes)
-        let result: Result<Void, RebateError> = partnerTable.withLookup { partnerLookup in
-            productTable.withLookup { productLookup in
-                let contexts = files.enumerated().map { f, file in
-                    Context(
-                        bytes: file.bytes, columns: headers[f].columns, fieldCount: headers[f].fieldCount,
-                        decimals: decimals, partners: partnerLookup, products: productLookup, fileName: file.name,
-                        partnerCount: partners.count)
+        let result: Result<Void, RebateError> = withContexts(files, headers: headers) { contexts in
+            progress?.begin(.reading, total: pieces.count)
+            var cursor = Cursor()
+            var first = 0
+            while first < pieces.count {
+                var last = first
+                var bytes = 0
+                while last < pieces.count, bytes < windowBytes || last == first {
+                    bytes += pieces[last].to - pieces[last].from
+                    last += 1
                 }
-                progress?.begin(.reading, total: pieces.count)
-                var cursor = Cursor()
-                var first = 0
-                while first < pieces.count {
-                    var last = first
-                    var bytes = 0
-                    while last < pieces.count, bytes < windowBytes || last == first {
-                        bytes += pieces[last].to - pieces[last].from
-                        last += 1
-                    }
-                    let (chunks, base) = Self.parse(
-                        pieces[first..<last], contexts: contexts, files: files, headers: headers, cursor: &cursor,
-                        progress: progress)
-                    let window = Self.window(contexts, chunks, base: base)
-                    // Finding each record's end read its bytes again: drop those pages too.
-                    for piece in pieces[first..<last] where files[piece.file].releasesPages {
-                        FileBytes.release(files[piece.file].bytes, piece.from..<piece.to)
-                    }
-                    do throws(RebateError) { try body(window) } catch { return .failure(error) }
-                    first = last
+                let (chunks, base) = Self.parse(
+                    pieces[first..<last], contexts: contexts, files: files, headers: headers, cursor: &cursor,
+                    progress: progress)
+                let window = Self.window(contexts, chunks, base: base)
+                // Finding each record's end read its bytes again: drop those pages too.
+                for piece in pieces[first..<last] where files[piece.file].releasesPages {
+                    FileBytes.release(files[piece.file].bytes, piece.from..<piece.to)
                 }
-                return .success(())
+                do throws(RebateError) { try body(window) } catch { return .failure(error) }
+                first = last
             }
+            return .success(())
         }
         try result.get()
     }

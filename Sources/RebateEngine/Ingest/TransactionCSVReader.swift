@@ -102,27 +102,36 @@ struct TransactionCSVReader {
     // One piece: cut, parse in parallel, then the sequential fix-up that needs the same cut points.
     func read(_ files: [SourceFile]) throws(RebateError) -> Output {
         let headers = try Self.headers(files)
+        let work = Self.cut(files, headers: headers, chunkBytes: chunkBytes)
+        return withContexts(files, headers: headers) { contexts in
+            progress?.begin(.reading, total: work.count)
+            var cursor = Cursor()
+            var (chunks, base) = Self.parse(
+                work[...], contexts: contexts, files: files, headers: headers, cursor: &cursor, progress: progress)
+            progress?.begin(.checkingIDs, total: 1)
+            return Self.finish(contexts, &chunks, base: base, threads: threads, output: output)
+        }
+    }
+
+    /// Calls `body` with each file's parse context: its columns and the id look-up tables, which
+    /// live only for the call.
+    func withContexts<R>(
+        _ files: [SourceFile], headers: [(columns: [Int], fieldCount: Int, bodyStart: Int)],
+        _ body: ([Context]) -> R
+    ) -> R {
         var partnerTable = ByteKeyTable(capacity: partners.count)
         for (i, p) in partners.enumerated() { _ = partnerTable.insert(p.id, value: Int32(i)) }
         var productTable = ByteKeyTable(capacity: products.count)
         for (i, p) in products.enumerated() { _ = productTable.insert(p.id, value: Int32(i)) }
-        let pieces = Self.cut(files, headers: headers, chunkBytes: chunkBytes)
-        let work = pieces
-
         return partnerTable.withLookup { partnerLookup in
             productTable.withLookup { productLookup in
-                let contexts = files.enumerated().map { f, file in
-                    Context(
-                        bytes: file.bytes, columns: headers[f].columns, fieldCount: headers[f].fieldCount,
-                        decimals: decimals, partners: partnerLookup, products: productLookup, fileName: file.name,
-                        partnerCount: partners.count)
-                }
-                progress?.begin(.reading, total: work.count)
-                var cursor = Cursor()
-                var (chunks, base) = Self.parse(
-                    work[...], contexts: contexts, files: files, headers: headers, cursor: &cursor, progress: progress)
-                progress?.begin(.checkingIDs, total: 1)
-                return Self.finish(contexts, &chunks, base: base, threads: threads, output: output)
+                body(
+                    files.enumerated().map { f, file in
+                        Context(
+                            bytes: file.bytes, columns: headers[f].columns, fieldCount: headers[f].fieldCount,
+                            decimals: decimals, partners: partnerLookup, products: productLookup,
+                            fileName: file.name, partnerCount: partners.count)
+                    })
             }
         }
     }
