@@ -13,8 +13,8 @@ import Testing
         let asOf = CivilDate("2026-10-17")!
         let loaded = try DatasetLoader.load(folder: dir)
         let report = try AccrualEngine.run(loaded.dataset, options: AccrualOptions(asOf: asOf, threads: 2))
-        var rng = SystemRandomNumberGenerator()
-        let seed = UInt64.random(in: 0...UInt64.max, using: &rng)
+        // A fixed seed, as every randomised test here, so a failure reproduces.
+        let seed: UInt64 = 2026
         var pick = SplitMix(seed: seed)
         for _ in 0..<20 {
             let row = report.accruals[Int(pick.next() % UInt64(report.accruals.count))]

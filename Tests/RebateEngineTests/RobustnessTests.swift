@@ -9,7 +9,7 @@ import Testing
 
     @Test func savedFuzzInputsStillHold() throws {
         var replayed = 0
-        for target in ["csv", "decimal", "agreements", "ledger", "folder", "merge"] {
+        for target in ["csv", "decimal", "agreements", "ledger", "folder", "merge", "window"] {
             for kind in ["seeds", "regressions"] {
                 let dir = Self.root.appendingPathComponent("fuzz/\(kind)/\(target)")
                 for name in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
@@ -22,6 +22,7 @@ import Testing
                     case "ledger": broken = FuzzChecks.ledger(data)
                     case "folder": broken = FuzzChecks.folder(data)
                     case "merge": broken = FuzzChecks.merge(data)
+                    case "window": broken = FuzzChecks.window(data)
                     default: broken = FuzzChecks.agreements(data)
                     }
                     #expect(broken == nil, "\(kind)/\(target)/\(name): \(broken ?? "")")

@@ -1,5 +1,5 @@
 // libFuzzer entry point, compiled once together with the library sources by scripts/fuzz.sh; the
-// target (csv, decimal, agreements, ledger, folder, merge) is chosen by REBATE_FUZZ_TARGET.
+// target (csv, decimal, agreements, ledger, folder, merge, window) is chosen by REBATE_FUZZ_TARGET.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,6 +16,7 @@ public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
     case "ledger": broken = FuzzChecks.ledger(bytes)
     case "folder": broken = FuzzChecks.folder(bytes)
     case "merge": broken = FuzzChecks.merge(bytes)
+    case "window": broken = FuzzChecks.window(bytes)
     default: broken = FuzzChecks.csv(bytes)
     }
     if let broken { fatalError("fuzz property broken (\(fuzzTarget)): \(broken)") }

@@ -180,4 +180,53 @@ enum FuzzChecks {
             currency: "EUR", decimals: 2, asOf: nil)
         return nil
     }
+
+    /// The split's streamed read: with chunk and window sizes of a few bytes (the input picks
+    /// them), it finds the records and rejects of one whole read, duplicates aside (the split
+    /// finds those across windows), and ends every record where the scanner does.
+    static func window(_ data: [UInt8]) -> String? {
+        let header = Array("line_id,date,partner_id,product_id,quantity,amount\n".utf8)
+        let seed = Int(data.first ?? 0)
+        let whole = header + Array(data.dropFirst())
+        return whole.withUnsafeBufferPointer { b -> String? in
+            let source = [TransactionCSVReader.SourceFile(name: "t.csv", bytes: b)]
+            var reader = TransactionCSVReader(partners: partners, products: products, decimals: 2, threads: 2)
+            reader.output = .both
+            guard let one = try? reader.read(source) else { return nil }
+            reader.chunkBytes = 1 + seed % 61
+            var records: [TransactionCSVReader.AcceptedRecord] = []
+            var rejects: [TransactionReject] = []
+            var totals = IngestTotals()
+            do throws(RebateError) {
+                try reader.stream(source, windowBytes: (seed / 61 + 1) * 23) { w in
+                    records += w.records
+                    rejects += w.rejects
+                    totals.add(w.totals)
+                }
+            } catch {
+                return "the stream refused what the read took: \(error)"
+            }
+            let duplicates = one.rejects.filter { $0.reason.hasPrefix("line_id: duplicate") }
+            let others = one.rejects.filter { !$0.reason.hasPrefix("line_id: duplicate") }
+            if rejects.map(\.line) != others.map(\.line) || rejects.map(\.raw) != others.map(\.raw) {
+                return "windows changed the rejects"
+            }
+            if records.count != one.records.count + duplicates.count || totals.linesRead != one.totals.linesRead {
+                return "windows changed the accepted lines"
+            }
+            if !Set(one.records.map(\.start)).isSubset(of: records.map(\.start)) {
+                return "windows moved a record"
+            }
+            var scanner = CSVScanner(bytes: b)
+            var fields: [CSVField] = []
+            for r in records {
+                scanner.seek(to: r.start, line: 0)
+                scanner.expectedFields = 6
+                guard let found = scanner.next(fields: &fields), found.end == r.end else {
+                    return "a record's end differs from the scanner's"
+                }
+            }
+            return nil
+        }
+    }
 }
