@@ -9,22 +9,13 @@ import Testing
 
     @Test func savedFuzzInputsStillHold() throws {
         var replayed = 0
-        for target in ["csv", "decimal", "agreements", "ledger", "folder", "merge", "window"] {
+        for target in FuzzChecks.targets {
             for kind in ["seeds", "regressions"] {
                 let dir = Self.root.appendingPathComponent("fuzz/\(kind)/\(target)")
                 for name in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
                 where !name.hasPrefix(".") {
                     let data = Array(try Data(contentsOf: dir.appendingPathComponent(name)))
-                    let broken: String?
-                    switch target {
-                    case "csv": broken = FuzzChecks.csv(data)
-                    case "decimal": broken = FuzzChecks.decimal(data)
-                    case "ledger": broken = FuzzChecks.ledger(data)
-                    case "folder": broken = FuzzChecks.folder(data)
-                    case "merge": broken = FuzzChecks.merge(data)
-                    case "window": broken = FuzzChecks.window(data)
-                    default: broken = FuzzChecks.agreements(data)
-                    }
+                    let broken = FuzzChecks.check(target, data)
                     #expect(broken == nil, "\(kind)/\(target)/\(name): \(broken ?? "")")
                     replayed += 1
                 }

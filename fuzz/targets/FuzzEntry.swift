@@ -9,16 +9,7 @@ let fuzzTarget = getenv("REBATE_FUZZ_TARGET").map { String(cString: $0) } ?? "cs
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
-    let broken: String?
-    switch fuzzTarget {
-    case "decimal": broken = FuzzChecks.decimal(bytes)
-    case "agreements": broken = FuzzChecks.agreements(bytes)
-    case "ledger": broken = FuzzChecks.ledger(bytes)
-    case "folder": broken = FuzzChecks.folder(bytes)
-    case "merge": broken = FuzzChecks.merge(bytes)
-    case "window": broken = FuzzChecks.window(bytes)
-    default: broken = FuzzChecks.csv(bytes)
-    }
+    let broken = FuzzChecks.check(fuzzTarget, bytes)
     if let broken { fatalError("fuzz property broken (\(fuzzTarget)): \(broken)") }
     return 0
 }

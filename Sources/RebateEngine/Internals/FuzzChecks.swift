@@ -8,6 +8,23 @@ enum FuzzChecks {
         Product(id: "B", name: "G", category: "C2"),
     ]
 
+    /// Every target, by the name `REBATE_FUZZ_TARGET`, `scripts/fuzz.sh` and `fuzz/seeds/` use.
+    static let targets = ["csv", "decimal", "agreements", "ledger", "folder", "merge", "window"]
+
+    /// Checks `data` with the target named `target` (one of ``targets``).
+    static func check(_ target: String, _ data: [UInt8]) -> String? {
+        switch target {
+        case "csv": return csv(data)
+        case "decimal": return decimal(data)
+        case "agreements": return agreements(data)
+        case "ledger": return ledger(data)
+        case "folder": return folder(data)
+        case "merge": return merge(data)
+        case "window": return window(data)
+        default: return "no fuzz target named \(target)"
+        }
+    }
+
     /// The CSV reader: never crashes; read = accepted + rejected; and the same
     /// result whatever the chunk size (the first input byte picks one).
     static func csv(_ data: [UInt8]) -> String? {
