@@ -47,10 +47,15 @@ enum LineLocator {
             let file = try FileBytes(path: source.path(name))
             try withExtendedLifetime(file) { () throws(RebateError) in
                 let bytes = file.buffer
-                guard case .success(let header) = TransactionCSVReader.header(.init(name: name, bytes: bytes)) else {
-                    return
+                let source = TransactionCSVReader.SourceFile(name: name, bytes: bytes)
+                guard case .success(let header) = TransactionCSVReader.header(source) else { return }
+                // The reader's own cuts, just after line breaks. A quoted line break may cut a record in
+                // two: its halves do not parse as lines of the partners sought, so at worst such a rare
+                // record is not found (the figures never depend on it).
+                let chunkBytes = max(1 << 16, (bytes.count - header.bodyStart) / max(1, threads * 4))
+                let chunks = TransactionCSVReader.cut([source], headers: [header], chunkBytes: chunkBytes).map {
+                    $0.from..<$0.to
                 }
-                let chunks = cut(bytes, from: header.bodyStart, into: max(1, threads * 4))
                 let results = Mutex<[(Values, String, [UInt8])]>([])
                 let next = Atomic<Int>(0)
                 let shared = UnsafeTransfer(bytes) // read-only: the mapping outlives concurrentPerform
@@ -80,22 +85,6 @@ enum LineLocator {
             out[values, default: []].append(id)
         }
         for key in out.keys { out[key]!.sort(by: Bytewise.less) }
-        return out
-    }
-
-    /// Cuts `from..<bytes.count` into about `parts` ranges that end after a line break.
-    /// A quoted line break may cut a record in two: its halves do not parse as lines of the partners
-    /// sought, so at worst such a rare record is not found (the figures never depend on it).
-    static func cut(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, into parts: Int) -> [Range<Int>] {
-        var out: [Range<Int>] = []
-        var lower = start
-        let step = max(1, (bytes.count - start) / parts)
-        while lower < bytes.count {
-            var upper = min(bytes.count, lower + step)
-            while upper < bytes.count, bytes[upper - 1] != UInt8(ascii: "\n") { upper += 1 }
-            out.append(lower..<upper)
-            lower = upper
-        }
         return out
     }
 
