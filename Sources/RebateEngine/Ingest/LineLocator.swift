@@ -33,7 +33,7 @@ enum LineLocator {
         var partnerOfHash: [UInt64: [(id: [UInt8], index: Int32)]] = [:]
         for p in partners {
             let id = Array(dataset.partners[Int(p)].id.utf8)
-            partnerOfHash[fnv(id), default: []].append((id, p))
+            partnerOfHash[hash(id), default: []].append((id, p))
         }
         var productIndex: [[UInt8]: Int32] = [:]
         for (i, p) in dataset.products.enumerated() { productIndex[Array(p.id.utf8)] = Int32(i) }
@@ -88,10 +88,9 @@ enum LineLocator {
         return out
     }
 
-    static func fnv(_ bytes: some Sequence<UInt8>) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return h
+    /// The id look-up hash of some bytes, as the reader's tables compute it.
+    static func hash(_ bytes: [UInt8]) -> UInt64 {
+        bytes.withUnsafeBufferPointer { ByteKeyTable.hash($0, 0, $0.count) }
     }
 
     // One piece: the per-record loop keeps its cursor in locals; only records of the partners sought leave it.
@@ -128,7 +127,8 @@ enum LineLocator {
                 var e = s
                 while e < recordEnd, bytes[e] != comma { e += 1 }
                 let field = UnsafeBufferPointer(rebasing: bytes[s..<e])
-                guard let candidates = partners[fnv(field)], candidates.contains(where: { $0.id.elementsEqual(field) })
+                guard let candidates = partners[ByteKeyTable.hash(bytes, s, e)],
+                    candidates.contains(where: { $0.id.elementsEqual(field) })
                 else { continue }
             }
             // A record of a partner sought (or one with quotes): read it in full.
@@ -137,7 +137,7 @@ enum LineLocator {
             guard let record = scanner.next(fields: &fields), record.error == nil, fields.count == header.fieldCount
             else { continue }
             let text = header.columns.map { scanner.fieldBytes(fields[$0]) }
-            guard let partner = partners[fnv(text[2])]?.first(where: { $0.id == text[2] })?.index,
+            guard let partner = partners[hash(text[2])]?.first(where: { $0.id == text[2] })?.index,
                 let product = products[text[3]],
                 let day = text[1].withUnsafeBufferPointer({ CivilDate.parse($0[...]) })?.dayNumber,
                 case .success(let quantity) = text[4].withUnsafeBufferPointer({

@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Writes the shards' folders: master data, agreements, ledger and identity, then the lines,
 /// routed from the split's record list to each shard's file in one pass over the input.
 struct ShardWriter {
@@ -88,27 +84,15 @@ struct ShardWriter {
     }
 }
 
-/// One shard's copy of an input file: records appended through a buffer to a temporary name,
-/// flushed and renamed into place by ``commit()``, as ``AtomicFile`` does for a whole file.
+/// One shard's copy of an input file: records appended through a buffer to an
+/// ``AtomicFile/Pending`` file, committed once the file's records are all in.
 final class ShardFile {
-    let path: String
-    let temporary: String
-    private let fd: Int32
+    private let file: AtomicFile.Pending
     private var buffer: [UInt8] = []
-    private var committed = false
 
     init(path: String) throws(RebateError) {
-        self.path = path
-        let slash = path.lastIndex(of: "/")!
-        temporary = String(path[..<slash]) + "/." + String(path[path.index(after: slash)...]) + ".tmp-\(getpid())"
-        fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw .io(path: temporary, reason: String(cString: strerror(errno))) }
+        file = try AtomicFile.Pending(path: path)
         buffer.reserveCapacity(1 << 20)
-    }
-
-    deinit {
-        close(fd)
-        if !committed { unlink(temporary) }
     }
 
     /// Appends a record's bytes and a line break.
@@ -124,18 +108,13 @@ final class ShardFile {
     }
 
     private func flush() throws(RebateError) {
-        try FileSink(fd: fd, path: path).write(buffer)
+        try file.sink.write(buffer)
         buffer.removeAll(keepingCapacity: true)
     }
 
     /// Writes what is left, flushes to disk and renames into place.
     func commit() throws(RebateError) {
         try flush()
-        guard fsync(fd) == 0 else { throw .io(path: path, reason: "fsync: " + String(cString: strerror(errno))) }
-        guard rename(temporary, path) == 0 else {
-            throw .io(path: path, reason: "rename: " + String(cString: strerror(errno)))
-        }
-        committed = true
-        AtomicFile.syncFolder(String(path[..<path.lastIndex(of: "/")!]))
+        try file.commit()
     }
 }

@@ -80,30 +80,48 @@ struct FileSink {
 }
 
 extension AtomicFile {
+    /// A file being written under a temporary name in its folder (`.NAME.tmp-PID`): ``commit()``
+    /// flushes it to disk, renames it into place and syncs the folder; dropped uncommitted, it is removed.
+    final class Pending {
+        let path: String
+        let temporary: String
+        let sink: FileSink
+        private var committed = false
+
+        init(path: String) throws(RebateError) {
+            self.path = path
+            let slash = path.lastIndex(of: "/")
+            let folder = slash.map { String(path[..<$0]) } ?? "."
+            let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+            temporary = folder + "/." + name + ".tmp-\(getpid())"
+            let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            guard fd >= 0 else { throw .io(path: temporary, reason: String(cString: strerror(errno))) }
+            sink = FileSink(fd: fd, path: path)
+        }
+
+        deinit {
+            close(sink.fd)
+            if !committed { unlink(temporary) }
+        }
+
+        /// Flushes to disk, renames into place and syncs the folder.
+        func commit() throws(RebateError) {
+            guard fsync(sink.fd) == 0 else {
+                throw .io(path: path, reason: "fsync: " + String(cString: strerror(errno)))
+            }
+            guard rename(temporary, path) == 0 else {
+                throw .io(path: path, reason: "rename: " + String(cString: strerror(errno)))
+            }
+            committed = true
+            let slash = path.lastIndex(of: "/")
+            AtomicFile.syncFolder(slash.map { String(path[..<$0]) } ?? ".")
+        }
+    }
+
     /// Streams a file through `body` to a temporary name, then flushes, renames and syncs the folder.
     static func write(path: String, _ body: (FileSink) throws(RebateError) -> Void) throws(RebateError) {
-        let slash = path.lastIndex(of: "/")
-        let folder = slash.map { String(path[..<$0]) } ?? "."
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        let temporary = folder + "/." + name + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw .io(path: temporary, reason: String(cString: strerror(errno))) }
-        do throws(RebateError) {
-            try body(FileSink(fd: fd, path: path))
-            guard fsync(fd) == 0 else {
-                throw RebateError.io(path: path, reason: "fsync: " + String(cString: strerror(errno)))
-            }
-        } catch {
-            close(fd)
-            unlink(temporary)
-            throw error
-        }
-        close(fd)
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw .io(path: path, reason: "rename: " + reason)
-        }
-        syncFolder(folder)
+        let file = try Pending(path: path)
+        try body(file.sink)
+        try file.commit()
     }
 }
