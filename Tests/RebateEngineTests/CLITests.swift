@@ -42,10 +42,37 @@ import Testing
             stderr: String(decoding: e, as: UTF8.self))
     }
 
-    @Test func executableIsBuilt() {
+    /// The newest modification time of any file the `rebate` executable is built from.
+    static var newestSource: Date {
+        let root = URL(fileURLWithPath: SampleTests.folder).deletingLastPathComponent().deletingLastPathComponent()
+        var newest = Date.distantPast
+        let paths = ["Sources"].map { root.appendingPathComponent($0).path }
+        for path in paths {
+            var files = [path]
+            if let walk = FileManager.default.enumerator(atPath: path) {
+                files += walk.compactMap { ($0 as? String).map { path + "/" + $0 } }
+            }
+            for file in files {
+                if let date = try? FileManager.default.attributesOfItem(atPath: file)[.modificationDate] as? Date,
+                    date > newest
+                {
+                    newest = date
+                }
+            }
+        }
+        return newest
+    }
+
+    /// These tests spawn the built binary, so a binary older than its sources would test old code:
+    /// it is refused, and `swift build && swift test` (the README's command) rebuilds it first.
+    @Test func executableIsBuiltFromTheseSources() throws {
         #expect(
             FileManager.default.isExecutableFile(atPath: Self.executable),
             "build with `swift build` before `swift test`: \(Self.executable)")
+        let built = try FileManager.default.attributesOfItem(atPath: Self.executable)[.modificationDate] as? Date
+        #expect(
+            (built ?? .distantPast) >= Self.newestSource,
+            "\(Self.executable) is older than its sources: run `swift build && swift test`")
     }
 
     @Test func accrueOnTheSampleWritesEveryOutput() throws {

@@ -100,6 +100,29 @@ import Testing
         #expect(jan.journal.filter { $0.agreementID == "GONE" }.allSatisfy { $0.driver == .reversal })
     }
 
+    /// SPEC section 8: an agreement that still exists but whose end moved has its old period reversed
+    /// on its own accounts, not the top-level ones (only a removed agreement's are the top level's).
+    @Test func aMovedPeriodIsReversedOnTheAgreementsOwnAccounts() throws {
+        let moved = Fixture.agreement(
+            id: "AG3", end: "2026-02-15", tiers: #"[{"from": "0", "per_unit": "1"}]"#,
+            extra: #""settlement": "quarter", "accounts": {"expense": "5300", "liability": "2300", "payable": "2400"}"#)
+        let d = Self.dataset(["2026-01-10,P1,B,10,100.00"], agreements: [moved], accounts: #"{"payable": "2100"}"#)
+        // Booked when AG3 still ran to 2026-03-31: 7.00 accrued and (wrongly early) 7.00 paid.
+        let old = LedgerRow(
+            agreementID: "AG3", beneficiary: "P1", periodStart: CivilDate("2026-01-01")!,
+            periodEnd: CivilDate("2026-03-31")!, accrued: Money(minorUnits: 7_00), paid: Money(minorUnits: 7_00))
+        let jan = try Self.close(d, "2026-01", [old])
+        // The new period 2026-01-01..2026-02-15 accrues 10 units x 1.00; the old one is reversed whole,
+        // debiting AG3's own liability 2300 and payable 2400.
+        #expect(
+            Self.text(jan.journalCSV()) == [
+                "2026-01-31,AG3,P1,2026-01-01,2026-02-15,accrual,5300,2300,10.00",
+                "2026-01-31,AG3,P1,2026-01-01,2026-03-31,accrual,2300,5300,7.00",
+                "2026-01-31,AG3,P1,2026-01-01,2026-03-31,settlement,2400,2300,7.00",
+            ])
+        #expect(Self.text(jan.paymentsCSV()) == ["P1,AG3,2026-01-01,2026-03-31,0.00,7.00,-7.00"])
+    }
+
     /// SPEC section 8: with unchanged lines, closing every month in turn books as accrual entries
     /// exactly the `posting` column of accruals.csv; and a second close of the same month books nothing.
     @Test func closingEveryMonthBooksThePostings() throws {

@@ -279,6 +279,35 @@ extension Int128 {
         for e in expected { #expect(p.contains { $0.hasPrefix(e) }, "missing: \(e)\n got: \(p)") }
     }
 
+    /// SPEC section 2 (v3): every undefined member is refused at once, with its path and the closest
+    /// defined name; `x-` members are the user's own and change nothing.
+    @Test func undefinedMembersAreRefusedWithTheClosestName() throws {
+        var json = Fixture.agreements([
+            Fixture.agreement(
+                tiers: #"[{"from": "0", "percnt": "1"}]"#,
+                extra: #""tierng": "incremental", "accounts": {"payabel": "2100"}, "x-owner": "sales""#),
+            Fixture.agreement(
+                id: "AG2", beneficiary: #"{"partner": "P1", "x-note": 1}"#, tiers: #"[{"from": "0", "per_unit": "1"}]"#,
+                extra: #""requires": [{"products": {"categories": ["C1"], "sku": ["B"]}, "min_quantity": "1"}]"#),
+        ])
+        json = json.replacingOccurrences(of: #""decimals": 2,"#, with: #""decimals": 2, "curency": "USD","#)
+        let p = problems(agreements: json)
+        let expected = [
+            #"agreements.json: curency: "curency" is not defined here (did you mean "currency"?)"#,
+            #"agreements.json: agreements[0].tierng: "tierng" is not defined here (did you mean "tiering"?)"#,
+            #"agreements.json: agreements[0].tiers[0].percnt: "percnt" is not defined here (did you mean "percent"?)"#,
+            #"agreements.json: agreements[0].accounts.payabel: "payabel" is not defined here (did you mean "payable"?)"#,
+            #"agreements.json: agreements[1].requires[0].products.sku: "sku" is not defined here"#,
+        ]
+        for e in expected { #expect(p.contains { $0.hasPrefix(e) }, "missing: \(e)\n got: \(p)") }
+        #expect(!p.contains { $0.contains("x-owner") || $0.contains("x-note") }, "\(p)")
+        // x- members alone are accepted and change nothing.
+        let ok = Fixture.agreement(
+            tiers: #"[{"from": "0", "per_unit": "1", "x-why": "launch"}]"#, extra: #""x-owner": "sales""#)
+        let r = try Fixture.run(agreements: [ok], lines: ["2026-01-01,P1,B,3,1.00"])
+        #expect(Fixture.earned(r, period: "2026-01-01") == "3.00")
+    }
+
     @Test func referencesToUnknownIdsAreWarningsAndMatchNothing() throws {
         let agreements = Fixture.agreements([
             Fixture.agreement(

@@ -117,16 +117,12 @@ extension Explanation {
         }
         let n = dataset.transactions.count
         let pieces = max(1, min(n / 65_536 + 1, threads * 4))
-        let parts = Mutex<[Int: Part]>([:])
         let (from, to, before) = (period.start.dayNumber, day.dayNumber, previousDay?.dayNumber ?? Int32.min)
-        dataset.transactions.withUnsafeColumns { c in
-            let columns = UnsafeTransfer(c) // read-only: the columns outlive concurrentPerform
-            let next = Atomic<Int>(0)
-            DispatchQueue.concurrentPerform(iterations: min(threads, pieces)) { _ in
+        let all = dataset.transactions.withUnsafeColumns { c in
+            let columns = UnsafeTransfer(c) // read-only: the columns outlive the workers
+            return ParallelMap.run(pieces, threads: threads) { k in
                 let c = columns.wrappedValue
-                while true {
-                    let k = next.add(1, ordering: .relaxed).oldValue
-                    if k >= pieces { return }
+                do {
                     var part = Part()
                     part.now.gates = Array(repeating: 0, count: gateCount)
                     part.before.gates = part.now.gates
@@ -177,17 +173,15 @@ extension Explanation {
                         }
                     }
                     part.top = Self.strongest(part.top, c, lineLimit)
-                    parts.withLock { $0[k] = part }
+                    return part
                 }
             }
         }
-        let all = parts.withLock { $0 }
         var now = RebateFormula.Sums(gates: Array(repeating: 0, count: gateCount))
         var earlier = now
         var counted = 0
         var top: [(index: Int, contribution: Int128)] = []
-        for k in 0..<pieces {
-            guard let p = all[k] else { continue }
+        for p in all {
             now.quantity += p.now.quantity
             now.amount += p.now.amount
             now.pallets += p.now.pallets

@@ -56,7 +56,9 @@ extension MonthEndClose {
             let target = targetByKey[key]
             let before = booked[key]
             let row = target?.row ?? before!
-            let accounts = target == nil ? agreements.accounts : (accountsByID[key.agreementID] ?? agreements.accounts)
+            // SPEC section 8: the agreement's own accounts, also for a period that no longer matches its
+            // dates; only an agreement that was removed books on the top-level accounts.
+            let accounts = accountsByID[key.agreementID] ?? agreements.accounts
             let deltaAccrued = (target?.row.accrued ?? 0) - (before?.accrued ?? 0)
             let deltaPaid = (target?.row.paid ?? 0) - (before?.paid ?? 0)
             let ended = row.periodEnd <= asOf

@@ -26,6 +26,14 @@ extension AgreementSet {
 
 /// Walks the JSON tree, collecting problems instead of stopping at the first.
 struct AgreementDecoder {
+    /// The top-level members SPEC section 2 defines.
+    static let rootMembers = ["currency", "decimals", "agreements", "accounts"]
+    /// An agreement's members SPEC section 2 defines.
+    static let agreementMembers = [
+        "id", "program", "beneficiary", "products", "start", "end", "settlement", "basis", "tiering", "tiers", "cap",
+        "requires", "accrual", "accounts",
+    ]
+
     let file: String
     let master: MasterDataIndex
     var problems: [InputProblem] = []
@@ -41,6 +49,17 @@ struct AgreementDecoder {
         problems.append(InputProblem(file: file, field: path, reason: reason))
     }
 
+    /// SPEC section 2 (v3): a member the contract does not define is refused, with the closest defined
+    /// name, so a misspelt field never silently changes money; members starting with `x-` are the user's.
+    mutating func refuseUndefinedMembers(_ v: JSONValue, _ path: String, defined: [String]) {
+        guard case .object(let members) = v else { return }
+        for member in members where !member.key.hasPrefix("x-") && !defined.contains(member.key) {
+            let at = path.isEmpty ? member.key : path + "." + member.key
+            let closest = defined.min { EditDistance.between($0, member.key) < EditDistance.between($1, member.key) }
+            fail(at, "\"\(member.key)\" is not defined here" + (closest.map { " (did you mean \"\($0)\"?)" } ?? ""))
+        }
+    }
+
     /// Something legal but probably unintended: reported, not refused.
     mutating func warn(_ path: String, _ reason: String) {
         warnings.append(InputProblem(file: file, field: path, reason: reason))
@@ -51,6 +70,7 @@ struct AgreementDecoder {
             fail("$", "expected an object, found \(root.typeName)")
             return nil
         }
+        refuseUndefinedMembers(root, "", defined: Self.rootMembers)
         var currency = ""
         if case .string(let c)? = root["currency"], !c.isEmpty {
             currency = c
@@ -185,6 +205,7 @@ struct AgreementDecoder {
             fail(path, "expected an object with \"categories\" and/or \"products\"")
             return nil
         }
+        refuseUndefinedMembers(v, path, defined: ["categories", "products"])
         var scope = ProductScope()
         for key in ["categories", "products"] {
             guard let list = v[key] else { continue }
@@ -223,6 +244,7 @@ struct AgreementDecoder {
             return nil
         }
         let problemsBefore = problems.count
+        refuseUndefinedMembers(v, path, defined: Self.agreementMembers)
         let id = identifier(v["id"], path + ".id")
         let program: RebateProgram? = enumeration(v["program"], path + ".program", default: nil)
         let beneficiary = decodeBeneficiary(v["beneficiary"], path + ".beneficiary")
@@ -274,6 +296,7 @@ struct AgreementDecoder {
             fail(path, "expected an object with \"expense\", \"liability\" and/or \"payable\"")
             return AccountOverrides()
         }
+        refuseUndefinedMembers(v, path, defined: ["expense", "liability", "payable"])
         var out = AccountOverrides()
         for key in ["expense", "liability", "payable"] {
             guard let member = v[key], member != .null else { continue }
@@ -301,7 +324,8 @@ struct AgreementDecoder {
         }
         let partner = v["partner"]
         let group = v["group"]
-        guard (partner == nil) != (group == nil), members.count == 1 else {
+        let own = members.filter { !$0.key.hasPrefix("x-") }
+        guard (partner == nil) != (group == nil), own.count == 1 else {
             fail(path, "needs exactly one of \"partner\" or \"group\"")
             return nil
         }
@@ -334,6 +358,7 @@ struct AgreementDecoder {
                 fail(p, "expected an object")
                 continue
             }
+            refuseUndefinedMembers(item, p, defined: ["from"] + TierValueKind.allCases.map(\.rawValue))
             let kinds = TierValueKind.allCases.filter { item[$0.rawValue] != nil }
             guard kinds.count == 1 else {
                 fail(p, "needs exactly one of \"percent\", \"per_unit\", \"per_pallet\" or \"fixed\"")
@@ -370,6 +395,7 @@ struct AgreementDecoder {
             fail(path, "expected an object")
             return nil
         }
+        refuseUndefinedMembers(v, path, defined: ["products", "min_quantity", "min_amount"])
         guard let scopeValue = v["products"] else {
             fail(path + ".products", "required")
             return nil
@@ -387,5 +413,23 @@ struct AgreementDecoder {
             : decimal(a, path + ".min_amount", maxFraction: decimals, scale: decimals)
         guard let scope, let minimum else { return nil }
         return Gate(scope: scope, measure: q != nil ? .quantity : .amount, minimum: minimum)
+    }
+}
+
+/// Levenshtein distance, for naming the closest defined member of a misspelt one.
+enum EditDistance {
+    static func between(_ a: String, _ b: String) -> Int {
+        let a = Array(a.utf8)
+        let b = Array(b.utf8)
+        var previous = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                current[j] = Swift.min(
+                    previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 }

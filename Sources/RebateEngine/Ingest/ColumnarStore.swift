@@ -57,7 +57,9 @@ extension ColumnarStore {
         dataset folder: String, master: DatasetLoader.MasterData, source: TransactionSource, threads: Int
     ) throws(RebateError) -> UpdateReport {
         let store = storePath(folder)
-        try AtomicFile.makeFolder(store)
+        // The store is committed whole: segments and manifest go to a staging folder (kept segments as
+        // hard links) that replaces the store in one step, so a failed import leaves the previous store.
+        let output = try OutputFolder(store, carryOver: false)
         let decimals = master.agreements.decimals
         let fingerprint = ColumnarFile.fingerprint(
             partners: master.partners, products: master.products, decimals: decimals)
@@ -70,12 +72,16 @@ extension ColumnarStore {
         for path in source.files {
             let name = String(path.dropFirst(TransactionSource.folderName.count + 1))
             let stamp = ColumnarFile.sourceStamp(source.path(path)) ?? (0, 0)
-            let segment = TransactionSource.join(store, name + ".rbc")
-            let ids = TransactionSource.join(store, name + ".ids")
+            let segment = output.path(name + ".rbc")
+            let ids = output.path(name + ".ids")
+            let keptSegment = TransactionSource.join(store, name + ".rbc")
+            let keptIDs = TransactionSource.join(store, name + ".ids")
             var entry: Entry
             if let kept = old[name], kept.size == stamp.size, kept.modified == stamp.modified,
-                FileBytes.exists(segment), FileBytes.exists(ids)
+                FileBytes.exists(keptSegment), FileBytes.exists(keptIDs)
             {
+                try AtomicFile.linkTree(keptSegment, to: segment)
+                try AtomicFile.linkTree(keptIDs, to: ids)
                 entry = kept
                 if recheck { report.rechecked.append(name) } else { report.reused.append(name) }
             } else {
@@ -94,12 +100,9 @@ extension ColumnarStore {
             earlier.append(index)
             entries.append(entry)
         }
-        // Segments of files that are gone.
-        let keep = Set(entries.flatMap { [$0.name + ".rbc", $0.name + ".ids"] } + [manifestName])
-        for name in (try? TransactionSource.listFiles(store)) ?? [] where !keep.contains(name) {
-            AtomicFile.remove(TransactionSource.join(store, name))
-        }
-        try writeManifest(entries, folder: folder, fingerprint: fingerprint)
+        // Segments of files that are gone are simply not carried into the new store.
+        try writeManifest(entries, to: output.path(manifestName), fingerprint: fingerprint)
+        try output.commit()
         return report
     }
 
@@ -257,7 +260,7 @@ extension ColumnarStore {
         return out
     }
 
-    static func writeManifest(_ entries: [Entry], folder: String, fingerprint: UInt64) throws(RebateError) {
+    static func writeManifest(_ entries: [Entry], to path: String, fingerprint: UInt64) throws(RebateError) {
         let q = { (s: String) in "\"" + RunSummary.jsonEscaped(s) + "\"" }
         let files = entries.map { e in
             let drops = e.drops.map { d in
@@ -271,6 +274,6 @@ extension ColumnarStore {
         let text =
             "{\n  \"version\": 1,\n  \"fingerprint\": \"\(String(fingerprint, radix: 16))\",\n  \"files\": [\n"
             + files.joined(separator: ",\n") + "\n  ]\n}\n"
-        try AtomicFile.write(Array(text.utf8), to: TransactionSource.join(storePath(folder), manifestName))
+        try AtomicFile.write(Array(text.utf8), to: path)
     }
 }

@@ -56,24 +56,18 @@ enum LineLocator {
                 let chunks = TransactionCSVReader.cut([source], headers: [header], chunkBytes: chunkBytes).map {
                     $0.from..<$0.to
                 }
-                let results = Mutex<[(Values, String, [UInt8])]>([])
-                let next = Atomic<Int>(0)
-                let shared = UnsafeTransfer(bytes) // read-only: the mapping outlives concurrentPerform
+                let shared = UnsafeTransfer(bytes) // read-only: the mapping outlives the workers
                 let releases = file.isMapped
-                DispatchQueue.concurrentPerform(iterations: max(1, min(threads, chunks.count))) { _ in
+                let byChunk = try ParallelMap.run(chunks.count, threads: threads) { c throws(RebateError) in
                     var mine: [(Values, String, [UInt8])] = []
-                    while true {
-                        let c = next.add(1, ordering: .relaxed).oldValue
-                        if c >= chunks.count { break }
-                        scan(
-                            shared.wrappedValue, chunks[c], header: header, partners: partnerTable,
-                            products: productTable, decimals: decimals, sought: sought, into: &mine)
-                        // Read once: drop the chunk's pages from this process (they stay in the page cache).
-                        if releases { FileBytes.release(shared.wrappedValue, chunks[c]) }
-                    }
-                    results.withLock { $0 += mine }
+                    scan(
+                        shared.wrappedValue, chunks[c], header: header, partners: partnerTable,
+                        products: productTable, decimals: decimals, sought: sought, into: &mine)
+                    // Read once: drop the chunk's pages from this process (they stay in the page cache).
+                    if releases { FileBytes.release(shared.wrappedValue, chunks[c]) }
+                    return mine
                 }
-                found += results.withLock { $0 }
+                found += byChunk.joined()
             }
         }
         var out: [Values: [String]] = [:]

@@ -8,7 +8,7 @@ import Glibc
 ///
 /// This is what the CLI runs; a nightly job can call it the same way.
 public enum AccrualJob {
-    /// The accrual output files, removed when a run fails so no stale result is mistaken for a new one.
+    /// The accrual output files (a run stopped at the reject limit leaves none of them).
     public static let accrualOutputs = [
         "accruals.csv", "settlements.csv", "statements.csv", "anomalies.csv", "report.html",
     ]
@@ -57,17 +57,16 @@ public enum AccrualJob {
             try LedgerFile.read(path: p, decimals: loaded.dataset.agreements.decimals)
         }
         clock.lap("load")
-        let outputs = accrualOutputs + (closing ? CloseJob.closeOutputs : [])
-        try AtomicFile.makeFolder(outputFolder)
-        AtomicFile.removeTemporaries(in: outputFolder)
-        let path = { @Sendable (name: String) in outputFolder + "/" + name }
-        try AtomicFile.write(AccrualReport.rejectsCSV(loaded.rejects), to: path("rejects.csv"))
+        // Everything goes to a staging folder that is swapped in whole at the end (or not at all).
+        let output = try OutputFolder(outputFolder)
+        try AtomicFile.write(AccrualReport.rejectsCSV(loaded.rejects), to: output.path("rejects.csv"))
         if loaded.rejects.count > maxRejects {
-            for name in outputs { AtomicFile.remove(path(name)) }
+            // SPEC section 7: no accrual outputs, but the rejects (and the summary saying why) are kept.
             clock.lap("write")
             let summary = RunSummary.json(
                 loaded: loaded, report: nil, options: options, maxRejects: maxRejects, timings: clock.laps)
-            try AtomicFile.write(summary, to: path("summary.json"))
+            try AtomicFile.write(summary, to: output.path("summary.json"))
+            try output.commit()
             throw .tooManyRejects(rejected: loaded.rejects.count, allowed: maxRejects)
         }
         let report = try AccrualEngine.run(loaded.dataset, options: options)
@@ -92,12 +91,13 @@ public enum AccrualJob {
                 ("ledger.csv", { @Sendable in close.ledgerCSV() }),
             ]
         }
-        try write(writers, in: outputFolder, progress: options.progress)
+        try write(writers, in: output.staging, progress: options.progress)
         clock.lap("write")
         let summary = RunSummary.json(
             loaded: loaded, report: report, close: close, ledgerFile: ledgerPath, options: options,
             maxRejects: maxRejects, timings: clock.laps)
-        try AtomicFile.write(summary, to: path("summary.json"))
+        try AtomicFile.write(summary, to: output.path("summary.json"))
+        try output.commit()
         return Outcome(loaded: loaded, report: report, close: close, timings: clock.laps, summary: summary)
     }
 

@@ -17,10 +17,11 @@ public enum CompareJob {
         let reportA = try AccrualEngine.run(loaded.dataset, options: options)
         let reportB = try AccrualEngine.run(datasetB, options: options)
         let comparison = Comparison(reportA, reportB)
-        try AtomicFile.makeFolder(outputFolder)
-        try AtomicFile.write(comparison.csv(), to: outputFolder + "/compare.csv")
+        let output = try OutputFolder(outputFolder)
+        try AtomicFile.write(comparison.csv(), to: output.path("compare.csv"))
         let page = comparison.html(fileA: TransactionSource.join(folder, "agreements.json"), fileB: other)
-        try AtomicFile.write(Array(page.utf8), to: outputFolder + "/compare.html")
+        try AtomicFile.write(Array(page.utf8), to: output.path("compare.html"))
+        try output.commit()
         return comparison
     }
 }

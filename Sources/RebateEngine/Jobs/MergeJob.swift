@@ -80,8 +80,7 @@ public enum MergeJob {
         try verifySums(runs, report: report, close: close, decimals: decimals)
         clock.lap("merge")
 
-        try AtomicFile.makeFolder(outputFolder)
-        AtomicFile.removeTemporaries(in: outputFolder)
+        let output = try OutputFolder(outputFolder)
         let (mergedRejects, mergedReport) = (rejects, report)
         var writers: [(String, @Sendable () -> [UInt8])] = []
         for (name, table) in merged {
@@ -95,7 +94,7 @@ public enum MergeJob {
                 "report.html",
                 { @Sendable in Array(mergedReport.html(context: context, title: title, close: close).utf8) }
             ))
-        try AccrualJob.write(writers, in: outputFolder, progress: nil)
+        try AccrualJob.write(writers, in: output.staging, progress: nil)
         clock.lap("write")
         let split = runs[0].shard
         let extra = ["  \"merged\": {\"split\": \"\(split.split)\", \"shards\": \(split.count)},"]
@@ -103,7 +102,8 @@ public enum MergeJob {
             context: context, report: report, close: close, ledgerFile: nil, asOf: asOf,
             threads: Int(number(first["threads"])) ?? 1, maxRejects: Int(number(first["max_rejects"])) ?? 0,
             timings: clock.laps, extra: extra)
-        try AtomicFile.write(summary, to: outputFolder + "/summary.json")
+        try AtomicFile.write(summary, to: output.path("summary.json"))
+        try output.commit()
         return Outcome(shards: runs.count, report: report, close: close)
     }
 

@@ -28,34 +28,17 @@ public enum PortalJob {
 
     /// Writes the portal's pages and index into `outputFolder`.
     static func write(_ portal: PartnerPortal, to outputFolder: String, threads: Int) throws(RebateError) {
-        try AtomicFile.makeFolder(outputFolder)
-        let fresh = outputFolder + "/.beneficiaries.new"
-        let old = outputFolder + "/.beneficiaries.old"
-        AtomicFile.removeTree(fresh)
-        AtomicFile.removeTree(old)
+        // Everything goes to a staging folder that is swapped in whole at the end (or not at all).
+        let output = try OutputFolder(outputFolder)
+        let fresh = output.path("beneficiaries")
         try AtomicFile.makeFolder(fresh)
-        let failure = Mutex<RebateError?>(nil)
-        let next = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, portal.entries.count))) { _ in
-            while true {
-                let i = next.add(1, ordering: .relaxed).oldValue
-                if i >= portal.entries.count { return }
-                let e = portal.entries[i]
-                let name = String(e.page.dropFirst("beneficiaries/".count))
-                do throws(RebateError) {
-                    try AtomicFile.writeUnsynced(Array(portal.page(e).utf8), to: fresh + "/" + name)
-                } catch {
-                    failure.withLock { if $0 == nil { $0 = error } }
-                    return
-                }
-            }
+        _ = try ParallelMap.run(portal.entries.count, threads: threads) { i throws(RebateError) in
+            let e = portal.entries[i]
+            let name = String(e.page.dropFirst("beneficiaries/".count))
+            try AtomicFile.writeUnsynced(Array(portal.page(e).utf8), to: fresh + "/" + name)
         }
-        if let error = failure.withLock({ $0 }) { throw error }
-        AtomicFile.syncFolder(fresh)
-        let pages = outputFolder + "/beneficiaries"
-        try AtomicFile.move(pages, to: old, missingIsFine: true)
-        try AtomicFile.move(fresh, to: pages, missingIsFine: false)
-        AtomicFile.removeTree(old)
-        try AtomicFile.write(Array(portal.indexHTML().utf8), to: outputFolder + "/index.html")
+        // The pages are flushed with the whole staging folder when it is committed.
+        try AtomicFile.write(Array(portal.indexHTML().utf8), to: output.path("index.html"))
+        try output.commit()
     }
 }

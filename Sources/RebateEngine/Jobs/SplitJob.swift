@@ -94,9 +94,10 @@ public enum SplitJob {
         let sourceFiles = zip(source.files, files).map { name, file in
             TransactionCSVReader.SourceFile(name: name, bytes: file.buffer, releasesPages: file.isMapped)
         }
-        try AtomicFile.makeFolder(outputFolder)
+        // Everything goes to a staging folder that is swapped in whole at the end (or not at all).
+        let output = try OutputFolder(outputFolder)
         let spill = try SplitSpill(
-            folder: outputFolder, inputBytes: files.reduce(0) { $0 + $1.buffer.count })
+            folder: output.staging, inputBytes: files.reduce(0) { $0 + $1.buffer.count })
         var linesOfPartner = [Int](repeating: 0, count: master.partners.count)
         var totals = IngestTotals()
         var rejects: [TransactionReject] = []
@@ -130,7 +131,7 @@ public enum SplitJob {
         if let ledgerPath { id.add(try FileBytes.contents(ledgerPath)) }
         let split = id.hex
 
-        let path = { (name: String) in TransactionSource.join(outputFolder, name) }
+        let path = { (name: String) in output.path(name) }
         try AtomicFile.write(AccrualReport.rejectsCSV(rejects), to: path("rejects.csv"))
         var summaries = Self.summaries(plan, linesOfPartner: linesOfPartner, shards: shards)
         let shardOfAgreementID = Dictionary(
@@ -146,10 +147,11 @@ public enum SplitJob {
                     split: split, status: "too_many_rejects", source: source, totals: totals, shards: summaries,
                     decimals: master.agreements.decimals),
                 to: path("split.json"))
+            try output.commit()
             throw .tooManyRejects(rejected: rejects.count, allowed: maxRejects)
         }
         let writer = ShardWriter(
-            outputFolder: outputFolder, source: source, master: master, plan: plan,
+            outputFolder: output.staging, source: source, master: master, plan: plan,
             ledgerOf: ledger == nil ? nil : ledgerOf, split: split, shards: shards)
         try withExtendedLifetime(files) { () throws(RebateError) in
             try writer.write(sourceFiles, spill: spill)
@@ -159,6 +161,7 @@ public enum SplitJob {
                 split: split, status: "ok", source: source, totals: totals, shards: summaries,
                 decimals: master.agreements.decimals),
             to: path("split.json"))
+        try output.commit()
         return Outcome(shards: summaries, totals: totals, rejects: rejects, split: split)
     }
 

@@ -89,44 +89,30 @@ final class SplitSpill {
         let layouts = layoutOf
         try records.flush()
         for b in buckets { try b.flush() }
-        // Buckets are independent: each worker sorts and checks whole buckets (reads only).
-        let found = Mutex<[Duplicate]>([])
-        let failure = Mutex<RebateError?>(nil)
-        let next = Atomic<Int>(0)
-        // Read-only: the mapped input outlives concurrentPerform, and the spill files, all flushed,
-        // are only read with pread, which moves no shared offset.
+        // Buckets are independent: each is sorted and checked whole (reads only). ParallelMap, not a
+        // Mutex the workers append into: ThreadSanitizer reported those appends as a race under load
+        // (the Mutex's contended hand-over happens in the kernel, where it cannot see it).
+        // Read-only: the mapped input outlives the workers, and the spill files, all flushed, are
+        // only read with pread, which moves no shared offset.
         let shared = UnsafeTransfer((files, buckets, records))
-        let bucketCount = buckets.count
-        let workers = max(1, min(threads, bucketCount))
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while true {
-                let k = next.add(1, ordering: .relaxed).oldValue
-                if k >= bucketCount { return }
-                do throws(RebateError) {
-                    let (files, buckets, records) = shared.wrappedValue
-                    let bucket = buckets[k]
-                    // Entries went in in position order; the stable sort keeps it within a hash.
-                    let entries = RadixSort.byHash(try bucket.read(IDEntry.self, 0..<bucket.count(of: IDEntry.self)))
-                    var mine: [Duplicate] = []
-                    var i = 0
-                    while i < entries.count {
-                        var j = i + 1
-                        while j < entries.count, entries[j].hash == entries[i].hash { j += 1 }
-                        if j - i > 1 {
-                            mine += try Self.duplicates(
-                                in: entries[i..<j], records, files, layouts, decimals: decimals)
-                        }
-                        i = j
-                    }
-                    found.withLock { $0 += mine }
-                } catch {
-                    failure.withLock { $0 = $0 ?? error }
-                    return
+        let found = try ParallelMap.run(buckets.count, threads: threads) { k throws(RebateError) -> [Duplicate] in
+            let (files, buckets, records) = shared.wrappedValue
+            let bucket = buckets[k]
+            // Entries went in in position order; the stable sort keeps it within a hash.
+            let entries = RadixSort.byHash(try bucket.read(IDEntry.self, 0..<bucket.count(of: IDEntry.self)))
+            var mine: [Duplicate] = []
+            var i = 0
+            while i < entries.count {
+                var j = i + 1
+                while j < entries.count, entries[j].hash == entries[i].hash { j += 1 }
+                if j - i > 1 {
+                    mine += try Self.duplicates(in: entries[i..<j], records, files, layouts, decimals: decimals)
                 }
+                i = j
             }
+            return mine
         }
-        if let error = failure.withLock({ $0 }) { throw error }
-        let out = found.withLock { $0 }.sorted { $0.ordinal < $1.ordinal }
+        let out = found.joined().sorted { $0.ordinal < $1.ordinal }
         for d in out { dropped.insert(d.ordinal) }
         return out
     }

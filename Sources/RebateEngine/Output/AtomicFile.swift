@@ -56,6 +56,7 @@ struct FileSink {
     let path: String
 
     func write(_ bytes: UnsafeRawBufferPointer) throws(RebateError) {
+        try FailureInjection.check(path: path)
         var done = 0
         while done < bytes.count {
             let n = Glibc.write(fd, bytes.baseAddress! + done, min(bytes.count - done, 1 << 30))
