@@ -190,25 +190,40 @@ import Testing
             ])
     }
 
-    /// Kills runs at many points: every output is then absent or complete, never half-written,
-    /// and the next run cleans up and writes the same bytes.
+    /// Kills runs at many points, each into a folder holding the set of an earlier run on fewer
+    /// lines: the folder then holds that earlier set or the new one whole, never a mix and never a
+    /// half-written file, and the next run cleans up and writes the same bytes.
     ///
     /// The kill points are fractions of a clean run of the same job timed on this machine, and go
     /// on past it, doubling, until one run finishes before its kill: so the test neither depends on
     /// the machine's speed nor can pass without having compared a complete output.
-    @Test(arguments: [["accrue"], ["close", "--month", "2026-09"]])
+    @Test(arguments: [["accrue"], ["close", "--month", "2026-09"], ["portal", "--as-of", "2026-06-30"]])
     func killedRunsNeverLeaveHalfWrittenOutputs(_ job: [String]) throws {
         let dir = Fixture.temporaryFolder()
         _ = try DatasetGenerator(.init(lines: 150_000, partners: 300, products: 100, seed: 3)).write(
             to: dir, threads: 2)
+        // The earlier run's dataset: the same master data, the first half of the lines.
+        let earlier = Fixture.temporaryFolder()
+        for name in ["partners.csv", "products.csv", "agreements.json"] {
+            try FileManager.default.copyItem(atPath: dir + "/" + name, toPath: earlier + "/" + name)
+        }
+        let lines = try String(contentsOfFile: dir + "/transactions.csv", encoding: .utf8).split(separator: "\n")
+        try (lines.prefix(lines.count / 2).joined(separator: "\n") + "\n")
+            .write(toFile: earlier + "/transactions.csv", atomically: true, encoding: .utf8)
         let reference = dir + "/reference"
-        let command = { (out: String) in [job[0], dir] + job.dropFirst() + ["--out", out, "--quiet"] }
+        let earlierSet = dir + "/earlier"
+        let command = { (data: String, out: String) in [job[0], data] + job.dropFirst() + ["--out", out, "--quiet"] }
+        #expect(try rebate(command(earlier, earlierSet) + ["--csv"]).status == 0)
         let started = DispatchTime.now().uptimeNanoseconds
-        #expect(try rebate(command(reference) + ["--csv"]).status == 0)
+        #expect(try rebate(command(dir, reference) + ["--csv"]).status == 0)
         let measured = max(1_000_000, DispatchTime.now().uptimeNanoseconds - started)
+        let (earlierFiles, newFiles) = (OutputSetTests.snapshot(earlierSet), OutputSetTests.snapshot(reference))
+        #expect(earlierFiles != newFiles)
         let names =
-            ["accruals.csv", "settlements.csv", "statements.csv", "anomalies.csv", "rejects.csv", "report.html"]
-            + (job[0] == "close" ? CloseJob.closeOutputs : [])
+            job[0] == "portal"
+            ? ["index.html"]
+            : ["accruals.csv", "settlements.csv", "statements.csv", "anomalies.csv", "rejects.csv", "report.html"]
+                + (job[0] == "close" ? CloseJob.closeOutputs : [])
         let expected = try names.map { try Data(contentsOf: URL(fileURLWithPath: reference + "/" + $0)) }
         var complete = 0
         var finishedBeforeKill = false
@@ -218,9 +233,10 @@ import Testing
             // 0/16 ... 16/16 of the measured run, then 2x, 4x, 8x ... until a run ends on its own.
             let delay = point <= steps ? measured * UInt64(point) / UInt64(steps) : measured << UInt64(point - steps)
             let out = dir + "/killed-\(point)"
+            try FileManager.default.copyItem(atPath: earlierSet, toPath: out)
             let p = Process()
             p.executableURL = URL(fileURLWithPath: Self.executable)
-            p.arguments = command(out) + ["--csv"]
+            p.arguments = command(dir, out) + ["--csv"]
             let exited = DispatchSemaphore(value: 0)
             p.terminationHandler = { _ in exited.signal() }
             try p.run()
@@ -230,15 +246,20 @@ import Testing
                 kill(p.processIdentifier, SIGKILL)
                 exited.wait()
             }
-            let torn = Self.tornOutputs(in: out, names: names, expected: expected)
-            #expect(torn.isEmpty, "half-written after a kill at \(delay / 1000) µs: \(torn)")
-            complete += names.filter { FileManager.default.fileExists(atPath: out + "/" + $0) }.count - torn.count
+            let found = OutputSetTests.snapshot(out)
+            #expect(found == earlierFiles || found == newFiles, "a mix after a kill at \(delay / 1000) µs")
+            if found == newFiles { complete += 1 }
             // A re-run on the same input gives byte-identical files and leaves no temporary file.
             if point % 6 == 0 || finishedBeforeKill {
-                #expect(try rebate(command(out)).status == 0)
+                #expect(try rebate(command(dir, out)).status == 0)
                 #expect(Self.tornOutputs(in: out, names: names, expected: expected).isEmpty)
                 #expect(names.allSatisfy { FileManager.default.fileExists(atPath: out + "/" + $0) })
                 #expect(try FileManager.default.contentsOfDirectory(atPath: out).allSatisfy { !$0.hasPrefix(".") })
+                // The next run removed what the killed one left beside the folder (its staging folder).
+                #expect(
+                    try FileManager.default.contentsOfDirectory(atPath: dir).allSatisfy {
+                        !$0.hasPrefix(".killed-\(point).")
+                    })
             }
             point += 1
             // 2^12 times the measured run: a run that has not ended by then is hung, not slow.
