@@ -178,6 +178,33 @@ extension Int128 {
         #expect(loaded.dataset.transactions.count == 1)
     }
 
+    /// An amount in another currency is never read as book money: this version converts none, so a
+    /// `currency` other than empty or the book currency (EUR here) is rejected, on both parse paths.
+    @Test func aLineInAnotherCurrencyIsRejected() throws {
+        let dir = Fixture.folder(
+            agreements: Fixture.agreements([Fixture.agreement(tiers: #"[{"from": "0", "per_unit": "1"}]"#)]),
+            transactions: """
+                line_id,date,partner_id,product_id,quantity,amount,currency
+                L1,2026-01-01,P1,B,1,1.00,EUR
+                L2,2026-01-01,P1,B,2,2.00,
+                L3,2026-01-01,P1,B,4,400,USD
+                "L4",2026-01-01,P1,B,8,8.00,"JPY"
+                L5,2026-01-01,P1,B,16,16.00,eur
+
+                """)
+        let loaded = try Fixture.load(dir)
+        #expect(loaded.rejects.map(\.line) == [4, 5, 6])
+        #expect(
+            loaded.rejects.map(\.reason) == [
+                #"currency: unknown currency "USD" (the book currency is "EUR")"#,
+                #"currency: unknown currency "JPY" (the book currency is "EUR")"#,
+                #"currency: unknown currency "eur" (the book currency is "EUR")"#,
+            ])
+        // 1 + 2 units accepted; the rejected amounts are kept in the rejected totals.
+        #expect(loaded.dataset.transactions.quantity == [1000, 2000])
+        #expect(loaded.totals.rejectedAmount == 400_00 + 8_00 + 16_00)
+    }
+
     @Test func severalReasonsAreAllReported() throws {
         let loaded = try rejects("L1,2026-13-01,P9,B,x,1.00\n")
         let reason = try #require(loaded.rejects.first?.reason)

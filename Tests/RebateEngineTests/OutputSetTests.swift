@@ -131,7 +131,9 @@ import Testing
             #expect(try Self.run(["split", dataset, "--shards", "2", "--out", parent + "/\(label)-split"]).status == 0)
             shardOutputs[label] = (0..<2).map { parent + "/\(label)-out-\($0)" }
             for k in 0..<2 {
-                let r = try Self.run(["accrue", parent + "/\(label)-split/shard-\(k)", "--out", shardOutputs[label]![k]])
+                let r = try Self.run([
+                    "accrue", parent + "/\(label)-split/shard-\(k)", "--out", shardOutputs[label]![k],
+                ])
                 #expect(r.status == 0, "\(r.stderr)")
             }
         }

@@ -115,6 +115,7 @@ extension ColumnarStore {
         var reader = TransactionCSVReader(
             partners: master.partners, products: master.products, decimals: master.agreements.decimals,
             threads: max(1, threads))
+        reader.bookCurrency = Array(master.agreements.currency.utf8)
         reader.output = .both
         let out = try withExtendedLifetime(file) { () throws(RebateError) in
             try reader.read([TransactionCSVReader.SourceFile(name: name, bytes: file.buffer)])

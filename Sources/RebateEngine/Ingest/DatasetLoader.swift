@@ -52,6 +52,7 @@ public enum DatasetLoader {
         var reader = TransactionCSVReader(
             partners: partners, products: products, decimals: agreements.decimals, threads: max(1, threads))
         reader.progress = progress
+        reader.bookCurrency = Array(agreements.currency.utf8)
         let out = try withExtendedLifetime(files) { () throws(RebateError) in
             try reader.read(
                 zip(source.files, files).map { name, file in

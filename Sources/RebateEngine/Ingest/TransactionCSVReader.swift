@@ -21,7 +21,12 @@ struct TransactionCSVReader {
     var progress: RunProgress?
     /// Set only when `bytes` is a read-only file mapping, whose pages can be dropped once parsed.
     var releasesPages = false
+    /// The book currency's code: a line whose optional `currency` column holds anything else (but
+    /// empty) is rejected, never read as book money.
+    var bookCurrency: [UInt8] = []
 
+    /// The optional column that says what currency a line's amount is in (SPEC section 11).
+    static let currencyColumn = "currency"
     static let requiredColumns = ["line_id", "date", "partner_id", "product_id", "quantity", "amount"]
     /// Values of 10^12 or more are refused (SPEC section 1).
     static let magnitudeLimitUnits: Int64 = 1_000_000_000_000
@@ -78,6 +83,8 @@ struct TransactionCSVReader {
         let products: ByteKeyTable.Lookup
         let fileName: String
         let partnerCount: Int
+        /// The book currency's code, for the optional `currency` column (`columns[6]`, -1 when absent).
+        let bookCurrency: [UInt8]
     }
 
     /// One transactions file: its name as `rejects.csv` writes it, and its bytes.
@@ -130,7 +137,7 @@ struct TransactionCSVReader {
                         Context(
                             bytes: file.bytes, columns: headers[f].columns, fieldCount: headers[f].fieldCount,
                             decimals: decimals, partners: partnerLookup, products: productLookup,
-                            fileName: file.name, partnerCount: partners.count)
+                            fileName: file.name, partnerCount: partners.count, bookCurrency: bookCurrency)
                     })
             }
         }
@@ -250,7 +257,9 @@ struct TransactionCSVReader {
                     reason: "missing required column\(missing.count == 1 ? "" : "s") " + missing.joined(separator: ", ")
                 ))
         }
-        return .success((requiredColumns.map { positions[$0]! }, fields.count, scanner.position))
+        // The required columns, then the optional currency column (-1 when the file has none).
+        let columns = requiredColumns.map { positions[$0]! } + [positions[currencyColumn] ?? -1]
+        return .success((columns, fields.count, scanner.position))
     }
 
     /// Parses the records that start in `from..<to`.
@@ -353,7 +362,12 @@ struct TransactionCSVReader {
                     let quantity = DecimalText.parse(bytes, from: i4, to: e4, maxFraction: 3, scale: 3)
                     let amount = DecimalText.parse(
                         bytes, from: i5, to: e5, maxFraction: cx.decimals, scale: cx.decimals)
-                    if e0 > i0, e0 - i0 <= 64, let date, partner >= 0, product >= 0,
+                    var inBookCurrency = true
+                    if col[6] >= 0 {
+                        let (i6, e6) = f(6)
+                        inBookCurrency = e6 == i6 || Self.equal(bytes, i6, e6, cx.bookCurrency)
+                    }
+                    if inBookCurrency, e0 > i0, e0 - i0 <= 64, let date, partner >= 0, product >= 0,
                         case .success(let q) = quantity, case .success(let a) = amount,
                         q.magnitude < 1_000_000_000_000_000,
                         a.magnitude < UInt64(magnitudeLimitUnits) * UInt64(DecimalText.powersOfTen[cx.decimals]),
@@ -439,6 +453,12 @@ struct TransactionCSVReader {
         if let quantity, let amount, (quantity > 0 && amount < 0) || (quantity < 0 && amount > 0) {
             reasons.append("quantity and amount have opposite signs")
         }
+        if col[6] >= 0, !view(6, { b, s, e in e == s || Self.equal(b, s, e, cx.bookCurrency) }) {
+            // This version converts no currency: an amount in another one would be read as book money.
+            reasons.append(
+                "currency: unknown currency \"\(scanner.text(fields[col[6]]))\" (the book currency is \"\(String(decoding: cx.bookCurrency, as: UTF8.self))\")"
+            )
+        }
         if !reasons.isEmpty {
             reject(
                 &chunk, record, cx, lineID: scanner.text(fields[col[0]]), reason: reasons.joined(separator: "; "),
@@ -451,6 +471,13 @@ struct TransactionCSVReader {
         chunk.totals.linesAccepted += 1
         chunk.totals.acceptedQuantity += Int128(quantity!)
         chunk.totals.acceptedAmount += Int128(amount!)
+    }
+
+    /// Whether `bytes[from..<to]` is `code`.
+    static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int, _ code: [UInt8]) -> Bool {
+        guard to - from == code.count else { return false }
+        for k in 0..<code.count where bytes[from + k] != code[k] { return false }
+        return true
     }
 
     private static func number(
