@@ -34,7 +34,7 @@ import Testing
             ])
         #expect(AccrualEngine.formatMoney(result.totalSettled, decimals: 2) == "45.00")
         let csv = String(decoding: result.settlementsCSV(), as: UTF8.self)
-        #expect(csv.contains("VOL-1,volume,P1,2026-01-01,2026-03-31,12,4500.00,0,4500.00,1,45.00\n"))
+        #expect(csv.contains("VOL-1,volume,P1,2026-01-01,2026-03-31,12,4500.00,0,4500.00,1,45.00,,\n"))
     }
 
     /// The README's close example: 40.00 booked for Q1 before March; March ends the quarter at 45.00.

@@ -86,7 +86,8 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: out + "/" + name), "\(name)")
         }
         let settlements = try String(contentsOfFile: out + "/settlements.csv", encoding: .utf8)
-        #expect(settlements.contains("VOL-P001-2026,volume,P001,2026-04-01,2026-06-30,220,1100.00,0,1100.00,2,27.50\n"))
+        #expect(
+            settlements.contains("VOL-P001-2026,volume,P001,2026-04-01,2026-06-30,220,1100.00,0,1100.00,2,27.50,,\n"))
         let summary = try String(contentsOfFile: out + "/summary.json", encoding: .utf8)
         #expect(summary.contains("\"lines_read\": 21"))
         #expect(summary.contains("\"total_settled\": \"207.94\""))

@@ -245,7 +245,7 @@ import Testing
         #expect(Fixture.earned(r, period: "2026-01-01") == "31")
         #expect(Fixture.earned(r, period: "2026-02-01") == "31")
         #expect(Fixture.earned(r, period: "2026-03-01") == "30")
-        #expect(Fixture.text(r.settlementsCSV()).contains(",1234,0,1234,1,31\n"))
+        #expect(Fixture.text(r.settlementsCSV()).contains(",1234,0,1234,1,31,,\n"))
     }
 
     @Test func threeDecimalCurrency() throws {

@@ -130,7 +130,9 @@ enum LineLocator {
             scanner.expectedFields = header.fieldCount
             guard let record = scanner.next(fields: &fields), record.error == nil, fields.count == header.fieldCount
             else { continue }
-            let text = header.columns.map { scanner.fieldBytes(fields[$0]) }
+            let text = header.columns.prefix(TransactionCSVReader.requiredColumns.count).map {
+                scanner.fieldBytes(fields[$0])
+            }
             guard let partner = partners[hash(text[2])]?.first(where: { $0.id == text[2] })?.index,
                 let product = products[text[3]],
                 let day = text[1].withUnsafeBufferPointer({ CivilDate.parse($0[...]) })?.dayNumber,

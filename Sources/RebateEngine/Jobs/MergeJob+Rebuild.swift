@@ -31,7 +31,9 @@ extension MergeJob {
         var kinds: [String: RebateBasis] = [:]
         for (i, r) in t["accruals.csv"]!.rows.enumerated() {
             let f = r.fields
-            guard f.count == 13, let tier = Int(f[10]), let month = CivilDate(f[5] + "-01") else {
+            guard f.count == 15, f[13].isEmpty, f[14].isEmpty, let tier = Int(f[10]),
+                let month = CivilDate(f[5] + "-01")
+            else {
                 throw bad("accruals.csv", i, "row")
             }
             let k = kind(f, quantity: 6, amount: 7, basis: 9)
@@ -49,7 +51,9 @@ extension MergeJob {
         }
         for (i, r) in t["settlements.csv"]!.rows.enumerated() {
             let f = r.fields
-            guard f.count == 11, let tier = Int(f[9]) else { throw bad("settlements.csv", i, "row") }
+            guard f.count == 13, f[11].isEmpty, f[12].isEmpty, let tier = Int(f[9]) else {
+                throw bad("settlements.csv", i, "row")
+            }
             let k = kind(f, quantity: 5, amount: 6, basis: 8)
             report.settlements.append(
                 SettlementRow(
@@ -62,7 +66,9 @@ extension MergeJob {
         }
         for (i, r) in t["statements.csv"]!.rows.enumerated() {
             let f = r.fields
-            guard f.count == 12, let tier = Int(f[7]) else { throw bad("statements.csv", i, "row") }
+            guard f.count == 14, f[12].isEmpty, f[13].isEmpty, let tier = Int(f[7]) else {
+                throw bad("statements.csv", i, "row")
+            }
             let k = kinds[f[1]] ?? .quantity
             let scale = k == .amount ? d : 3
             let next: Int64? = f[9].isEmpty ? nil : Int64(exactly: try wide(f[9], scale, "statements.csv", i))

@@ -32,17 +32,24 @@ enum RebateReportFormat {
 extension AccrualReport {
     /// The header of `accruals.csv`.
     public static let accrualsHeader =
-        "agreement_id,program,beneficiary,period_start,period_end,month,quantity,amount,pallets,basis,tier,accrued_to_date,posting"
+        "agreement_id,program,beneficiary,period_start,period_end,month,quantity,amount,pallets,basis,tier,accrued_to_date,posting,baseline,growth"
     /// The header of `settlements.csv`.
     public static let settlementsHeader =
-        "agreement_id,program,beneficiary,period_start,period_end,quantity,amount,pallets,basis,tier,earned"
+        "agreement_id,program,beneficiary,period_start,period_end,quantity,amount,pallets,basis,tier,earned,baseline,growth"
     /// The header of `statements.csv`.
     public static let statementsHeader =
-        "beneficiary,agreement_id,program,period_start,period_end,as_of,basis,tier,earned_to_date,next_tier_from,to_next_tier,forecast_earned"
+        "beneficiary,agreement_id,program,period_start,period_end,as_of,basis,tier,earned_to_date,next_tier_from,to_next_tier,forecast_earned,baseline,growth"
     /// The header of `anomalies.csv`.
     public static let anomaliesHeader = "kind,agreement_id,beneficiary,period_start,period_end,detail"
     /// The header of `rejects.csv`.
     public static let rejectsHeader = "file,line_number,line_id,reason,raw"
+
+    /// SPEC v3 section 10's `baseline` and `growth`, empty for an agreement without `growth`: this
+    /// version has no growth agreements (agreements.json refuses the member), so they are always empty.
+    static func appendGrowth(_ w: inout CSVWriter) {
+        w.empty()
+        w.empty()
+    }
 
     /// `accruals.csv`, bytes as written.
     public func accrualsCSV() -> [UInt8] {
@@ -62,6 +69,7 @@ extension AccrualReport {
             w.integer(r.tier)
             w.decimal(r.accruedToDate, scale: d, keepZeros: true)
             w.decimal(r.posting, scale: d, keepZeros: true)
+            Self.appendGrowth(&w)
             w.endRow()
         }
         return w.bytes
@@ -83,6 +91,7 @@ extension AccrualReport {
             w.basis(r.basis, r.basisKind, decimals: d)
             w.integer(r.tier)
             w.decimal(r.earned, scale: d, keepZeros: true)
+            Self.appendGrowth(&w)
             w.endRow()
         }
         return w.bytes
@@ -105,6 +114,7 @@ extension AccrualReport {
             if let next = r.nextTierFrom { w.basis(Int128(next), r.basisKind, decimals: d) } else { w.empty() }
             if let missing = r.toNextTier { w.basis(missing, r.basisKind, decimals: d) } else { w.empty() }
             w.decimal(r.forecastEarned, scale: d, keepZeros: true)
+            Self.appendGrowth(&w)
             w.endRow()
         }
         return w.bytes
