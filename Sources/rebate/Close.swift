@@ -17,6 +17,10 @@ let close = Subcommand(
             .value(
                 "--ledger", "file",
                 "What the books hold: ledger.csv of the previous close\n(default: nothing is booked yet)."),
+            .value(
+                "--claims", "file",
+                "Every claim received so far (claim_id,beneficiary,agreement_id,\nperiod_start,period_end,submitted,amount); on_claim agreements are paid\nwhat their claims are approved, and claims.csv says why (default: nothing is claimed)."
+            ),
             CommonOptions.threads, CommonOptions.maxRejects, CommonOptions.csv, CommonOptions.quiet,
         ],
         required: ["--month", "--out"],
@@ -35,7 +39,8 @@ let close = Subcommand(
     display.start(quiet: quiet)
     do throws(RebateError) {
         let outcome = try CloseJob.run(
-            dataset: args.positional[0], month: month, ledger: args.value("--ledger"), outputFolder: out,
+            dataset: args.positional[0], month: month, ledger: args.value("--ledger"), claims: args.value("--claims"),
+            outputFolder: out,
             options: options, maxRejects: args.count("--max-rejects") ?? 0, columnar: !args.flag("--csv"))
         display.stop()
         printWarnings(outcome.loaded, quiet: quiet)
@@ -53,7 +58,13 @@ let close = Subcommand(
         print(
             "ledger: accrued \(money(t.accruedBefore)) -> \(money(t.accruedAfter)), paid \(money(t.paidBefore)) -> \(money(t.paidAfter))"
         )
-        print("wrote \(out)/journal.csv, payments.csv, ledger.csv and accrue's outputs")
+        if let claims = close.claims {
+            let counts = ClaimStatus.allCases.map { "\(claims.totals($0).count) \($0.rawValue)" }
+            print("\(claims.decisions.count) claims received: " + counts.joined(separator: ", "))
+        }
+        print(
+            "wrote \(out)/journal.csv, payments.csv, ledger.csv\(close.claims == nil ? "" : ", claims.csv") and accrue's outputs"
+        )
     } catch {
         report(error)
     }

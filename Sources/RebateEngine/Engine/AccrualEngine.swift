@@ -57,17 +57,7 @@ public enum AccrualEngine {
             report.anomalies += outputs[i].anomalies
         }
         report.statements.sort { Bytewise.less([$0.beneficiary, $0.agreementID], [$1.beneficiary, $1.agreementID]) }
-        report.anomalies.sort {
-            Bytewise.less(
-                [
-                    $0.kind.rawValue, $0.agreementID, $0.beneficiary, $0.periodStart.description,
-                    $0.periodEnd.description,
-                ],
-                [
-                    $1.kind.rawValue, $1.agreementID, $1.beneficiary, $1.periodStart.description,
-                    $1.periodEnd.description,
-                ])
-        }
+        report.sortAnomalies()
         clock.lap("assemble")
         report.stageTimings = clock.laps
         return report
@@ -85,5 +75,22 @@ extension AccrualEngine {
     /// A scaled integer as a plain decimal with no trailing fraction zeros (`2.5`, `100`).
     public static func formatDecimal(_ scaled: Int128, scale: Int) -> String {
         DecimalText.plain(scaled, scale: scale)
+    }
+}
+
+extension AccrualReport {
+    /// Sorts `anomalies` as SPEC section 6 says: bytewise by their columns in file order.
+    mutating func sortAnomalies() {
+        anomalies.sort {
+            Bytewise.less(
+                [
+                    $0.kind.rawValue, $0.agreementID, $0.beneficiary, $0.periodStart.description,
+                    $0.periodEnd.description,
+                ],
+                [
+                    $1.kind.rawValue, $1.agreementID, $1.beneficiary, $1.periodStart.description,
+                    $1.periodEnd.description,
+                ])
+        }
     }
 }

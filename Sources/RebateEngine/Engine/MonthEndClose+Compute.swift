@@ -6,25 +6,28 @@ extension MonthEndClose {
     /// - Parameters:
     ///   - month: any day of the month to close.
     ///   - ledger: the ledger rows booked so far (empty: nothing is booked yet); keys must not repeat.
+    ///   - claims: every claim received so far, in file order (`nil`: no claims file, nothing is claimed);
+    ///     `on_claim` agreements are paid what their claims are approved (SPEC section 12).
     ///   - options: threads and progress; its `asOf` is replaced by the month's last day.
     /// - Throws: ``RebateError/invalidInput(_:)`` for bad values or a repeated ledger key,
     ///   ``RebateError/invariantViolated(_:)`` when the totals do not reconcile.
     /// - Complexity: O(lines × agreements per partner + agreements × months + ledger rows).
     public static func run(
-        _ dataset: Dataset, month: CivilDate, ledger: [LedgerRow], options: AccrualOptions = AccrualOptions()
+        _ dataset: Dataset, month: CivilDate, ledger: [LedgerRow], claims: [Claim]? = nil,
+        options: AccrualOptions = AccrualOptions()
     ) throws(RebateError) -> MonthEndClose {
         var options = options
         options.asOf = CivilDate.lastDay(ofMonthIndex: month.monthIndex)
         let report = try AccrualEngine.run(dataset, options: options)
-        return try reconcile(report, agreements: dataset.agreements, ledger: ledger)
+        return try reconcile(report, agreements: dataset.agreements, ledger: ledger, claims: claims)
     }
 
     /// The journal, payments and target ledger from an accrual report taken as of a month's last day.
     /// - Precondition: `report.asOf` is the last day of a month.
     // One piece: the key-by-key comparison of SPEC section 8 reads as the spec does, targets against the books.
-    static func reconcile(_ report: AccrualReport, agreements: AgreementSet, ledger: [LedgerRow]) throws(RebateError)
-        -> MonthEndClose
-    {
+    static func reconcile(
+        _ report: AccrualReport, agreements: AgreementSet, ledger: [LedgerRow], claims: [Claim]? = nil
+    ) throws(RebateError) -> MonthEndClose {
         guard let asOf = report.asOf else { throw .invariantViolated("a close needs an as-of date") }
         let month = CivilDate.firstDay(ofMonthIndex: asOf.monthIndex)
         var problems: [InputProblem] = []
@@ -37,13 +40,39 @@ extension MonthEndClose {
         }
         if !problems.isEmpty { throw .invalidInput(problems) }
 
-        let targets = Self.targets(report, asOf: asOf)
+        var report = report
+        var targets = Self.targets(report, asOf: asOf)
+        // SPEC section 12: an on_claim agreement's ended period is paid what its claims are approved.
+        var decided: ClaimsOutcome?
+        let onClaim = Set(agreements.agreements.filter { $0.payment == .onClaim }.map(\.id))
+        if claims != nil || !onClaim.isEmpty {
+            var earned: [LedgerRow.Key: Int128] = [:]
+            for s in report.settlements where s.periodEnd <= asOf {
+                earned[
+                    LedgerRow.Key(
+                        agreementID: s.agreementID, start: s.periodStart.dayNumber, end: s.periodEnd.dayNumber)] =
+                    s.earned
+            }
+            let outcome = ClaimsOutcome.decide(
+                claims ?? [], agreements: agreements, earned: earned, asOf: asOf, decimals: report.decimals)
+            for i in targets.indices
+            where onClaim.contains(targets[i].row.agreementID) && targets[i].row.periodEnd <= asOf {
+                targets[i].row.paid = outcome.approvedByPeriod[targets[i].row.key] ?? 0
+            }
+            if !outcome.overClaims.isEmpty {
+                report.anomalies += outcome.overClaims
+                report.sortAnomalies()
+            }
+            try outcome.verify(earned: earned)
+            if claims != nil { decided = outcome }
+        }
         let booked = Dictionary(uniqueKeysWithValues: ledger.map { ($0.key, $0) })
         let accountsByID = Dictionary(
             agreements.agreements.map { ($0.id, agreements.accounts(of: $0)) }, uniquingKeysWith: { a, _ in a })
 
         var close = MonthEndClose(
-            month: month, asOf: asOf, report: report, journal: [], payments: [], ledger: [], totals: CloseTotals())
+            month: month, asOf: asOf, report: report, journal: [], payments: [], ledger: [], totals: CloseTotals(),
+            claims: decided)
         close.totals.rowsBefore = ledger.count
         for row in ledger {
             close.totals.accruedBefore += row.accrued

@@ -31,7 +31,7 @@ struct AgreementDecoder {
     /// An agreement's members SPEC section 2 defines.
     static let agreementMembers = [
         "id", "program", "beneficiary", "products", "start", "end", "settlement", "basis", "tiering", "tiers", "cap",
-        "requires", "accrual", "accounts",
+        "requires", "accrual", "accounts", "payment",
     ]
 
     let file: String
@@ -256,6 +256,7 @@ struct AgreementDecoder {
         let basis: RebateBasis? = enumeration(v["basis"], path + ".basis", default: nil)
         let tiering: Tiering? = enumeration(v["tiering"], path + ".tiering", default: .retroactive)
         let accrual: AccrualMethod? = enumeration(v["accrual"], path + ".accrual", default: .earned)
+        let payment: PaymentMode? = enumeration(v["payment"], path + ".payment", default: .automatic)
         var cap: Int64?
         if let c = v["cap"], c != .null { cap = decimal(c, path + ".cap", maxFraction: decimals, scale: decimals) }
         let (kind, tiers) = decodeTiers(v["tiers"], path + ".tiers", basis: basis)
@@ -279,13 +280,14 @@ struct AgreementDecoder {
         }
         let accounts = decodeAccounts(v["accounts"], path + ".accounts")
         guard problems.count == problemsBefore, let id, let program, let beneficiary, let start, let end,
-            let settlement, let basis, let tiering, let accrual, let kind
+            let settlement, let basis, let tiering, let accrual, let kind, let payment
         else { return nil }
         var agreement = Agreement(
             id: id, program: program, beneficiary: beneficiary, scope: scope, start: start, end: end,
             settlement: settlement, basis: basis, tiering: tiering, valueKind: kind, tiers: tiers,
             cap: cap.map(Money.init(minorUnits:)), gates: gates, accrual: accrual)
         agreement.accounts = accounts
+        agreement.payment = payment
         return agreement
     }
 

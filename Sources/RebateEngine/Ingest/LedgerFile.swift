@@ -65,7 +65,7 @@ public enum LedgerFile {
         return rows
     }
 
-    private static func date(_ row: MasterCSV.Row, _ column: String) -> CivilDate? {
+    static func date(_ row: MasterCSV.Row, _ column: String) -> CivilDate? {
         guard let text = row.text(column) else { return nil }
         guard let d = CivilDate(text) else {
             row.fail(column, "\"\(text)\" is not a date YYYY-MM-DD in 1900...2999")
@@ -74,7 +74,7 @@ public enum LedgerFile {
         return d
     }
 
-    private static func money(_ row: MasterCSV.Row, _ column: String, decimals: Int) -> Int64? {
+    static func money(_ row: MasterCSV.Row, _ column: String, decimals: Int) -> Int64? {
         guard let text = row.text(column) else { return nil }
         switch DecimalText.parse(text, maxFraction: decimals, scale: decimals) {
         case .success(let v): return v

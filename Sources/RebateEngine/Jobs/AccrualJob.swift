@@ -37,7 +37,7 @@ public enum AccrualJob {
     ) throws(RebateError) -> Outcome {
         try perform(
             dataset: folder, outputFolder: outputFolder, options: options, maxRejects: maxRejects, columnar: columnar,
-            ledgerPath: nil, closing: false)
+            ledgerPath: nil, claimsPath: nil, closing: false)
     }
 
     /// Load, check, compute and write: the steps `accrue` and `close` share.
@@ -47,7 +47,7 @@ public enum AccrualJob {
     /// - Parameter closing: when set, `options.asOf` is a month's last day and the close's files are written too.
     static func perform(
         dataset folder: String, outputFolder: String, options: AccrualOptions, maxRejects: Int, columnar: Bool,
-        ledgerPath: String?, closing: Bool
+        ledgerPath: String?, claimsPath: String? = nil, closing: Bool
     ) throws(RebateError) -> Outcome {
         var clock = StageClock()
         try MemoryGuard.check(dataset: folder, columnar: columnar)
@@ -55,6 +55,9 @@ public enum AccrualJob {
             folder: folder, threads: options.threads, columnar: columnar, progress: options.progress)
         let ledger = try ledgerPath.map { (p: String) throws(RebateError) in
             try LedgerFile.read(path: p, decimals: loaded.dataset.agreements.decimals)
+        }
+        let claims = try claimsPath.map { (p: String) throws(RebateError) in
+            try ClaimsFile.read(path: p, decimals: loaded.dataset.agreements.decimals)
         }
         clock.lap("load")
         // Everything goes to a staging folder that is swapped in whole at the end (or not at all).
@@ -69,13 +72,16 @@ public enum AccrualJob {
             try output.commit()
             throw .tooManyRejects(rejected: loaded.rejects.count, allowed: maxRejects)
         }
-        let report = try AccrualEngine.run(loaded.dataset, options: options)
+        let computed = try AccrualEngine.run(loaded.dataset, options: options)
         clock.lap("compute")
-        clock.record(report.stageTimings, prefix: "compute")
-        try report.verifyInvariants()
+        clock.record(computed.stageTimings, prefix: "compute")
+        try computed.verifyInvariants()
         let close: MonthEndClose? =
             closing
-            ? try MonthEndClose.reconcile(report, agreements: loaded.dataset.agreements, ledger: ledger ?? []) : nil
+            ? try MonthEndClose.reconcile(
+                computed, agreements: loaded.dataset.agreements, ledger: ledger ?? [], claims: claims) : nil
+        // The close's report: the accrual report with its over-claims among the anomalies.
+        let report = close?.report ?? computed
         if closing { clock.lap("close") }
         let title = close.map { "Month-end close \($0.month.monthText)" } ?? "Rebate accruals"
         // The outputs are independent: render and write them in parallel.
@@ -90,6 +96,9 @@ public enum AccrualJob {
                 ("payments.csv", { @Sendable in close.paymentsCSV() }),
                 ("ledger.csv", { @Sendable in close.ledgerCSV() }),
             ]
+            if let claims = close.claims {
+                writers.append(("claims.csv", { @Sendable in claims.csv(decimals: report.decimals) }))
+            }
         }
         try write(writers, in: output.staging, progress: options.progress)
         clock.lap("write")

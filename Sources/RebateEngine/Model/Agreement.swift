@@ -164,6 +164,8 @@ public struct Agreement: Hashable, Sendable {
     public var accrual: AccrualMethod
     /// General-ledger accounts of this agreement; members left `nil` take the file's top-level ones.
     public var accounts = AccountOverrides()
+    /// Paid automatically at each period's end, or as far as the beneficiary claims (SPEC section 12).
+    public var payment = PaymentMode.automatic
 
     /// Creates an agreement; ``AccrualEngine/run(_:options:)`` checks it against the dataset.
     public init(

@@ -109,4 +109,6 @@ public struct MonthEndClose: Sendable {
     public var ledger: [LedgerRow]
     /// The reconciliation.
     public var totals: CloseTotals
+    /// Every received claim decided (SPEC section 12); `nil` when the close was given no claims.
+    public var claims: ClaimsOutcome?
 }

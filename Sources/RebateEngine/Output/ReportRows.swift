@@ -163,6 +163,8 @@ public enum AnomalyKind: String, Sendable {
     case tierGaming = "tier_gaming"
     /// A period that ended with a negative basis.
     case negativeBasis = "negative_basis"
+    /// An ended period whose claims (those not rejected for their form) add up to more than it earned.
+    case overClaim = "over_claim"
 }
 
 /// One row of `anomalies.csv`.

@@ -72,6 +72,16 @@ enum RunSummary {
             lines.append(
                 "    \"payments\": {\"rows\": \(close.payments.count), \"paid\": \(m(paid)), \"clawed_back\": \(m(-clawed))},"
             )
+            if let claims = close.claims {
+                let byStatus = ClaimStatus.allCases.map { status in
+                    let t = claims.totals(status)
+                    return
+                        "\"\(status.rawValue)\": {\"count\": \(t.count), \"claimed\": \(m(t.claimed)), \"approved\": \(m(t.approved))}"
+                }
+                lines.append(
+                    "    \"claims\": {\"received\": \(claims.decisions.count), \"not_yet_received\": \(claims.notYetReceived), "
+                        + byStatus.joined(separator: ", ") + "},")
+            }
             lines.append("    \"reconciles\": \(c.reconciles)")
             lines.append("  },")
         }

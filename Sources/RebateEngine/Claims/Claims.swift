@@ -1,0 +1,280 @@
+/// Claims (SPEC v3 section 12): an `on_claim` agreement pays an ended period only as far as the
+/// beneficiary has claimed it, and every claim is checked against what the period earned.
+///
+/// Everything about claims is in this folder: the claim row read from `--claims`, the reader,
+/// the decision of every received claim, and `claims.csv`. The close (``MonthEndClose``) takes the
+/// approvals as `target_paid` of `on_claim` periods.
+
+/// How an agreement is paid.
+public enum PaymentMode: String, Sendable, CaseIterable {
+    /// Every ended period is paid what it earned (the default).
+    case automatic
+    /// An ended period is paid what its approved claims add up to.
+    case onClaim = "on_claim"
+}
+
+/// One row of the claims file: what a beneficiary asked to be paid for one period.
+public struct Claim: Hashable, Sendable {
+    /// The claim's id (not unique in the file: a repeat is rejected as a duplicate).
+    public var claimID: String
+    /// Who claims: the partner, or the group for a group agreement.
+    public var beneficiary: String
+    /// The agreement claimed under.
+    public var agreementID: String
+    /// The period claimed.
+    public var periodStart: CivilDate
+    public var periodEnd: CivilDate
+    /// The day the claim was received; claims after the as-of date are not yet received.
+    public var submitted: CivilDate
+    /// The amount claimed, in the book currency.
+    public var amount: Money
+    /// The claim's line in the claims file (the header is line 1).
+    public var line: Int
+
+    /// Creates a claim from its values.
+    public init(
+        claimID: String, beneficiary: String, agreementID: String, periodStart: CivilDate, periodEnd: CivilDate,
+        submitted: CivilDate, amount: Money, line: Int = 0
+    ) {
+        self.claimID = claimID
+        self.beneficiary = beneficiary
+        self.agreementID = agreementID
+        self.periodStart = periodStart
+        self.periodEnd = periodEnd
+        self.submitted = submitted
+        self.amount = amount
+        self.line = line
+    }
+}
+
+/// What a close decided for a claim.
+public enum ClaimStatus: String, Sendable, CaseIterable {
+    case approved
+    case partlyApproved = "partly approved"
+    case rejected
+}
+
+/// One row of `claims.csv`: a received claim and what was decided.
+public struct ClaimDecision: Hashable, Sendable {
+    /// The claim as received.
+    public var claim: Claim
+    /// What the period earned; `nil` where there is no such period or it has not ended.
+    public var earned: Money?
+    /// What is approved (zero for a rejected claim).
+    public var approved: Money
+    /// The decision.
+    public var status: ClaimStatus
+    /// Why: empty for `approved`, `exceeds what is left` for `partly approved`, the rejection's reason.
+    public var reason: String
+}
+
+/// Every received claim decided, and what it means for the close.
+public struct ClaimsOutcome: Sendable {
+    /// The decisions, sorted by `claim_id` bytewise, rows of one id in file order.
+    public var decisions: [ClaimDecision] = []
+    /// Approved per agreement and period (`LedgerRow.Key`), for `target_paid`.
+    var approvedByPeriod: [LedgerRow.Key: Int128] = [:]
+    /// Over-claims: agreement and ended period whose claims passing step 1 exceed what it earned.
+    public var overClaims: [Anomaly] = []
+    /// Claims in the file submitted after the as-of date (not yet received).
+    public var notYetReceived = 0
+
+    /// Count and sum of the claimed amounts, and the sum approved, of one status.
+    public func totals(_ status: ClaimStatus) -> (count: Int, claimed: Int128, approved: Int128) {
+        var out = (count: 0, claimed: Int128(0), approved: Int128(0))
+        for d in decisions where d.status == status {
+            out.count += 1
+            out.claimed += Int128(d.claim.amount.minorUnits)
+            out.approved += Int128(d.approved.minorUnits)
+        }
+        return out
+    }
+}
+
+extension ClaimsOutcome {
+    /// Decides every claim received by `asOf` from scratch, in file order (SPEC section 12).
+    ///
+    /// - Parameters:
+    ///   - claims: the claims file's rows in file order.
+    ///   - agreements: the dataset's agreements.
+    ///   - earned: what each ended period (by `as_of`) earned, keyed like the ledger.
+    /// - Complexity: O(claims + agreements' periods).
+    static func decide(
+        _ claims: [Claim], agreements: AgreementSet, earned: [LedgerRow.Key: Int128], asOf: CivilDate, decimals: Int
+    ) -> ClaimsOutcome {
+        var out = ClaimsOutcome()
+        let byID = Dictionary(agreements.agreements.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var periodsOf: [String: Set<LedgerRow.Key>] = [:]
+        var seenIDs = Set<String>()
+        var passed: [(index: Int, key: LedgerRow.Key)] = []
+        var decisions: [ClaimDecision] = []
+        for claim in claims {
+            guard claim.submitted <= asOf else {
+                out.notYetReceived += 1
+                continue
+            }
+            let key = LedgerRow.Key(
+                agreementID: claim.agreementID, start: claim.periodStart.dayNumber, end: claim.periodEnd.dayNumber)
+            let ended = claim.periodEnd <= asOf
+            var reason: String?
+            if !seenIDs.insert(claim.claimID).inserted {
+                reason = "duplicate claim"
+            } else if let a = byID[claim.agreementID] {
+                if a.payment == .automatic {
+                    reason = "paid automatically"
+                } else if a.beneficiary.id != claim.beneficiary {
+                    reason = "not the beneficiary"
+                } else {
+                    let periods =
+                        periodsOf[a.id]
+                        ?? {
+                            let keys = SettlementPeriod.periods(from: a.start, to: a.end, a.settlement).map {
+                                LedgerRow.Key(agreementID: a.id, start: $0.start.dayNumber, end: $0.end.dayNumber)
+                            }
+                            periodsOf[a.id] = Set(keys)
+                            return Set(keys)
+                        }()
+                    if !periods.contains(key) {
+                        reason = "no such period"
+                    } else if !ended {
+                        reason = "period not ended"
+                    }
+                }
+            } else {
+                reason = "unknown agreement"
+            }
+            let earnedValue = ended ? earned[key] : nil
+            if reason == nil { passed.append((decisions.count, key)) }
+            decisions.append(
+                ClaimDecision(
+                    claim: claim, earned: earnedValue.map { Money(minorUnits: Int64($0)) },
+                    approved: Money(minorUnits: 0),
+                    status: .rejected, reason: reason ?? ""))
+        }
+        // Step 2: per agreement and period, in file order, each takes what is left of what it earned.
+        var claimed: [LedgerRow.Key: Int128] = [:]
+        var order: [LedgerRow.Key] = []
+        for (index, key) in passed {
+            let earnedValue = earned[key] ?? 0
+            let before = out.approvedByPeriod[key] ?? 0
+            if claimed[key] == nil { order.append(key) }
+            let amount = Int128(decisions[index].claim.amount.minorUnits)
+            claimed[key, default: 0] += amount
+            let left = max(0, earnedValue - before)
+            let approve = min(amount, left)
+            out.approvedByPeriod[key] = before + approve
+            decisions[index].approved = Money(minorUnits: Int64(approve))
+            if approve == amount {
+                decisions[index].status = .approved
+                decisions[index].reason = ""
+            } else if approve > 0 {
+                decisions[index].status = .partlyApproved
+                decisions[index].reason = "exceeds what is left"
+            } else {
+                decisions[index].status = .rejected
+                decisions[index].reason = "nothing left to claim"
+            }
+        }
+        for key in order {
+            let earnedValue = earned[key] ?? 0
+            guard let total = claimed[key], total > earnedValue,
+                let a = byID[key.agreementID]
+            else { continue }
+            out.overClaims.append(
+                Anomaly(
+                    kind: .overClaim, agreementID: a.id, beneficiary: a.beneficiary.id,
+                    periodStart: CivilDate(dayNumber: key.start), periodEnd: CivilDate(dayNumber: key.end),
+                    detail:
+                        "claimed \(DecimalText.money(total, decimals: decimals)), earned \(DecimalText.money(earnedValue, decimals: decimals))"
+                ))
+        }
+        // Sorted by claim_id bytewise; the stable sort keeps one id's rows in file order.
+        out.decisions = decisions.enumerated().sorted {
+            Bytewise.less($0.element.claim.claimID, $1.element.claim.claimID)
+                || ($0.element.claim.claimID == $1.element.claim.claimID && $0.offset < $1.offset)
+        }.map(\.element)
+        return out
+    }
+
+    /// The checks of SPEC section 12: every received claim has one status, and no period is approved
+    /// more than it earned.
+    /// - Throws: ``RebateError/invariantViolated(_:)`` otherwise (exit 70).
+    func verify(earned: [LedgerRow.Key: Int128]) throws(RebateError) {
+        let counted = ClaimStatus.allCases.reduce(0) { $0 + totals($1).count }
+        guard counted == decisions.count else {
+            throw .invariantViolated("claims: \(decisions.count) received but \(counted) decided")
+        }
+        for (key, approved) in approvedByPeriod where approved > (earned[key] ?? 0) || approved < 0 {
+            throw .invariantViolated(
+                "claims: agreement \"\(key.agreementID)\" approved \(approved) above what the period earned")
+        }
+    }
+
+    /// The header of `claims.csv`.
+    public static let header =
+        "claim_id,beneficiary,agreement_id,period_start,period_end,submitted,amount,earned,approved,status,reason"
+
+    /// `claims.csv`, bytes as written.
+    public func csv(decimals: Int) -> [UInt8] {
+        var w = CSVWriter(header: Self.header, capacity: decisions.count * 110)
+        for d in decisions {
+            w.text(d.claim.claimID)
+            w.text(d.claim.beneficiary)
+            w.text(d.claim.agreementID)
+            w.text(d.claim.periodStart.description)
+            w.text(d.claim.periodEnd.description)
+            w.text(d.claim.submitted.description)
+            w.decimal(Int128(d.claim.amount.minorUnits), scale: decimals, keepZeros: true)
+            if let e = d.earned { w.decimal(Int128(e.minorUnits), scale: decimals, keepZeros: true) } else { w.empty() }
+            w.decimal(Int128(d.approved.minorUnits), scale: decimals, keepZeros: true)
+            w.text(d.status.rawValue)
+            w.text(d.reason)
+            w.endRow()
+        }
+        return w.bytes
+    }
+}
+
+/// Reads a claims file (SPEC section 12): untrusted input, so every bad row is named at once.
+public enum ClaimsFile {
+    static let columns = [
+        "claim_id", "beneficiary", "agreement_id", "period_start", "period_end", "submitted", "amount",
+    ]
+
+    /// Reads the claims at `path`; `amount` must be money of the book currency and above 0.
+    /// - Throws: ``RebateError/invalidInput(_:)`` listing every bad row (file, line, field, reason),
+    ///   ``RebateError/io(path:reason:)`` when it cannot be read.
+    public static func read(path: String, decimals: Int) throws(RebateError) -> [Claim] {
+        let file = try FileBytes(path: path)
+        return try parse(file.buffer, fileName: path, decimals: decimals)
+    }
+
+    /// Parses claims bytes; `fileName` is what problems are reported against.
+    /// - Complexity: O(rows).
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, fileName: String, decimals: Int) throws(RebateError)
+        -> [Claim]
+    {
+        var problems: [InputProblem] = []
+        var claims: [Claim] = []
+        MasterCSV.read(bytes, fileName: fileName, required: columns, problems: &problems) { row in
+            let id = row.identifier("claim_id")
+            let beneficiary = row.identifier("beneficiary")
+            let agreement = row.identifier("agreement_id")
+            let start = LedgerFile.date(row, "period_start")
+            let end = LedgerFile.date(row, "period_end")
+            let submitted = LedgerFile.date(row, "submitted")
+            var amount = LedgerFile.money(row, "amount", decimals: decimals)
+            if let a = amount, a <= 0 {
+                row.fail("amount", "\"\(row.text("amount") ?? "")\" must be more than 0")
+                amount = nil
+            }
+            guard let id, let beneficiary, let agreement, let start, let end, let submitted, let amount else { return }
+            claims.append(
+                Claim(
+                    claimID: id, beneficiary: beneficiary, agreementID: agreement, periodStart: start, periodEnd: end,
+                    submitted: submitted, amount: Money(minorUnits: amount), line: row.line))
+        }
+        if !problems.isEmpty { throw .invalidInput(problems) }
+        return claims
+    }
+}
