@@ -27,7 +27,7 @@ extension AgreementSet {
 /// Walks the JSON tree, collecting problems instead of stopping at the first.
 struct AgreementDecoder {
     /// The top-level members SPEC section 2 defines.
-    static let rootMembers = ["currency", "decimals", "agreements", "accounts"]
+    static let rootMembers = ["currency", "decimals", "currencies", "agreements", "accounts"]
     /// An agreement's members SPEC section 2 defines.
     static let agreementMembers = [
         "id", "program", "beneficiary", "products", "start", "end", "settlement", "basis", "tiering", "tiers", "cap",
@@ -100,6 +100,7 @@ struct AgreementDecoder {
             }
         }
         var set = AgreementSet(currency: currency, decimals: decimals, agreements: agreements)
+        set.currencies = decodeCurrencies(root["currencies"], book: currency)
         set.accounts = decodeAccounts(root["accounts"], "accounts").applied(to: .defaults)
         return set
     }
@@ -289,6 +290,34 @@ struct AgreementDecoder {
         agreement.accounts = accounts
         agreement.payment = payment
         return agreement
+    }
+
+    /// `{"USD": 2, "JPY": 0}`: codes of 3 upper-case letters, decimals 0 to 6, the book currency not listed.
+    mutating func decodeCurrencies(_ v: JSONValue?, book: String) -> [ListedCurrency] {
+        guard let v, v != .null else { return [] }
+        guard case .object(let members) = v else {
+            fail("currencies", "expected an object of currency codes and their decimals, like {\"USD\": 2}")
+            return []
+        }
+        var out: [ListedCurrency] = []
+        for m in members {
+            let path = "currencies." + m.key
+            let letters = m.key.utf8.allSatisfy { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }
+            guard m.key.utf8.count == 3, letters else {
+                fail(path, "a currency code is 3 upper-case letters")
+                continue
+            }
+            if m.key == book {
+                fail(path, "the book currency is not listed among the other currencies")
+                continue
+            }
+            guard case .number(let n) = m.value, let d = Int(n), (0...6).contains(d) else {
+                fail(path, "decimals: an integer from 0 to 6")
+                continue
+            }
+            out.append(ListedCurrency(code: m.key, decimals: d))
+        }
+        return out
     }
 
     /// `{"expense": …, "liability": …, "payable": …}`, every member optional; absent or null is no override.

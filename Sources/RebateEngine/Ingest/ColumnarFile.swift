@@ -19,8 +19,9 @@ public enum ColumnarFile {
     static let sectionCount = 7
     static let alignment = 4096
 
-    /// What the reader checks the file against: the master data it was imported with.
-    static func fingerprint(partners: [Partner], products: [Product], decimals: Int) -> UInt64 {
+    /// What the reader checks the file against: the master data it was imported with, and the rates its
+    /// book amounts were converted with (so a changed `rates.csv` makes the file stale).
+    static func fingerprint(partners: [Partner], products: [Product], decimals: Int, rates: ExchangeRates) -> UInt64 {
         var bytes: [UInt8] = []
         for p in partners {
             bytes += Array(p.id.utf8)
@@ -32,6 +33,8 @@ public enum ColumnarFile {
             bytes.append(0)
         }
         bytes.append(UInt8(decimals))
+        // Without listed currencies nothing is added, so such files keep the fingerprint they had.
+        if !rates.currencies.isEmpty { withUnsafeBytes(of: rates.fingerprint.littleEndian) { bytes += $0 } }
         return bytes.withUnsafeBytes { BlockChecksum.of($0, threads: 1) }
     }
 
@@ -79,7 +82,9 @@ public enum ColumnarFile {
                     put(UInt32(d.agreements.decimals), at: 32)
                     put(UInt32(1), at: 36) // flags: grouped by partner
                     put(
-                        fingerprint(partners: d.partners, products: d.products, decimals: d.agreements.decimals), at: 40
+                        fingerprint(
+                            partners: d.partners, products: d.products, decimals: d.agreements.decimals, rates: d.rates),
+                        at: 40
                     )
                     put(sourceSize, at: 48)
                     put(sourceModified, at: 56)
@@ -131,7 +136,7 @@ public enum ColumnarFile {
     ///   a file imported from another version of it is refused as stale.
     // One piece: every check of docs/columnar-format.md in the order a reader must make them.
     public static func read(
-        path: String, partners: [Partner], products: [Product], decimals: Int,
+        path: String, partners: [Partner], products: [Product], decimals: Int, rates: ExchangeRates = ExchangeRates(),
         source: (size: UInt64, modified: Int64)? = nil,
         threads: Int = AccrualEngine.defaultThreadCount
     ) throws(RebateError) -> (TransactionColumns, [TransactionReject], IngestTotals) {
@@ -161,7 +166,7 @@ public enum ColumnarFile {
         let n = Int(u64(16))
         guard n >= 0, n <= size / 28 else { throw bad("corrupted header (line count)") }
         guard Int(u32(24)) == partners.count, Int(u32(28)) == products.count, Int(u32(32)) == decimals,
-            u64(40) == fingerprint(partners: partners, products: products, decimals: decimals)
+            u64(40) == fingerprint(partners: partners, products: products, decimals: decimals, rates: rates)
         else {
             throw bad("was imported with other partners, products or currency decimals; run `rebate import` again")
         }
@@ -232,11 +237,21 @@ public enum ColumnarFile {
         ] {
             withUnsafeBytes(of: v.littleEndian) { out += $0 }
         }
+        // Per listed currency (SPEC section 11), only when lines were accepted in one: code (16 bytes,
+        // zero-padded), lines, decimals, amount as written, book amount.
+        for f in t.foreign {
+            var code = Array(f.code.utf8.prefix(16))
+            code += [UInt8](repeating: 0, count: 16 - code.count)
+            out += code
+            for v in [Int128(f.lines), Int128(f.decimals), f.amount, f.bookAmount] {
+                withUnsafeBytes(of: v.littleEndian) { out += $0 }
+            }
+        }
         return out
     }
 
     static func decodeTotals(_ p: UnsafeRawBufferPointer) -> IngestTotals? {
-        guard p.count == 8 * 16 else { return nil }
+        guard p.count >= 8 * 16, (p.count - 8 * 16) % 80 == 0 else { return nil }
         let v = (0..<8).map { Int128(littleEndian: p.loadUnaligned(fromByteOffset: 16 * $0, as: Int128.self)) }
         var t = IngestTotals()
         guard let read = Int(exactly: v[0]), let accepted = Int(exactly: v[1]), let rejected = Int(exactly: v[2]),
@@ -244,6 +259,21 @@ public enum ColumnarFile {
         else { return nil }
         (t.linesRead, t.linesAccepted, t.linesRejected, t.rejectedUnreadable) = (read, accepted, rejected, unreadable)
         (t.acceptedQuantity, t.acceptedAmount, t.rejectedQuantity, t.rejectedAmount) = (v[3], v[4], v[5], v[6])
+        var o = 8 * 16
+        while o < p.count {
+            let code = String(
+                decoding: UnsafeRawBufferPointer(rebasing: p[o..<o + 16]).prefix { $0 != 0 }, as: UTF8.self)
+            let w = (0..<4).map {
+                Int128(littleEndian: p.loadUnaligned(fromByteOffset: o + 16 + 16 * $0, as: Int128.self))
+            }
+            guard let lines = Int(exactly: w[0]), let decimals = Int(exactly: w[1]), (0...6).contains(decimals) else {
+                return nil
+            }
+            var f = ForeignCurrencyTotals(code: code, decimals: decimals)
+            (f.lines, f.amount, f.bookAmount) = (lines, w[2], w[3])
+            t.foreign.append(f)
+            o += 80
+        }
         return t
     }
 

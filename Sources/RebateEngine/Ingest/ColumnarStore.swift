@@ -62,7 +62,7 @@ extension ColumnarStore {
         let output = try OutputFolder(store, carryOver: false)
         let decimals = master.agreements.decimals
         let fingerprint = ColumnarFile.fingerprint(
-            partners: master.partners, products: master.products, decimals: decimals)
+            partners: master.partners, products: master.products, decimals: decimals, rates: master.rates)
         let old = (try? readManifest(folder, fingerprint: fingerprint)) ?? [:]
         var report = UpdateReport()
         var entries: [Entry] = []
@@ -115,16 +115,16 @@ extension ColumnarStore {
         var reader = TransactionCSVReader(
             partners: master.partners, products: master.products, decimals: master.agreements.decimals,
             threads: max(1, threads))
-        reader.bookCurrency = Array(master.agreements.currency.utf8)
+        reader.currencies(master.agreements, master.rates)
         reader.output = .both
         let out = try withExtendedLifetime(file) { () throws(RebateError) in
             try reader.read([TransactionCSVReader.SourceFile(name: name, bytes: file.buffer)])
         }
-        let loaded = LoadedDataset(
-            dataset: Dataset(
-                partners: master.partners, products: master.products, agreements: master.agreements,
-                transactions: out.columns),
-            rejects: out.rejects, totals: out.totals, transactionsFile: name)
+        var dataset = Dataset(
+            partners: master.partners, products: master.products, agreements: master.agreements,
+            transactions: out.columns)
+        dataset.rates = master.rates
+        let loaded = LoadedDataset(dataset: dataset, rejects: out.rejects, totals: out.totals, transactionsFile: name)
         try ColumnarFile.write(
             loaded, to: segment, sourceSize: stamp.size, sourceModified: stamp.modified, threads: threads)
         // Each accepted line's place in the partner-grouped columns: its partner's start, then input order.
@@ -150,8 +150,8 @@ extension ColumnarStore {
     /// - Throws: ``RebateError/invalidInput(_:)`` when the store does not match the folder (stale).
     /// - Parameter join: join the segments' lines (for the engine); without it only rejects and totals are read.
     static func load(
-        dataset folder: String, partners: [Partner], products: [Product], decimals: Int, source: TransactionSource,
-        threads: Int, join: Bool = true
+        dataset folder: String, partners: [Partner], products: [Product], decimals: Int, rates: ExchangeRates,
+        source: TransactionSource, threads: Int, join: Bool = true
     ) throws(RebateError) -> (TransactionColumns, [TransactionReject], IngestTotals) {
         let store = storePath(folder)
         func stale(_ why: String) -> RebateError {
@@ -160,7 +160,8 @@ extension ColumnarStore {
                     file: folderName, reason: "is stale: \(why); run `rebate import` again, or delete \(folderName)")
             ])
         }
-        let fingerprint = ColumnarFile.fingerprint(partners: partners, products: products, decimals: decimals)
+        let fingerprint = ColumnarFile.fingerprint(
+            partners: partners, products: products, decimals: decimals, rates: rates)
         guard let manifest = try? readManifest(folder, fingerprint: fingerprint) else {
             throw stale("its manifest is unreadable or was imported with other master data")
         }
@@ -173,7 +174,7 @@ extension ColumnarStore {
             let entry = manifest[name]!
             let (columns, segmentRejects, t) = try ColumnarFile.read(
                 path: TransactionSource.join(store, name + ".rbc"), partners: partners, products: products,
-                decimals: decimals, source: ColumnarFile.sourceStamp(source.path(path)), threads: threads)
+                decimals: decimals, rates: rates, source: ColumnarFile.sourceStamp(source.path(path)), threads: threads)
             guard entry.drops.allSatisfy({ $0.position < columns.count }) else {
                 throw stale("the manifest does not match \(name)")
             }
@@ -211,6 +212,7 @@ extension IngestTotals {
         rejectedQuantity += t.rejectedQuantity
         rejectedAmount += t.rejectedAmount
         rejectedUnreadable += t.rejectedUnreadable
+        addForeign(t.foreign)
     }
 
     /// Moves one accepted line to the rejected side (a duplicate found later).

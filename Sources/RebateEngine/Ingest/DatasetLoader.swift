@@ -21,11 +21,12 @@ public enum DatasetLoader {
         let (partners, products, agreements, source, shard) = (m.partners, m.products, m.agreements, m.source, m.shard)
         if useStore, let source, source.isFolder {
             let (columns, rejects, totals) = try ColumnarStore.load(
-                dataset: folder, partners: partners, products: products, decimals: agreements.decimals, source: source,
-                threads: threads)
+                dataset: folder, partners: partners, products: products, decimals: agreements.decimals, rates: m.rates,
+                source: source, threads: threads)
             var lines = columns
             lines.checkedFor = .init(partners: partners.count, products: products.count, decimals: agreements.decimals)
-            let dataset = Dataset(partners: partners, products: products, agreements: agreements, transactions: lines)
+            var dataset = Dataset(partners: partners, products: products, agreements: agreements, transactions: lines)
+            dataset.rates = m.rates
             var loaded = LoadedDataset(
                 dataset: dataset, rejects: rejects, totals: totals,
                 transactionsFile: ColumnarStore.folderName + " (\(source.files.count) files)")
@@ -35,10 +36,11 @@ public enum DatasetLoader {
         if useColumnar {
             let (columns, rejects, totals) = try ColumnarFile.read(
                 path: path(ColumnarFile.fileName), partners: partners, products: products,
-                decimals: agreements.decimals, source: source?.stamp, threads: threads)
+                decimals: agreements.decimals, rates: m.rates, source: source?.stamp, threads: threads)
             var lines = columns
             lines.checkedFor = .init(partners: partners.count, products: products.count, decimals: agreements.decimals)
-            let dataset = Dataset(partners: partners, products: products, agreements: agreements, transactions: lines)
+            var dataset = Dataset(partners: partners, products: products, agreements: agreements, transactions: lines)
+            dataset.rates = m.rates
             var loaded = LoadedDataset(
                 dataset: dataset, rejects: rejects, totals: totals, transactionsFile: ColumnarFile.fileName)
             loaded.shard = shard
@@ -52,7 +54,7 @@ public enum DatasetLoader {
         var reader = TransactionCSVReader(
             partners: partners, products: products, decimals: agreements.decimals, threads: max(1, threads))
         reader.progress = progress
-        reader.bookCurrency = Array(agreements.currency.utf8)
+        reader.currencies(agreements, m.rates)
         let out = try withExtendedLifetime(files) { () throws(RebateError) in
             try reader.read(
                 zip(source.files, files).map { name, file in
@@ -62,7 +64,8 @@ public enum DatasetLoader {
         var lines = out.columns
         // The reader refused every line out of bounds: the engine need not check them again.
         lines.checkedFor = .init(partners: partners.count, products: products.count, decimals: agreements.decimals)
-        let dataset = Dataset(partners: partners, products: products, agreements: agreements, transactions: lines)
+        var dataset = Dataset(partners: partners, products: products, agreements: agreements, transactions: lines)
+        dataset.rates = m.rates
         var loaded = LoadedDataset(
             dataset: dataset, rejects: out.rejects, totals: out.totals, transactionsFile: source.displayName)
         loaded.shard = shard
@@ -79,6 +82,10 @@ public enum DatasetLoader {
         var partnersFile: FileBytes
         var productsFile: FileBytes
         var agreementsFile: FileBytes
+        /// The listed currencies' rates (`rates.csv`); empty when `agreements.json` lists none.
+        var rates = ExchangeRates()
+        /// `rates.csv` as read, for `rebate split` to give every shard (nil when the dataset has none).
+        var ratesFile: [UInt8]?
     }
 
     /// Reads and checks the master data and agreements; every problem is reported at once.
@@ -109,11 +116,35 @@ public enum DatasetLoader {
         } catch {
             if case .invalidInput(let p) = error { problems += p } else { throw error }
         }
+        var rates = ExchangeRates()
+        var ratesBytes: [UInt8]?
+        if let decoded {
+            // SPEC section 11: rates.csv is required when currencies are listed, and checked whenever present.
+            let ratesPath = path(RatesFile.fileName)
+            if FileBytes.exists(ratesPath) {
+                let file = try FileBytes(path: ratesPath)
+                ratesBytes = Array(file.buffer)
+                do {
+                    rates = try RatesFile.parse(file.buffer, currencies: decoded.currencies)
+                } catch {
+                    if case .invalidInput(let p) = error { problems += p } else { throw error }
+                }
+            } else if !decoded.currencies.isEmpty {
+                problems.append(
+                    InputProblem(
+                        file: RatesFile.fileName,
+                        reason: "missing from the dataset folder \(folder): agreements.json lists currencies "
+                            + decoded.currencies.map(\.code).joined(separator: ", ")))
+            }
+        }
         guard problems.isEmpty, let agreements = decoded else { throw .invalidInput(problems) }
         let shard = try readShardIdentity(folder: folder, jsonFile: jsonFile, path: path)
-        return MasterData(
+        var read = MasterData(
             partners: partners, products: products, agreements: agreements, source: source, shard: shard,
             partnersFile: partnersFile, productsFile: productsFile, agreementsFile: jsonFile)
+        read.rates = rates
+        read.ratesFile = ratesBytes
+        return read
     }
 
     /// The dataset's `shard.json`, if it is a shard of a split, with the fingerprint of the files read.

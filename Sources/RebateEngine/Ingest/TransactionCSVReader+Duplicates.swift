@@ -66,6 +66,7 @@ extension TransactionCSVReader {
             totals.rejectedQuantity += t.rejectedQuantity
             totals.rejectedAmount += t.rejectedAmount
             totals.rejectedUnreadable += t.rejectedUnreadable
+            totals.addForeign(t.foreign)
             for var r in chunks[c].rejects {
                 r.line += base[c]
                 rejects.append(r)

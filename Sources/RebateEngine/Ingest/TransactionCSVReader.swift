@@ -21,12 +21,21 @@ struct TransactionCSVReader {
     var progress: RunProgress?
     /// Set only when `bytes` is a read-only file mapping, whose pages can be dropped once parsed.
     var releasesPages = false
-    /// The book currency's code: a line whose optional `currency` column holds anything else (but
-    /// empty) is rejected, never read as book money.
+    /// The book currency's code: a line whose optional `currency` column holds another code is
+    /// converted when that currency is listed, and rejected otherwise, never read as book money.
     var bookCurrency: [UInt8] = []
+    /// The listed currencies and their rates (SPEC section 11).
+    var rates = ExchangeRates()
 
-    /// The optional column that says what currency a line's amount is in (SPEC section 11).
+    /// Sets the book currency and the listed currencies' rates that lines are converted with.
+    mutating func currencies(_ agreements: AgreementSet, _ rates: ExchangeRates) {
+        bookCurrency = Array(agreements.currency.utf8)
+        self.rates = rates
+    }
+
+    /// The optional columns that say what currency a line's amount is in, and at what rate (SPEC section 11).
     static let currencyColumn = "currency"
+    static let rateColumn = "rate"
     static let requiredColumns = ["line_id", "date", "partner_id", "product_id", "quantity", "amount"]
     /// Values of 10^12 or more are refused (SPEC section 1).
     static let magnitudeLimitUnits: Int64 = 1_000_000_000_000
@@ -83,8 +92,10 @@ struct TransactionCSVReader {
         let products: ByteKeyTable.Lookup
         let fileName: String
         let partnerCount: Int
-        /// The book currency's code, for the optional `currency` column (`columns[6]`, -1 when absent).
+        /// The book currency's code, for the optional `currency` column (`columns[6]`, -1 when absent)
+        /// and `rate` column (`columns[7]`).
         let bookCurrency: [UInt8]
+        let rates: ExchangeRates
     }
 
     /// One transactions file: its name as `rejects.csv` writes it, and its bytes.
@@ -137,7 +148,8 @@ struct TransactionCSVReader {
                         Context(
                             bytes: file.bytes, columns: headers[f].columns, fieldCount: headers[f].fieldCount,
                             decimals: decimals, partners: partnerLookup, products: productLookup,
-                            fileName: file.name, partnerCount: partners.count, bookCurrency: bookCurrency)
+                            fileName: file.name, partnerCount: partners.count, bookCurrency: bookCurrency,
+                            rates: rates)
                     })
             }
         }
@@ -257,8 +269,9 @@ struct TransactionCSVReader {
                     reason: "missing required column\(missing.count == 1 ? "" : "s") " + missing.joined(separator: ", ")
                 ))
         }
-        // The required columns, then the optional currency column (-1 when the file has none).
-        let columns = requiredColumns.map { positions[$0]! } + [positions[currencyColumn] ?? -1]
+        // The required columns, then the optional currency and rate columns (-1 when the file has none).
+        let columns =
+            requiredColumns.map { positions[$0]! } + [positions[currencyColumn] ?? -1, positions[rateColumn] ?? -1]
         return .success((columns, fields.count, scanner.position))
     }
 
@@ -362,10 +375,15 @@ struct TransactionCSVReader {
                     let quantity = DecimalText.parse(bytes, from: i4, to: e4, maxFraction: 3, scale: 3)
                     let amount = DecimalText.parse(
                         bytes, from: i5, to: e5, maxFraction: cx.decimals, scale: cx.decimals)
+                    // A line in another currency, or with a rate of its own, takes the careful path.
                     var inBookCurrency = true
                     if col[6] >= 0 {
                         let (i6, e6) = f(6)
                         inBookCurrency = e6 == i6 || Self.equal(bytes, i6, e6, cx.bookCurrency)
+                    }
+                    if col[7] >= 0 {
+                        let (i7, e7) = f(7)
+                        if e7 > i7 { inBookCurrency = false }
                     }
                     if inBookCurrency, e0 > i0, e0 - i0 <= 64, let date, partner >= 0, product >= 0,
                         case .success(let q) = quantity, case .success(let a) = amount,
@@ -447,17 +465,54 @@ struct TransactionCSVReader {
         let quantity = number(
             view(4) { b, s, e in DecimalText.parse(b, from: s, to: e, maxFraction: 3, scale: 3) },
             "quantity", { scanner.text(fields[col[4]]) }, scale: 3, &reasons)
-        let amount = number(
-            view(5) { b, s, e in DecimalText.parse(b, from: s, to: e, maxFraction: cx.decimals, scale: cx.decimals) },
-            "amount", { scanner.text(fields[col[5]]) }, scale: cx.decimals, &reasons)
-        if let quantity, let amount, (quantity > 0 && amount < 0) || (quantity < 0 && amount > 0) {
+        // SPEC section 11: the line's currency (0 the book currency, k the k-th listed one, nil unknown).
+        var currency: Int? = 0
+        if col[6] >= 0, !view(6, { b, s, e in e == s || Self.equal(b, s, e, cx.bookCurrency) }) {
+            currency = view(6) { b, s, e in cx.rates.index(of: b, s, e) }
+            if currency == nil {
+                reasons.append(
+                    "currency: unknown currency \"\(scanner.text(fields[col[6]]))\" (the book currency is \"\(String(decoding: cx.bookCurrency, as: UTF8.self))\")"
+                )
+            }
+        }
+        let amountDecimals = currency.map { $0 == 0 ? cx.decimals : cx.rates.currencies[$0 - 1].decimals } ?? 6
+        let written = number(
+            view(5) { b, s, e in
+                DecimalText.parse(b, from: s, to: e, maxFraction: amountDecimals, scale: amountDecimals)
+            },
+            "amount", { scanner.text(fields[col[5]]) }, scale: amountDecimals, &reasons)
+        if let quantity, let written, (quantity > 0 && written < 0) || (quantity < 0 && written > 0) {
             reasons.append("quantity and amount have opposite signs")
         }
-        if col[6] >= 0, !view(6, { b, s, e in e == s || Self.equal(b, s, e, cx.bookCurrency) }) {
-            // This version converts no currency: an amount in another one would be read as book money.
-            reasons.append(
-                "currency: unknown currency \"\(scanner.text(fields[col[6]]))\" (the book currency is \"\(String(decoding: cx.bookCurrency, as: UTF8.self))\")"
-            )
+        var ownRate: ExchangeRate?
+        let hasOwnRate = col[7] >= 0 && fields[col[7]].end > fields[col[7]].start
+        if hasOwnRate {
+            switch view(7, { b, s, e in ExchangeRate.parse(b, s, e) }) {
+            case .success(let r): ownRate = r
+            case .failure(let why): reasons.append("rate: \"\(scanner.text(fields[col[7]]))\" \(why.reason)")
+            }
+            if currency == 0, let r = ownRate, r != .one {
+                reasons.append("rate: a line in the book currency takes no rate but 1")
+            }
+        }
+        // The book amount: the amount itself, or converted once at the line's own rate or the rate of its date.
+        var amount: Int64? = currency == 0 ? written : nil
+        if let c = currency, c > 0, let written {
+            let rate = ownRate ?? date.flatMap { cx.rates.rate(currency: c, day: $0.dayNumber) }
+            if let rate {
+                let book = ExchangeRates.bookAmount(
+                    written, decimals: amountDecimals, rate: rate, bookDecimals: cx.decimals)
+                if book.magnitude >= UInt128(magnitudeLimitUnits) * UInt128(DecimalText.powersOfTen[cx.decimals]) {
+                    reasons.append(
+                        "amount: \"\(scanner.text(fields[col[5]]))\" converts to 10^12 or more in the book currency")
+                } else {
+                    amount = Int64(book)
+                }
+            } else if let date, !hasOwnRate {
+                reasons.append(
+                    "currency: no exchange rate for \(cx.rates.currencies[c - 1].code) on \(date) (its rates start later)"
+                )
+            }
         }
         if !reasons.isEmpty {
             reject(
@@ -471,6 +526,10 @@ struct TransactionCSVReader {
         chunk.totals.linesAccepted += 1
         chunk.totals.acceptedQuantity += Int128(quantity!)
         chunk.totals.acceptedAmount += Int128(amount!)
+        if let c = currency, c > 0 {
+            let listed = cx.rates.currencies[c - 1]
+            chunk.totals.addForeign(listed.code, decimals: listed.decimals, amount: written!, book: amount!)
+        }
     }
 
     /// Whether `bytes[from..<to]` is `code`.

@@ -27,6 +27,8 @@ struct ShardWriter {
             try AtomicFile.write(partners, to: folder + "/partners.csv")
             try AtomicFile.write(products, to: folder + "/products.csv")
             try AtomicFile.write(agreementBytes[k], to: folder + "/agreements.json")
+            // SPEC section 11: every shard gets the same rates.csv.
+            if let rates = master.ratesFile { try AtomicFile.write(rates, to: folder + "/" + RatesFile.fileName) }
             if source.isFolder { try AtomicFile.makeFolder(folder + "/" + TransactionSource.folderName) }
             // With --ledger every shard gets a ledger.csv, empty or not, so each closes the same way.
             if let ledgerOf {

@@ -88,7 +88,7 @@ public enum SplitJob {
         var reader = TransactionCSVReader(
             partners: master.partners, products: master.products, decimals: master.agreements.decimals,
             threads: max(1, threads))
-        reader.bookCurrency = Array(master.agreements.currency.utf8)
+        reader.currencies(master.agreements, master.rates)
         if let chunkBytes { reader.chunkBytes = chunkBytes }
         // Mapped files drop their pages from this process once parsed, and again as the shards are
         // written, so the input is never held whole (the page cache keeps it for the second read).

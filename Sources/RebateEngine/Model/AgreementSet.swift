@@ -4,6 +4,8 @@ public struct AgreementSet: Sendable {
     public var currency: String
     /// The currency's minor-unit digits (0 for JPY, 2 for EUR, 3 for KWD); 0...6.
     public var decimals: Int
+    /// Currencies lines may be invoiced in besides the book currency (SPEC section 11), in file order.
+    public var currencies: [ListedCurrency] = []
     /// The agreements, in file order.
     public var agreements: [Agreement]
     /// The top-level general-ledger accounts: what an agreement's ``Agreement/accounts`` do not name.

@@ -43,8 +43,10 @@ public struct Dataset: Sendable {
     public var products: [Product]
     /// The agreements and currency.
     public var agreements: AgreementSet
-    /// The invoice lines, as columns.
+    /// The invoice lines, as columns (amounts in the book currency).
     public var transactions: TransactionColumns
+    /// The listed currencies and their rates (`rates.csv`), which the lines' book amounts were converted with.
+    public var rates = ExchangeRates()
 
     /// Creates a dataset from values built in memory.
     public init(partners: [Partner], products: [Product], agreements: AgreementSet, transactions: TransactionColumns) {

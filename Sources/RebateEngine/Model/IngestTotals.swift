@@ -16,7 +16,61 @@ public struct IngestTotals: Hashable, Sendable {
     public var rejectedAmount: Int128 = 0
     /// Rejected lines whose quantity or amount could not be read at all.
     public var rejectedUnreadable = 0
+    /// Accepted lines in each listed currency (SPEC section 11), by code; book-currency lines are the rest.
+    public var foreign: [ForeignCurrencyTotals] = []
 
     /// Creates zero totals.
     public init() {}
+}
+
+/// Accepted lines invoiced in one listed currency: how many, and their amounts as written and in book money.
+public struct ForeignCurrencyTotals: Hashable, Sendable {
+    /// The currency's code.
+    public var code: String
+    /// Accepted lines in it.
+    public var lines = 0
+    /// The currency's minor-unit digits.
+    public var decimals = 2
+    /// Their amounts as written, in its minor units.
+    public var amount: Int128 = 0
+    /// Their book amounts, in the book currency's minor units.
+    public var bookAmount: Int128 = 0
+
+    /// Zero totals for a currency.
+    public init(code: String, decimals: Int) {
+        self.code = code
+        self.decimals = decimals
+    }
+}
+
+extension IngestTotals {
+    /// Counts an accepted line in a listed currency.
+    mutating func addForeign(_ code: String, decimals: Int, amount: Int64, book: Int64) {
+        if let k = foreign.firstIndex(where: { $0.code == code }) {
+            foreign[k].lines += 1
+            foreign[k].amount += Int128(amount)
+            foreign[k].bookAmount += Int128(book)
+        } else {
+            var t = ForeignCurrencyTotals(code: code, decimals: decimals)
+            t.lines = 1
+            t.amount = Int128(amount)
+            t.bookAmount = Int128(book)
+            foreign.append(t)
+            foreign.sort { Bytewise.less($0.code, $1.code) }
+        }
+    }
+
+    /// Adds another ingestion's per-currency totals.
+    mutating func addForeign(_ other: [ForeignCurrencyTotals]) {
+        for t in other {
+            if let k = foreign.firstIndex(where: { $0.code == t.code }) {
+                foreign[k].lines += t.lines
+                foreign[k].amount += t.amount
+                foreign[k].bookAmount += t.bookAmount
+            } else {
+                foreign.append(t)
+            }
+        }
+        foreign.sort { Bytewise.less($0.code, $1.code) }
+    }
 }

@@ -45,6 +45,7 @@ extension AgreementSet {
                         }.joined(separator: ", ") + "]")
             }
             fields.append("\"accrual\": \(q(a.accrual.rawValue))")
+            if a.payment != .automatic { fields.append("\"payment\": \(q(a.payment.rawValue))") }
             if !a.accounts.isEmpty { fields.append("\"accounts\": " + accountsJSON(a.accounts)) }
             items.append("    {" + fields.joined(separator: ", ") + "}")
         }
@@ -56,8 +57,14 @@ extension AgreementSet {
                     AccountOverrides(
                         expense: accounts.expense, liability: accounts.liability, payable: accounts.payable))
                 + ",\n"
+        let listed =
+            currencies.isEmpty
+            ? ""
+            : "  \"currencies\": {" + currencies.map { "\(q($0.code)): \($0.decimals)" }.joined(separator: ", ")
+                + "},\n"
         let text =
-            "{\n  \"currency\": \(q(currency)),\n  \"decimals\": \(decimals),\n" + top + "  \"agreements\": [\n"
+            "{\n  \"currency\": \(q(currency)),\n  \"decimals\": \(decimals),\n" + listed + top
+            + "  \"agreements\": [\n"
             + items.joined(separator: ",\n") + "\n  ]\n}\n"
         return Array(text.utf8)
     }

@@ -43,6 +43,28 @@ enum RunSummary {
         lines.append("    \"rejected_lines_with_unreadable_numbers\": \(t.rejectedUnreadable),")
         lines.append("    \"lines_after_as_of\": \(report?.linesAfterAsOf ?? 0)")
         lines.append("  },")
+        if !t.foreign.isEmpty {
+            // SPEC section 11: per currency lines were accepted in, the lines, their amounts as written and
+            // in book money; the book currency's own are what the foreign ones leave of the totals.
+            let bookLines = t.linesAccepted - t.foreign.reduce(0) { $0 + $1.lines }
+            let bookAmount = t.acceptedAmount - t.foreign.reduce(Int128(0)) { $0 + $1.bookAmount }
+            var rows: [(String, String)] = []
+            if bookLines > 0 {
+                rows.append(
+                    (
+                        context.currency,
+                        "{\"lines\": \(bookLines), \"amount\": \(m(bookAmount)), \"book_amount\": \(m(bookAmount))}"
+                    ))
+            }
+            for f in t.foreign {
+                let written = "\"" + DecimalText.money(f.amount, decimals: f.decimals) + "\""
+                rows.append(
+                    (f.code, "{\"lines\": \(f.lines), \"amount\": \(written), \"book_amount\": \(m(f.bookAmount))}"))
+            }
+            rows.sort { Bytewise.less($0.0, $1.0) }
+            lines.append(
+                "  \"currencies\": {" + rows.map { "\"\(jsonEscaped($0.0))\": \($0.1)" }.joined(separator: ", ") + "},")
+        }
         if let r = report {
             lines.append(
                 "  \"rows\": {\"accruals\": \(r.accruals.count), \"settlements\": \(r.settlements.count), \"statements\": \(r.statements.count), \"anomalies\": \(r.anomalies.count), \"rejects\": \(context.rejects.count)},"
