@@ -33,7 +33,8 @@ struct AgreementAccumulator {
         let limit = asOf?.dayNumber ?? Int32.max // lines after the as-of date are not yet known
         countedEnd = min(r.end, limit)
         watchedEnd = min(r.watchEnd, limit)
-        sums = Array(repeating: 0, count: r.monthCount * (3 + r.gateScopes.count) + 2 * r.periods.count)
+        sums = Array(
+            repeating: 0, count: r.monthCount * (3 + r.gateScopes.count) + 2 * r.periods.count + r.priorDays)
     }
 
     private var months: Int { resolved.monthCount }
@@ -46,6 +47,11 @@ struct AgreementAccumulator {
     /// Basis of the returns dated in the 30 days after period `p` ends.
     func returnsAfter(_ p: Int) -> Int128 {
         sums[(3 + resolved.gateScopes.count) * months + resolved.periods.count + p]
+    }
+
+    /// The basis of the prior-year lines dated `resolved.priorFirst + day` (a prior-year growth agreement).
+    func priorBasis(_ day: Int) -> Int128 {
+        sums[(3 + resolved.gateScopes.count) * months + 2 * resolved.periods.count + day]
     }
 
     /// Adds the sums of another accumulator of the same agreement (a piece of the same partition).
@@ -120,6 +126,26 @@ struct AgreementAccumulator {
                                         s[returnsBase + p] &+= Int128(basis)
                                         p -= 1
                                     }
+                                }
+                            }
+                            // A prior-year growth agreement: the basis of last year's lines, day by day, for
+                            // the baseline of any day (SPEC section 10). Plain agreements skip it.
+                            if r.priorDays > 0 {
+                                let priorBase = returnsBase + periodCount
+                                let priorFirst = r.priorFirst
+                                // Lines after the as-of date are not yet known (countedEnd is the as-of date then).
+                                let priorLast = min(priorFirst + Int32(r.priorDays) - 1, end)
+                                for i in range {
+                                    let t = lines.day[i]
+                                    if t < priorFirst || t > priorLast { continue }
+                                    let k = Int(lines.product[i])
+                                    if !everything, scope[k >> 6] & (1 << UInt64(k & 63)) == 0 { continue }
+                                    let q = lines.quantity[i]
+                                    let palletSize = v.palletQuantity[k]
+                                    let n = palletSize > 0 ? q / palletSize : 0
+                                    let (_, _, basis) = B.contribution(
+                                        quantity: q, amount: lines.amount[i], pallets: n, palletSize: palletSize)
+                                    s[priorBase + Int(t - priorFirst)] &+= Int128(basis)
                                 }
                             }
                             for g in 0..<gateCount {

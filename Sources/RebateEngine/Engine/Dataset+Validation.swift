@@ -46,7 +46,7 @@ extension Dataset {
                 if let kind = tier.kind, kind != a.valueKind {
                     fail("tiers[\(t)]", "pays \(kind.rawValue) but the agreement's tiers pay \(a.valueKind.rawValue)")
                 }
-                if let money = tier.thresholdIsMoney, money != (a.basis == .amount) {
+                if let money = tier.thresholdIsMoney, money != (a.basis == .amount), a.growth?.measure != .percent {
                     fail(
                         "tiers[\(t)].from",
                         money
@@ -55,6 +55,15 @@ extension Dataset {
                 }
             }
             if let cap = a.cap, cap < 0 { fail("cap", "negative") }
+            if let growth = a.growth {
+                if growth.pays == .increment, a.tiering == .incremental {
+                    fail("growth.pays", "\"increment\" applies to retroactive tiers")
+                }
+                if case .fixed(let b) = growth.baseline, b < 0 { fail("growth.baseline", "negative") }
+                if a.settlement == .term, a.end.dayNumber - a.start.dayNumber + 1 > 366 {
+                    fail("settlement", "a growth agreement's term is at most 366 days")
+                }
+            }
             for (g, gate) in a.gates.enumerated() where gate.minimum < 0 { fail("requires[\(g)]", "negative minimum") }
             if a.program == .logistics, a.basis != .pallets {
                 fail("basis", "a logistics agreement needs basis pallets")

@@ -65,6 +65,10 @@ struct ResolvedAgreement: Sendable {
     let periodEnds: [Int32]
     /// Partners whose lines count: the beneficiary, or the group's members.
     let partners: [Int32]
+    /// A prior-year growth agreement's window of prior-year days, `[start', (end + 1)')`: the first
+    /// day and the day count (0 for any other agreement). Every period's baseline window lies in it.
+    let priorFirst: Int32
+    let priorDays: Int
 
     var start: Int32 { agreement.start.dayNumber }
     var end: Int32 { agreement.end.dayNumber }
@@ -133,6 +137,12 @@ struct ResolvedAgreement: Sendable {
             for (p, period) in periods.enumerated() {
                 for m in period.start.monthIndex...period.end.monthIndex { periodOfMonth[m - firstMonth] = Int32(p) }
             }
+            var priorFirst: Int32 = 0
+            var priorDays = 0
+            if a.growth?.baseline == .priorYear {
+                priorFirst = a.start.oneYearEarlier.dayNumber
+                priorDays = Int(CivilDate(dayNumber: a.end.dayNumber + 1).oneYearEarlier.dayNumber - priorFirst)
+            }
             out.append(
                 ResolvedAgreement(
                     index: i, agreement: a, formula: RebateFormula(a, decimals: dataset.agreements.decimals),
@@ -142,7 +152,7 @@ struct ResolvedAgreement: Sendable {
                     periods: periods, firstMonth: firstMonth, monthCount: monthCount, periodOfMonth: periodOfMonth,
                     lastWeekStart: periods.map { max($0.start.dayNumber, $0.end.dayNumber - 6) },
                     periodEnds: periods.map(\.end.dayNumber),
-                    partners: partners))
+                    partners: partners, priorFirst: priorFirst, priorDays: priorDays))
         }
         if !problems.isEmpty { throw .invalidInput(problems) }
         return out

@@ -31,7 +31,7 @@ struct AgreementDecoder {
     /// An agreement's members SPEC section 2 defines.
     static let agreementMembers = [
         "id", "program", "beneficiary", "products", "start", "end", "settlement", "basis", "tiering", "tiers", "cap",
-        "requires", "accrual", "accounts", "payment",
+        "requires", "accrual", "accounts", "payment", "growth",
     ]
 
     let file: String
@@ -260,7 +260,13 @@ struct AgreementDecoder {
         let payment: PaymentMode? = enumeration(v["payment"], path + ".payment", default: .automatic)
         var cap: Int64?
         if let c = v["cap"], c != .null { cap = decimal(c, path + ".cap", maxFraction: decimals, scale: decimals) }
-        let (kind, tiers) = decodeTiers(v["tiers"], path + ".tiers", basis: basis)
+        let growth = decodeGrowth(v["growth"], path + ".growth", basis: basis, tiering: tiering)
+        let (kind, tiers) = decodeTiers(
+            v["tiers"], path + ".tiers", basis: basis, percentGrowth: growth?.measure == .percent)
+        // A growth period is at most a year: the prior-year window of each is one year of lines.
+        if growth != nil, settlement == .term, let start, let end, end.dayNumber - start.dayNumber + 1 > 366 {
+            fail(path + ".settlement", "a growth agreement's term is at most 366 days (use \"year\" periods)")
+        }
         var gates: [Gate] = []
         if let r = v["requires"], r != .null {
             if case .array(let items) = r {
@@ -289,6 +295,7 @@ struct AgreementDecoder {
             cap: cap.map(Money.init(minorUnits:)), gates: gates, accrual: accrual)
         agreement.accounts = accounts
         agreement.payment = payment
+        agreement.growth = growth
         return agreement
     }
 
@@ -374,15 +381,56 @@ struct AgreementDecoder {
         return .group(id)
     }
 
-    mutating func decodeTiers(_ v: JSONValue?, _ path: String, basis: RebateBasis?) -> (TierValueKind?, [Tier]) {
+    /// `{"over": "prior_year" | "baseline": DECIMAL, "measure": …, "pays": …}` (SPEC section 10).
+    mutating func decodeGrowth(_ v: JSONValue?, _ path: String, basis: RebateBasis?, tiering: Tiering?) -> Growth? {
+        guard let v, v != .null else { return nil }
+        guard case .object = v else {
+            fail(path, "expected an object with \"over\" or \"baseline\", \"measure\" and \"pays\"")
+            return nil
+        }
+        refuseUndefinedMembers(v, path, defined: ["over", "baseline", "measure", "pays"])
+        let before = problems.count
+        var baseline: Growth.Baseline?
+        switch (v["over"], v["baseline"]) {
+        case (nil, nil), (.null?, nil), (nil, .null?):
+            fail(path, "needs one of \"over\" or \"baseline\"")
+        case (let over?, nil):
+            if over == .string("prior_year") {
+                baseline = .priorYear
+            } else {
+                fail(path + ".over", "the only baseline to measure \"over\" is \"prior_year\"")
+            }
+        case (nil, let fixed?):
+            if let basis {
+                let digits = basis == .amount ? decimals : 3
+                if let value = decimal(fixed, path + ".baseline", maxFraction: digits, scale: digits) {
+                    baseline = .fixed(value)
+                }
+            }
+        default:
+            fail(path, "needs exactly one of \"over\" and \"baseline\", not both")
+        }
+        let measure: Growth.Measure? = enumeration(v["measure"], path + ".measure", default: nil)
+        let pays: Growth.Pays? = enumeration(v["pays"], path + ".pays", default: .total)
+        if tiering == .incremental, let p = v["pays"], p != .null {
+            fail(path + ".pays", "\"pays\" applies to retroactive tiers; incremental tiers pay each slice")
+        }
+        guard problems.count == before, let baseline, let measure, let pays else { return nil }
+        return Growth(baseline: baseline, measure: measure, pays: pays)
+    }
+
+    mutating func decodeTiers(_ v: JSONValue?, _ path: String, basis: RebateBasis?, percentGrowth: Bool = false)
+        -> (TierValueKind?, [Tier])
+    {
         guard case .array(let items)? = v, !items.isEmpty else {
             fail(path, "required: one or more tiers")
             return (nil, [])
         }
         var kind: TierValueKind?
         var tiers: [Tier] = []
-        let fromFraction = basis == .amount ? decimals : 3
-        let fromScale = basis == .amount ? decimals : 3
+        // Growth in percent: `from` are percentages with at most 4 decimals.
+        let fromFraction = percentGrowth ? 4 : basis == .amount ? decimals : 3
+        let fromScale = fromFraction
         for (i, item) in items.enumerated() {
             let p = "\(path)[\(i)]"
             guard case .object = item else {
@@ -414,7 +462,8 @@ struct AgreementDecoder {
             if let from, let value {
                 var tier = Tier(from: from, value: value)
                 tier.kind = k
-                tier.thresholdIsMoney = basis == .amount
+                // A percentage of growth is neither money nor quantity.
+                tier.thresholdIsMoney = percentGrowth ? nil : basis == .amount
                 tiers.append(tier)
             }
         }

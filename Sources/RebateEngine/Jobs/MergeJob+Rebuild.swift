@@ -31,7 +31,7 @@ extension MergeJob {
         var kinds: [String: RebateBasis] = [:]
         for (i, r) in t["accruals.csv"]!.rows.enumerated() {
             let f = r.fields
-            guard f.count == 15, f[13].isEmpty, f[14].isEmpty, let tier = Int(f[10]),
+            guard f.count == 15, let tier = Int(f[10]),
                 let month = CivilDate(f[5] + "-01")
             else {
                 throw bad("accruals.csv", i, "row")
@@ -51,7 +51,7 @@ extension MergeJob {
         }
         for (i, r) in t["settlements.csv"]!.rows.enumerated() {
             let f = r.fields
-            guard f.count == 13, f[11].isEmpty, f[12].isEmpty, let tier = Int(f[9]) else {
+            guard f.count == 13, let tier = Int(f[9]) else {
                 throw bad("settlements.csv", i, "row")
             }
             let k = kind(f, quantity: 5, amount: 6, basis: 8)
@@ -66,7 +66,7 @@ extension MergeJob {
         }
         for (i, r) in t["statements.csv"]!.rows.enumerated() {
             let f = r.fields
-            guard f.count == 14, f[12].isEmpty, f[13].isEmpty, let tier = Int(f[7]) else {
+            guard f.count == 14, let tier = Int(f[7]) else {
                 throw bad("statements.csv", i, "row")
             }
             let k = kinds[f[1]] ?? .quantity

@@ -166,6 +166,8 @@ public struct Agreement: Hashable, Sendable {
     public var accounts = AccountOverrides()
     /// Paid automatically at each period's end, or as far as the beneficiary claims (SPEC section 12).
     public var payment = PaymentMode.automatic
+    /// Tiers on growth over a baseline (SPEC section 10); `nil` for tiers on the basis itself.
+    public var growth: Growth?
 
     /// Creates an agreement; ``AccrualEngine/run(_:options:)`` checks it against the dataset.
     public init(

@@ -44,11 +44,25 @@ extension AccrualReport {
     /// The header of `rejects.csv`.
     public static let rejectsHeader = "file,line_number,line_id,reason,raw"
 
-    /// SPEC v3 section 10's `baseline` and `growth`, empty for an agreement without `growth`: this
-    /// version has no growth agreements (agreements.json refuses the member), so they are always empty.
-    static func appendGrowth(_ w: inout CSVWriter) {
-        w.empty()
-        w.empty()
+    /// SPEC v3 section 10's `baseline` (in the basis's format) and `growth` (4 decimals for percent,
+    /// the basis's format for absolute); both empty for an agreement without `growth`, `growth` empty
+    /// where it is undefined.
+    static func appendGrowth(_ w: inout CSVWriter, _ figures: GrowthFigures?, _ basis: RebateBasis, decimals: Int) {
+        guard let figures else {
+            w.empty()
+            w.empty()
+            return
+        }
+        w.basis(figures.baseline, basis, decimals: decimals)
+        if let g = figures.growth {
+            if figures.measure == .percent {
+                w.decimal(g, scale: 4, keepZeros: false)
+            } else {
+                w.basis(g, basis, decimals: decimals)
+            }
+        } else {
+            w.empty()
+        }
     }
 
     /// `accruals.csv`, bytes as written.
@@ -69,7 +83,7 @@ extension AccrualReport {
             w.integer(r.tier)
             w.decimal(r.accruedToDate, scale: d, keepZeros: true)
             w.decimal(r.posting, scale: d, keepZeros: true)
-            Self.appendGrowth(&w)
+            Self.appendGrowth(&w, r.growth, r.basisKind, decimals: d)
             w.endRow()
         }
         return w.bytes
@@ -91,7 +105,7 @@ extension AccrualReport {
             w.basis(r.basis, r.basisKind, decimals: d)
             w.integer(r.tier)
             w.decimal(r.earned, scale: d, keepZeros: true)
-            Self.appendGrowth(&w)
+            Self.appendGrowth(&w, r.growth, r.basisKind, decimals: d)
             w.endRow()
         }
         return w.bytes
@@ -111,10 +125,19 @@ extension AccrualReport {
             w.basis(r.basis, r.basisKind, decimals: d)
             w.integer(r.tier)
             w.decimal(r.earnedToDate, scale: d, keepZeros: true)
-            if let next = r.nextTierFrom { w.basis(Int128(next), r.basisKind, decimals: d) } else { w.empty() }
+            if let next = r.nextTierFrom {
+                // A growth agreement's next tier is a growth figure: a percentage, or basis units.
+                if r.growth?.measure == .percent {
+                    w.decimal(Int128(next), scale: 4, keepZeros: false)
+                } else {
+                    w.basis(Int128(next), r.basisKind, decimals: d)
+                }
+            } else {
+                w.empty()
+            }
             if let missing = r.toNextTier { w.basis(missing, r.basisKind, decimals: d) } else { w.empty() }
             w.decimal(r.forecastEarned, scale: d, keepZeros: true)
-            Self.appendGrowth(&w)
+            Self.appendGrowth(&w, r.growth, r.basisKind, decimals: d)
             w.endRow()
         }
         return w.bytes

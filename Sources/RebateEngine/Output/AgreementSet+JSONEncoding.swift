@@ -14,7 +14,7 @@ extension AgreementSet {
         }
         var items: [String] = []
         for a in agreements {
-            let fromScale = a.basis == .amount ? decimals : 3
+            let fromScale = a.growth?.measure == .percent ? 4 : a.basis == .amount ? decimals : 3
             let valueScale = a.valueKind == .fixed ? decimals : 4
             let beneficiary: String
             switch a.beneficiary {
@@ -46,6 +46,17 @@ extension AgreementSet {
             }
             fields.append("\"accrual\": \(q(a.accrual.rawValue))")
             if a.payment != .automatic { fields.append("\"payment\": \(q(a.payment.rawValue))") }
+            if let g = a.growth {
+                let baseline: String
+                switch g.baseline {
+                case .priorYear: baseline = "\"over\": \"prior_year\""
+                case .fixed(let v):
+                    baseline =
+                        "\"baseline\": \(q(DecimalText.plain(Int128(v), scale: a.basis == .amount ? decimals : 3)))"
+                }
+                let pays = a.tiering == .retroactive ? ", \"pays\": \(q(g.pays.rawValue))" : ""
+                fields.append("\"growth\": {\(baseline), \"measure\": \(q(g.measure.rawValue))\(pays)}")
+            }
             if !a.accounts.isEmpty { fields.append("\"accounts\": " + accountsJSON(a.accounts)) }
             items.append("    {" + fields.joined(separator: ", ") + "}")
         }

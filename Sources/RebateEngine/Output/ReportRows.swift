@@ -28,6 +28,8 @@ public struct AccrualRow: Hashable, Sendable {
     public var accruedToDate: Int128
     /// The month's change of `accruedToDate` within its period, minor units.
     public var posting: Int128
+    /// Baseline and growth at the month's day, for a growth agreement (SPEC section 10).
+    public var growth: GrowthFigures?
 
     /// Creates a row from its values.
     public init(
@@ -78,6 +80,8 @@ public struct SettlementRow: Hashable, Sendable {
     public var tier: Int
     /// Minor units.
     public var earned: Int128
+    /// Baseline and growth at the period's end, for a growth agreement (SPEC section 10).
+    public var growth: GrowthFigures?
 
     /// Creates a row from its values.
     public init(
@@ -130,6 +134,9 @@ public struct StatementRow: Hashable, Sendable {
     public var forecastEarned: Int128
     /// Each gate of the agreement with what the period has bought toward it (not a `statements.csv` column).
     public var gates: [GateProgress]
+    /// Baseline and growth at the statement's day, for a growth agreement (SPEC section 10); with it,
+    /// `nextTierFrom` is a growth figure (10^-4 percent, or basis units).
+    public var growth: GrowthFigures?
 
     /// Whether a tier is reached but an unmet gate holds the rebate back.
     public var isHeldByGate: Bool { tier > 0 && gates.contains { !$0.isMet } }
