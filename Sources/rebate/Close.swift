@@ -51,7 +51,7 @@ let close = Subcommand(
         let paid = close.payments.filter { $0.amount > 0 }.reduce(Int128(0)) { $0 + $1.amount }
         let clawed = close.payments.filter { $0.amount < 0 }.reduce(Int128(0)) { $0 - $1.amount }
         print(
-            "closed \(close.month.monthText) as of \(close.asOf): \(close.journal.count) journal entries, debits = credits = \(money(t.debits))"
+            "closed \(close.month.monthText) as of \(close.asOf): \(close.journal.count) journal entr\(close.journal.count == 1 ? "y" : "ies"), debits = credits = \(money(t.debits))"
         )
         print("accrual entries \(money(t.accrualEntries)), settlement entries \(money(t.settlementEntries))")
         print("\(close.payments.count) payments: pay \(money(paid)), claw back \(money(clawed))")
