@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer binary (every target: CSV reader, decimal parser, agreements decoder,
-# ledger reader, transactions folder, merge's readers, the split's windowed read) once with AddressSanitizer, and runs each
+# ledger reader, transactions folder, merge's readers, the split's windowed read, rates.csv, claims) once with AddressSanitizer, and runs each
 # target for a bounded time.
 #   scripts/fuzz.sh [seconds-per-target]   (default 30; FUZZ_TARGETS="window csv" picks targets)
 # Every crashing input is copied to fuzz/regressions/<target>/, which the
@@ -16,7 +16,7 @@ bin="$build/fuzz"
 swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name RebateFuzz \
     $sources fuzz/targets/FuzzEntry.swift -o "$bin" 2> "$build/build.log" || { cat "$build/build.log"; exit 1; }
 status=0
-for target in ${FUZZ_TARGETS:-csv decimal agreements ledger folder merge window}; do
+for target in ${FUZZ_TARGETS:-csv decimal agreements ledger folder merge window rates claims}; do
     corpus="$build/corpus-$target"
     mkdir -p "$corpus" "$build/crashes-$target"
     cp -n fuzz/seeds/$target/* "$corpus"/ 2>/dev/null || true

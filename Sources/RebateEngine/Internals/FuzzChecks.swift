@@ -9,7 +9,7 @@ enum FuzzChecks {
     ]
 
     /// Every target, by the name `REBATE_FUZZ_TARGET`, `scripts/fuzz.sh` and `fuzz/seeds/` use.
-    static let targets = ["csv", "decimal", "agreements", "ledger", "folder", "merge", "window"]
+    static let targets = ["csv", "decimal", "agreements", "ledger", "folder", "merge", "window", "rates", "claims"]
 
     /// Checks `data` with the target named `target` (one of ``targets``).
     static func check(_ target: String, _ data: [UInt8]) -> String? {
@@ -21,6 +21,8 @@ enum FuzzChecks {
         case "folder": return folder(data)
         case "merge": return merge(data)
         case "window": return window(data)
+        case "rates": return rates(data)
+        case "claims": return claims(data)
         default: return "no fuzz target named \(target)"
         }
     }
@@ -49,6 +51,59 @@ enum FuzzChecks {
         {
             return "chunk size \(chunk) changed the result"
         }
+        return nil
+    }
+
+    /// `rates.csv` (SPEC section 11): never crashes; an accepted file gives every listed currency a
+    /// rate above 0 from its first date on, none before, and each rate as written holds on its own date;
+    /// and a foreign line converts the same as the exact product rounded half away from zero.
+    static func rates(_ data: [UInt8]) -> String? {
+        let listed = [ListedCurrency(code: "USD", decimals: 2), ListedCurrency(code: "JPY", decimals: 0)]
+        guard
+            let table = try? data.withUnsafeBufferPointer({
+                try RatesFile.parse($0, currencies: listed)
+            })
+        else { return nil }
+        for (k, given) in table.given.enumerated() {
+            guard let first = given.first else { continue }
+            if table.rate(currency: k + 1, day: first.day - 1) != nil { return "a rate before the first date" }
+            for g in given {
+                if g.rate.scaled <= 0 { return "a rate of 0 or less was accepted" }
+                if table.rate(currency: k + 1, day: g.day) != g.rate { return "a rate does not hold on its own date" }
+                // 123.45 at the rate, by the definition: round(12345 x rate / 10^(2 + 10 - 2)).
+                let exact = DecimalText.roundedQuotient(Int128(12_345) * Int128(g.rate.scaled), 10_000_000_000)
+                let converted = ExchangeRates.bookAmount(12_345, decimals: 2, rate: g.rate, bookDecimals: 2)
+                if converted != exact { return "conversion differs from the exact product" }
+            }
+        }
+        return nil
+    }
+
+    /// The claims reader and the decisions (SPEC section 12): never crashes; every received claim gets one
+    /// status, approvals never exceed what a period earned, and deciding twice gives the same rows.
+    static func claims(_ data: [UInt8]) -> String? {
+        let decimals = Int(data.first ?? 0) % 3
+        guard
+            let rows = try? Array(data.dropFirst()).withUnsafeBufferPointer({
+                try ClaimsFile.parse($0, fileName: "claims.csv", decimals: decimals)
+            })
+        else { return nil }
+        var agreement = Agreement(
+            id: "A", program: .volume, beneficiary: .partner("P1"), start: CivilDate("2026-01-01")!,
+            end: CivilDate("2026-12-31")!, settlement: .quarter, basis: .quantity, valueKind: .perUnit,
+            tiers: [Tier(from: 0, value: 10_000)])
+        agreement.payment = .onClaim
+        let set = AgreementSet(currency: "EUR", decimals: decimals, agreements: [agreement])
+        let earned: [LedgerRow.Key: Int128] = [
+            LedgerRow.Key(
+                agreementID: "A", start: CivilDate("2026-01-01")!.dayNumber, end: CivilDate("2026-03-31")!.dayNumber): 100
+        ]
+        let asOf = CivilDate("2026-06-30")!
+        let once = ClaimsOutcome.decide(rows, agreements: set, earned: earned, asOf: asOf, decimals: decimals)
+        let twice = ClaimsOutcome.decide(rows, agreements: set, earned: earned, asOf: asOf, decimals: decimals)
+        if once.decisions != twice.decisions { return "deciding again changed the decisions" }
+        if once.decisions.count + once.notYetReceived != rows.count { return "a claim was lost" }
+        do { try once.verify(earned: earned) } catch { return "\(error)" }
         return nil
     }
 
