@@ -86,6 +86,17 @@ extension Explanation {
             ])
         }
         let a = r.agreement
+        // Explain works the figure out by a path of its own; that path does not know baselines yet, and a
+        // figure worked out without them would be wrong: refuse rather than mislead.
+        if a.growth != nil {
+            throw .invalidInput([
+                InputProblem(
+                    file: "agreements.json", field: "--agreement",
+                    reason:
+                        "\(agreementID) is a growth agreement, which explain does not cover yet; its baseline and growth are in accruals.csv"
+                )
+            ])
+        }
         let lastDay = asOf.map { min($0, a.end) } ?? a.end
         let monthIndex = month.monthIndex
         guard monthIndex >= a.start.monthIndex, monthIndex <= lastDay.monthIndex, lastDay >= a.start else {

@@ -40,6 +40,7 @@ enum LineLocator {
         var rejected: [[UInt8]: Int] = [:]
         for r in rejects { rejected[r.raw, default: 0] += 1 }
         let decimals = dataset.agreements.decimals
+        let currencies = (book: Array(dataset.agreements.currency.utf8), rates: dataset.rates)
         let (partnerTable, productTable) = (partnerOfHash, productIndex)
 
         var found: [(Values, String, [UInt8])] = []
@@ -62,7 +63,8 @@ enum LineLocator {
                     var mine: [(Values, String, [UInt8])] = []
                     scan(
                         shared.wrappedValue, chunks[c], header: header, partners: partnerTable,
-                        products: productTable, decimals: decimals, sought: sought, into: &mine)
+                        products: productTable, decimals: decimals, currencies: currencies, sought: sought,
+                        into: &mine)
                     // Read once: drop the chunk's pages from this process (they stay in the page cache).
                     if releases { FileBytes.release(shared.wrappedValue, chunks[c]) }
                     return mine
@@ -87,12 +89,47 @@ enum LineLocator {
         bytes.withUnsafeBufferPointer { ByteKeyTable.hash($0, 0, $0.count) }
     }
 
+    /// A line's amount in the book currency, converted as the reader converts it (SPEC section 11).
+    private static func bookAmount(
+        _ written: [UInt8], day: Int32, scanner: CSVScanner, fields: [CSVField],
+        header: (columns: [Int], fieldCount: Int, bodyStart: Int), decimals: Int,
+        currencies: (book: [UInt8], rates: ExchangeRates)
+    ) -> Int64? {
+        let code = header.columns[6] >= 0 ? scanner.fieldBytes(fields[header.columns[6]]) : []
+        if code.isEmpty || code == currencies.book {
+            guard
+                case .success(let a) = written.withUnsafeBufferPointer({
+                    DecimalText.parse($0, from: 0, to: $0.count, maxFraction: decimals, scale: decimals)
+                })
+            else { return nil }
+            return a
+        }
+        guard let c = code.withUnsafeBufferPointer({ currencies.rates.index(of: $0, 0, $0.count) }) else { return nil }
+        let dc = currencies.rates.currencies[c - 1].decimals
+        guard
+            case .success(let a) = written.withUnsafeBufferPointer({
+                DecimalText.parse($0, from: 0, to: $0.count, maxFraction: dc, scale: dc)
+            })
+        else { return nil }
+        let own = header.columns[7] >= 0 ? scanner.fieldBytes(fields[header.columns[7]]) : []
+        var rate = currencies.rates.rate(currency: c, day: day)
+        if !own.isEmpty {
+            guard case .success(let r) = own.withUnsafeBufferPointer({ ExchangeRate.parse($0, 0, $0.count) }) else {
+                return nil
+            }
+            rate = r
+        }
+        guard let rate else { return nil }
+        return Int64(exactly: ExchangeRates.bookAmount(a, decimals: dc, rate: rate, bookDecimals: decimals))
+    }
+
     // One piece: the per-record loop keeps its cursor in locals; only records of the partners sought leave it.
     private static func scan(
         _ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>,
         header: (columns: [Int], fieldCount: Int, bodyStart: Int),
         partners: [UInt64: [(id: [UInt8], index: Int32)]], products: [[UInt8]: Int32], decimals: Int,
-        sought: Set<Values>, into found: inout [(Values, String, [UInt8])]
+        currencies: (book: [UInt8], rates: ExchangeRates), sought: Set<Values>,
+        into found: inout [(Values, String, [UInt8])]
     ) {
         let newline = UInt8(ascii: "\n")
         let comma = UInt8(ascii: ",")
@@ -139,9 +176,9 @@ enum LineLocator {
                 case .success(let quantity) = text[4].withUnsafeBufferPointer({
                     DecimalText.parse($0, from: 0, to: $0.count, maxFraction: 3, scale: 3)
                 }),
-                case .success(let amount) = text[5].withUnsafeBufferPointer({
-                    DecimalText.parse($0, from: 0, to: $0.count, maxFraction: decimals, scale: decimals)
-                })
+                let amount = bookAmount(
+                    text[5], day: day, scanner: scanner, fields: fields, header: header, decimals: decimals,
+                    currencies: currencies)
             else { continue }
             let values = Values(partner: partner, product: product, day: day, quantity: quantity, amount: amount)
             guard sought.contains(values) else { continue }

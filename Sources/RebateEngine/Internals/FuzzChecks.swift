@@ -96,7 +96,8 @@ enum FuzzChecks {
         let set = AgreementSet(currency: "EUR", decimals: decimals, agreements: [agreement])
         let earned: [LedgerRow.Key: Int128] = [
             LedgerRow.Key(
-                agreementID: "A", start: CivilDate("2026-01-01")!.dayNumber, end: CivilDate("2026-03-31")!.dayNumber): 100
+                agreementID: "A", start: CivilDate("2026-01-01")!.dayNumber, end: CivilDate("2026-03-31")!.dayNumber):
+                100
         ]
         let asOf = CivilDate("2026-06-30")!
         let once = ClaimsOutcome.decide(rows, agreements: set, earned: earned, asOf: asOf, decimals: decimals)

@@ -23,7 +23,9 @@ extension AccrualReport {
         // One section a method, in page order; each is a self-contained piece of XHTML.
         var h = headerSection(loaded, title: title)
         if let close { h += close.htmlSection() }
-        h += monthlySections() + partiesSections() + anomaliesSection() + rejectsSection(loaded)
+        h +=
+            monthlySections() + partiesSections() + v3Sections(loaded, claims: close?.claims) + anomaliesSection()
+            + rejectsSection(loaded)
         return h + "</body></html>\n"
     }
 
