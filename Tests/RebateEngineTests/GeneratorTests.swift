@@ -111,3 +111,46 @@ import Testing
         #expect(throws: GeneratorError.self) { try DatasetGenerator(huge).write(to: Fixture.temporaryFolder()) }
     }
 }
+
+/// data-gen's v3 options: two years, other currencies and claims, each usable as it is written.
+@Suite struct GeneratorV3Tests {
+    static let config: DatasetGenerator.Configuration = {
+        var c = DatasetGenerator.Configuration(lines: 30_000, partners: 60, products: 60, seed: 11)
+        c.priorYear = true
+        c.currencies = [ListedCurrency(code: "USD", decimals: 2), ListedCurrency(code: "JPY", decimals: 0)]
+        c.claims = true
+        return c
+    }()
+
+    @Test func everyV3FeatureIsUsableAndTheBytesRepeat() throws {
+        let a = Fixture.temporaryFolder()
+        let b = Fixture.temporaryFolder()
+        let stats = try DatasetGenerator(Self.config).write(to: a, threads: 1)
+        _ = try DatasetGenerator(Self.config).write(to: b, threads: 2)
+        for name in ["agreements.json", "transactions.csv", "rates.csv", "claims.csv"] {
+            let x = try Data(contentsOf: URL(fileURLWithPath: a + "/" + name))
+            #expect(x == (try Data(contentsOf: URL(fileURLWithPath: b + "/" + name))), "\(name) differs")
+            #expect(!x.isEmpty)
+        }
+        let loaded = try DatasetLoader.load(folder: a, threads: 2, columnar: false)
+        // Every line is accepted: foreign lines all have a rate, prior-year ids never clash with this year's.
+        #expect(loaded.rejects.isEmpty, "\(loaded.rejects.prefix(3).map(\.reason))")
+        #expect(loaded.totals.linesRead == stats.lines)
+        #expect(loaded.totals.foreign.map(\.code) == ["JPY", "USD"])
+        let days = loaded.dataset.transactions.day
+        #expect(days.contains { $0 < CivilDate("2026-01-01")!.dayNumber }, "a prior year of lines")
+        let r = try AccrualEngine.run(loaded.dataset, options: AccrualOptions(threads: 2))
+        let growth = r.settlements.filter { $0.growth != nil }
+        #expect(!growth.isEmpty)
+        // New partners (no baseline), and partners that grow enough to earn.
+        #expect(growth.contains { $0.growth!.baseline == 0 })
+        #expect(growth.contains { $0.growth!.baseline > 0 && $0.earned > 0 })
+        // The claims, decided at the year's end: some approved, some not.
+        let claims = try ClaimsFile.read(path: a + "/claims.csv", decimals: 2)
+        let close = try MonthEndClose.run(
+            loaded.dataset, month: CivilDate("2027-06-01")!, ledger: [], claims: claims,
+            options: AccrualOptions(threads: 2))
+        let statuses = Set(close.claims!.decisions.map(\.status))
+        #expect(statuses.contains(.approved) && statuses.contains(.rejected))
+    }
+}

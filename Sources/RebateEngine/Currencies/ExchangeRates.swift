@@ -24,7 +24,7 @@ struct RateProblem: Error {
 }
 
 /// An exchange rate: book-currency units one unit of a currency is worth, exactly, in 10^-10 units.
-public struct ExchangeRate: Hashable, Sendable, Comparable {
+public struct ExchangeRate: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// The rate times 10^10.
     public var scaled: Int64
 
@@ -38,6 +38,9 @@ public struct ExchangeRate: Hashable, Sendable, Comparable {
 
     /// The rate 1.
     public static let one = ExchangeRate(scaled: 10_000_000_000)
+
+    /// The rate as `rates.csv` writes it: a plain decimal of at most 10 places (`0.9183`).
+    public var description: String { DecimalText.plain(Int128(scaled), scale: Self.scale) }
 
     public static func < (a: ExchangeRate, b: ExchangeRate) -> Bool { a.scaled < b.scaled }
 

@@ -83,6 +83,13 @@ public struct Tier: Hashable, Sendable {
         self.value = value
     }
 
+    /// A tier of a growth agreement measured in percent (SPEC section 10): reached from `from` percent of growth.
+    public init(fromGrowth percent: Rate, value: TierValue) {
+        self.from = percent.tenThousandths
+        self.value = value.scaled
+        kind = value.kind
+    }
+
     /// A tier of an agreement on quantity or pallets: reached from `from` units (or pallets).
     public init(from: Quantity, value: TierValue) {
         self.from = from.milliUnits

@@ -83,7 +83,8 @@ extension AtomicFile {
         case S_IFLNK:
             var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
             let n = readlink(from, &target, target.count - 1)
-            guard n >= 0, symlink(String(cString: target), to) == 0 else {
+            let destination = String(decoding: target.prefix(max(0, n)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            guard n >= 0, symlink(destination, to) == 0 else {
                 throw .io(path: to, reason: String(cString: strerror(errno)))
             }
         default:

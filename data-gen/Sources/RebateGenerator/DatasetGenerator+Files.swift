@@ -94,23 +94,59 @@ extension DatasetGenerator {
             }
             targets.append(target + "/transactions.csv")
         }
-        let written = try writeLines(to: targets, shardOfPartner: plan.partner.map(Int32.init), threads: threads)
-        return WriteStatistics(lines: configuration.lines, transactionBytes: written, totalBytes: total + written)
+        if !configuration.currencies.isEmpty {
+            for k in 0..<count {
+                let target = shards == nil ? folder : folder + "/" + SplitJob.shardFolder(k)
+                total += try writeFile(target + "/rates.csv", ratesCSV())
+            }
+        }
+        var written: UInt64 = 0
+        var lines = configuration.lines
+        if configuration.priorYear {
+            // The prior year first, in the same files: a dataset's lines in date order, year by year.
+            let prior = priorYearGenerator
+            written += try prior.writeLines(to: targets, shardOfPartner: plan.partner.map(Int32.init), threads: threads)
+            for path in targets { lines += try Self.countLines(path) - 1 } // less each file's header
+        }
+        written += try writeLines(
+            to: targets, shardOfPartner: plan.partner.map(Int32.init), threads: threads,
+            appending: configuration.priorYear)
+        if configuration.claims, shards == nil { total += try writeClaims(folder, threads: threads) }
+        return WriteStatistics(lines: lines, transactionBytes: written, totalBytes: total + written)
     }
 
     /// Streams every line into the transactions file of its partner's target, chunks generated in
     /// parallel while the ones before are written, in order.
-    private func writeLines(to paths: [String], shardOfPartner: [Int32], threads: Int) throws(GeneratorError) -> UInt64
+    /// - Parameter appending: add to files that already hold a header (the current year after the prior one).
+    /// The line breaks in a file (for the prior year, whose lines are a share of those generated).
+    static func countLines(_ path: String) throws(GeneratorError) -> Int {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var lines = 0
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            if n <= 0 { break }
+            for i in 0..<n where buffer[i] == 10 { lines += 1 }
+        }
+        return lines
+    }
+
+    private func writeLines(to paths: [String], shardOfPartner: [Int32], threads: Int, appending: Bool = false)
+        throws(GeneratorError) -> UInt64
     {
         var fds: [Int32] = []
         defer { for fd in fds { close(fd) } }
-        let header = Array("line_id,date,partner_id,product_id,quantity,amount\n".utf8)
+        let header = Array(
+            ("line_id,date,partner_id,product_id,quantity,amount"
+                + (configuration.currencies.isEmpty ? "" : ",currency") + "\n").utf8)
         var written: UInt64 = 0
         for path in paths {
-            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            let fd = open(path, O_WRONLY | O_CREAT | (appending ? O_APPEND : O_TRUNC), 0o644)
             guard fd >= 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }
             fds.append(fd)
-            written += try writeAll(fd, path, header)
+            if !appending { written += try writeAll(fd, path, header) }
         }
         let text = TextTables(self)
         let chunks = chunkCount
@@ -203,14 +239,18 @@ extension DatasetGenerator {
                 text.dateBytes.withUnsafeBufferPointer { dates in
                     var w = ByteWriter(base: o.baseAddress!)
                     let productBase = text.partnerCount
+                    let priorYear = configuration.isPriorYear
+                    let currencies = configuration.currencies
                     forEachLine(inChunk: c) { i, line in
                         defer { if recordingEnds { lineEnds.append((line.partner, w.count)) } }
+                        // A prior year keeps a share of each partner's lines by its class.
+                        if priorYear, !Self.priorYearKeeps(partner: line.partner, line: i) { return }
                         let id = UInt64(i + 1)
                         let dateIndex = Int(line.day - text.firstDay)
                         guard let kind = line.bad else {
                             let p = Int(line.partner)
                             let k = productBase + Int(line.product)
-                            w.put(UInt8(ascii: "L"))
+                            w.put(UInt8(ascii: priorYear ? "Y" : "L"))
                             w.digits(id, width: 10)
                             w.put(44)
                             w.put(dates.baseAddress! + dateIndex * 10, count: 10)
@@ -221,11 +261,28 @@ extension DatasetGenerator {
                             w.put(44)
                             w.fixed(line.quantity, scale: 3, trim: true)
                             w.put(44)
-                            w.fixed(line.amount, scale: 2, trim: false)
+                            if currencies.isEmpty {
+                                w.fixed(line.amount, scale: 2, trim: false)
+                            } else {
+                                // A partner invoiced in another currency: the amount in it, then its code.
+                                let currency = currencyIndex(ofPartner: line.partner)
+                                if currency == 0 {
+                                    w.fixed(line.amount, scale: 2, trim: false)
+                                    w.put(44)
+                                } else {
+                                    let listed = currencies[currency - 1]
+                                    w.fixed(
+                                        invoicedAmount(line.amount, currency: currency), scale: listed.decimals,
+                                        trim: false)
+                                    w.put(44)
+                                    w.put(Array(listed.code.utf8))
+                                }
+                            }
                             w.put(10)
                             return
                         }
                         w.put(Self.malformed(kind, id: id, text: text, dateIndex: dateIndex, line: line))
+                        if !currencies.isEmpty, kind != .wrongFieldCount { w.put(44) }
                         w.put(10)
                     }
                     return w.count
@@ -270,7 +327,7 @@ extension DatasetGenerator {
         }
     }
 
-    private func writeFile(_ path: String, _ bytes: [UInt8]) throws(GeneratorError) -> UInt64 {
+    func writeFile(_ path: String, _ bytes: [UInt8]) throws(GeneratorError) -> UInt64 {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
@@ -377,7 +434,11 @@ struct ByteWriter {
     @inline(__always) mutating func fixed(_ v: Int64, scale: Int, trim: Bool) {
         if v < 0 { put(UInt8(ascii: "-")) }
         let m = v.magnitude
-        let unit: UInt64 = scale == 3 ? 1000 : 100
+        var unit: UInt64 = scale == 3 ? 1000 : 100
+        if scale != 2 && scale != 3 {
+            unit = 1
+            for _ in 0..<scale { unit *= 10 }
+        }
         digits(m / unit, width: 1)
         var f = m % unit
         var width = scale

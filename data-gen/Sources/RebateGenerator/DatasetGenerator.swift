@@ -26,6 +26,15 @@ public struct DatasetGenerator: Sendable {
         public var badLinesPerMillion: Int
         /// Multiplies the number of agreements per partner (1, 4, 16 ... for scaling studies).
         public var agreementDensity: Int
+        /// SPEC v3 section 10: a year of lines before `year` too, and growth agreements over it.
+        public var priorYear = false
+        /// SPEC v3 section 11: currencies some partners are invoiced in (with `rates.csv`).
+        public var currencies: [ListedCurrency] = []
+        /// SPEC v3 section 12: some agreements paid on claim, and `claims.csv` beside the dataset.
+        public var claims = false
+        /// This generator makes the prior year of another: line ids start with `Y`, and partners keep a
+        /// share of their lines by class (new, growing, flat, shrinking).
+        var isPriorYear = false
 
         /// Creates a configuration; partners and products default from the line count.
         public init(
@@ -41,13 +50,22 @@ public struct DatasetGenerator: Sendable {
             self.agreementDensity = max(1, agreementDensity)
         }
 
-        /// The named presets: small (10 thousand lines), medium (10 million), large (100 million), huge (1 billion).
+        /// The named presets: small (10 thousand lines), medium (10 million), large (100 million), huge (1 billion),
+        /// and v3 (medium with every v3 feature).
         public static func preset(_ name: String) -> Configuration? {
             switch name {
             case "small": return Configuration(lines: 10_000)
             case "medium": return Configuration(lines: 10_000_000)
             case "large": return Configuration(lines: 100_000_000)
             case "huge": return Configuration(lines: 1_000_000_000)
+            case "v3":
+                // Every v3 feature at the medium size: two years of lines, growth agreements, lines in
+                // USD and JPY, agreements paid on claim and their claims.
+                var c = Configuration(lines: 10_000_000)
+                c.priorYear = true
+                c.currencies = [ListedCurrency(code: "USD", decimals: 2), ListedCurrency(code: "JPY", decimals: 0)]
+                c.claims = true
+                return c
             default: return nil
             }
         }
@@ -154,6 +172,14 @@ public struct DatasetGenerator: Sendable {
         gamers = [1, 4, 9, 16].filter { $0 < partners.count }.map { Int32($0) }
         agreements = AgreementSet(currency: "EUR", decimals: 2, agreements: [])
         agreements = AgreementSet(currency: "EUR", decimals: 2, agreements: makeAgreements(rng: &rng))
+        agreements.currencies = c.currencies
+        if c.priorYear { agreements.agreements += makeGrowthAgreements() }
+        if c.claims {
+            // Every fifth agreement without growth is paid on claim.
+            for i in agreements.agreements.indices where i % 5 == 2 && agreements.agreements[i].growth == nil {
+                agreements.agreements[i].payment = .onClaim
+            }
+        }
     }
 
     static func id(_ prefix: String, _ n: Int, _ width: Int) -> String {
