@@ -3,9 +3,8 @@ import Synchronization
 
 /// Work items run on several threads, each result written into its own slot.
 ///
-/// The one way the library gathers what parallel workers produce: no lock is taken, so nothing
-/// depends on a lock that ThreadSanitizer cannot see through (the toolchain's `Mutex` hands a
-/// contended lock over inside the kernel, which ThreadSanitizer reports as a race on what it guards).
+/// The one way the library gathers what parallel workers produce: no lock is taken, and results
+/// come back in index order whatever the thread count, so callers need no sort to stay deterministic.
 enum ParallelMap {
     /// `body(0) ... body(count - 1)` on up to `threads` workers, returned in index order.
     ///

@@ -89,9 +89,8 @@ final class SplitSpill {
         let layouts = layoutOf
         try records.flush()
         for b in buckets { try b.flush() }
-        // Buckets are independent: each is sorted and checked whole (reads only). ParallelMap, not a
-        // Mutex the workers append into: ThreadSanitizer reported those appends as a race under load
-        // (the Mutex's contended hand-over happens in the kernel, where it cannot see it).
+        // Buckets are independent: each is sorted and checked whole (reads only); each bucket's
+        // duplicates go to its own slot (ParallelMap), in bucket order.
         // Read-only: the mapped input outlives the workers, and the spill files, all flushed, are
         // only read with pread, which moves no shared offset.
         let shared = UnsafeTransfer((files, buckets, records))
