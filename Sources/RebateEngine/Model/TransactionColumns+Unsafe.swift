@@ -71,6 +71,9 @@ extension TransactionColumns {
     /// Columns of `n` lines with uninitialized storage, to be filled through ``withUnsafeMutableColumns(_:)``.
     static func uninitialized(count n: Int) -> TransactionColumns {
         var c = TransactionColumns()
+        // With capacity 0 the initialiser below writes the count of the shared empty-array storage, a
+        // race when two threads do it (see SpillFile.read): empty columns are just empty.
+        if n == 0 { return c }
         c.partnerStorage = [Int32](unsafeUninitializedCapacity: n) { b, k in
             adviseHugePages(b.baseAddress, n * 4)
             k = n
