@@ -13,6 +13,10 @@ let portal = Subcommand(
             CommonOptions.asOf,
             .value(
                 "--ledger", "file", "The books as they stand (ledger.csv of SPEC section 8): payments and clawbacks."),
+            .value(
+                "--claims", "file",
+                "Every claim received so far: agreements paid on claim show what is\nstill claimable for each ended period."
+            ),
             CommonOptions.threads, CommonOptions.csv, CommonOptions.quiet,
         ],
         required: ["--out"]),
@@ -23,7 +27,9 @@ let portal = Subcommand(
     do throws(RebateError) {
         let options = AccrualOptions(asOf: args.asOf, threads: args.threads, progress: display.progress)
         let p = try PortalJob.run(
-            dataset: args.positional[0], outputFolder: out, ledger: args.value("--ledger"), options: options,
+            dataset: args.positional[0], outputFolder: out, ledger: args.value("--ledger"),
+            claims: args.value("--claims"),
+            options: options,
             columnar: !args.flag("--csv"))
         display.stop()
         if !args.flag("--quiet") {

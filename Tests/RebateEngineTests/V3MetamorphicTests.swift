@@ -80,7 +80,8 @@ import Testing
     @Test func splitAndMerge() throws {
         let whole = Fixture.temporaryFolder() + "/whole"
         let options = AccrualOptions(asOf: CivilDate("2026-08-31"), threads: 2)
-        _ = try AccrualJob.run(dataset: Self.folder, outputFolder: whole, options: options, maxRejects: 0, columnar: false)
+        _ = try AccrualJob.run(
+            dataset: Self.folder, outputFolder: whole, options: options, maxRejects: 0, columnar: false)
         let shards = Fixture.temporaryFolder() + "/shards"
         _ = try SplitJob.run(dataset: Self.folder, shards: 3, outputFolder: shards, threads: 2)
         var outs: [String] = []

@@ -64,4 +64,17 @@ import Testing
                 "P002,CLM-P002-2026,2026-01-01,2026-03-31,109.20,119.20,-10.00"
             ])
     }
+
+    /// The portal shows what an on_claim agreement's beneficiary can still claim per ended period:
+    /// all 119.20 without claims; nothing once C-1 (80.00) and C-2 (39.20 of 50.00) are approved.
+    @Test func thePortalShowsWhatIsStillClaimable() throws {
+        let loaded = try DatasetLoader.load(folder: Self.folder, columnar: false)
+        let report = try AccrualEngine.run(loaded.dataset, options: AccrualOptions(asOf: CivilDate("2026-04-30")))
+        let without = PartnerPortal(report, dataset: loaded.dataset, ledger: nil)
+        #expect(without.settled["CLM-P002-2026"]?.map(\.claimable) == [119_20])
+        #expect(without.settled["GRO-P001-2026"]?.map(\.claimable) == [nil])
+        let claims = try ClaimsFile.read(path: Self.folder + "/claims.csv", decimals: 2)
+        let with = PartnerPortal(report, dataset: loaded.dataset, ledger: nil, claims: claims)
+        #expect(with.settled["CLM-P002-2026"]?.map(\.claimable) == [0])
+    }
 }

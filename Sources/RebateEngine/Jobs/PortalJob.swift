@@ -8,11 +8,14 @@ public enum PortalJob {
     ///
     /// The pages are written into a fresh folder and swapped in, so pages of beneficiaries that
     /// are gone do not linger and a reader never sees half a site's pages.
-    /// - Parameter ledger: a ledger file (SPEC section 8); its `paid` shows payments and clawbacks.
+    /// - Parameters:
+    ///   - ledger: a ledger file (SPEC section 8); its `paid` shows payments and clawbacks.
+    ///   - claims: a claims file (SPEC section 12); `on_claim` agreements then show what is still claimable.
     /// - Throws: ``RebateError`` (exit 2 for bad input, 74 for I/O).
     /// - Complexity: O(lines) for the run, O(rows) for the pages.
     public static func run(
-        dataset folder: String, outputFolder: String, ledger: String?, options: AccrualOptions, columnar: Bool = true
+        dataset folder: String, outputFolder: String, ledger: String?, claims: String? = nil, options: AccrualOptions,
+        columnar: Bool = true
     ) throws(RebateError) -> PartnerPortal {
         try MemoryGuard.check(dataset: folder, columnar: columnar)
         let loaded = try DatasetLoader.load(
@@ -20,8 +23,11 @@ public enum PortalJob {
         let rows = try ledger.map { (p: String) throws(RebateError) in
             try LedgerFile.read(path: p, decimals: loaded.dataset.agreements.decimals)
         }
+        let claimed = try claims.map { (p: String) throws(RebateError) in
+            try ClaimsFile.read(path: p, decimals: loaded.dataset.agreements.decimals)
+        }
         let report = try AccrualEngine.run(loaded.dataset, options: options)
-        let portal = PartnerPortal(report, dataset: loaded.dataset, ledger: rows)
+        let portal = PartnerPortal(report, dataset: loaded.dataset, ledger: rows, claims: claimed)
         try write(portal, to: outputFolder, threads: options.threads)
         return portal
     }

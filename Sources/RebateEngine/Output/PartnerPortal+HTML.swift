@@ -93,6 +93,9 @@ extension PartnerPortal {
             h += "<h3>Settled periods</h3>"
             var header = ["Period", "Bought", "Tier", "Earned"]
             if hasLedger { header += ["Paid", "Still to pay", "Clawback"] }
+            // An agreement paid on claim: what the beneficiary can still claim for each ended period.
+            let claimable = history.contains { $0.claimable != nil }
+            if claimable { header.append("Still claimable") }
             var rows: [[String]] = []
             for p in history {
                 let r = p.row
@@ -107,9 +110,10 @@ extension PartnerPortal {
                         due < 0 ? "<span class=\"warn\">\(HTMLText.money(-due, d, cur))</span>" : "",
                     ]
                 }
+                if claimable { row.append(p.claimable.map { HTMLText.money($0, d, cur) } ?? "") }
                 rows.append(row)
             }
-            h += HTMLText.table(header, numeric: hasLedger ? [1, 2, 3, 4, 5, 6] : [1, 2, 3], rows: rows)
+            h += HTMLText.table(header, numeric: Set(1..<header.count), rows: rows)
         }
         h +=
             "<p class=\"note\">Rebates are computed exactly under the agreements' terms; the expected figure scales the period's purchases so far to the whole period.</p>"

@@ -29,6 +29,8 @@ public struct PartnerPortal: Sendable {
         var row: SettlementRow
         /// What the ledger says was paid for it; `nil` without a ledger.
         var paid: Int128?
+        /// For an `on_claim` agreement, what is still claimable (`earned − approved`, SPEC section 12).
+        var claimable: Int128?
     }
 
     /// The currency code and its minor-unit digits.
@@ -50,7 +52,9 @@ public struct PartnerPortal: Sendable {
     /// Gathers everything the pages show.
     /// - Parameter ledger: the books as they stand; `nil` when none is given (nothing paid yet).
     /// - Complexity: O(rows + partners + agreements).
-    public init(_ report: AccrualReport, dataset: Dataset, ledger: [LedgerRow]?) {
+    /// - Parameter claims: every claim received so far; `on_claim` agreements show what is still claimable
+    ///   per ended period (without it, everything earned is).
+    public init(_ report: AccrualReport, dataset: Dataset, ledger: [LedgerRow]?, claims: [Claim]? = nil) {
         currency = report.currency
         decimals = report.decimals
         asOf = report.asOf
@@ -74,12 +78,30 @@ public struct PartnerPortal: Sendable {
         self.statements = statements
         var paid: [LedgerRow.Key: Int128] = [:]
         for row in ledger ?? [] { paid[row.key] = row.paid }
+        // The claims decided as a close on the same day would (SPEC section 12).
+        var approved: [LedgerRow.Key: Int128] = [:]
+        let onClaim = Set(dataset.agreements.agreements.filter { $0.payment == .onClaim }.map(\.id))
+        if !onClaim.isEmpty {
+            var earned: [LedgerRow.Key: Int128] = [:]
+            for s in report.settlements {
+                earned[
+                    LedgerRow.Key(
+                        agreementID: s.agreementID, start: s.periodStart.dayNumber, end: s.periodEnd.dayNumber)] =
+                    s.earned
+            }
+            let day = report.asOf ?? CivilDate(dayNumber: Int32.max / 2)
+            approved =
+                ClaimsOutcome.decide(
+                    claims ?? [], agreements: dataset.agreements, earned: earned, asOf: day, decimals: report.decimals
+                ).approvedByPeriod
+        }
         var settled: [String: [SettledPeriod]] = [:]
         for s in report.settlements {
             let key = LedgerRow.Key(
                 agreementID: s.agreementID, start: s.periodStart.dayNumber, end: s.periodEnd.dayNumber)
-            settled[s.agreementID, default: []].append(
-                SettledPeriod(row: s, paid: ledger == nil ? nil : paid[key] ?? 0))
+            var period = SettledPeriod(row: s, paid: ledger == nil ? nil : paid[key] ?? 0)
+            if onClaim.contains(s.agreementID) { period.claimable = max(0, s.earned - (approved[key] ?? 0)) }
+            settled[s.agreementID, default: []].append(period)
         }
         self.settled = settled
         // What the books should hold for each started period: the close's targets.

@@ -19,7 +19,27 @@ extension PartnerStatement {
             h += "<div class=\"warn\">held back: tier \(r.tier) is reached, but a condition above is not met yet</div>"
         }
         h += "</td></tr>"
-        if let next = r.nextTierFrom, let missing = r.toNextTier {
+        if let g = r.growth {
+            // A growth agreement: its tiers measure growth over the baseline, so say both, and the next
+            // tier as growth and as basis still to buy.
+            let growthText = { (v: Int128) in
+                g.measure == .percent
+                    ? DecimalText.plain(v, scale: 4) + "\u{00A0}%" : HTMLText.basis(v, r.basisKind, d, cur)
+            }
+            h +=
+                "<tr><th>Baseline so far</th><td class=\"n\">\(HTMLText.basis(g.baseline, r.basisKind, d, cur))</td></tr>"
+            h +=
+                "<tr><th>Growth so far</th><td class=\"n\">\(g.growth.map(growthText) ?? "not measurable yet: no baseline")</td></tr>"
+            if let next = r.nextTierFrom {
+                h += "<tr><th>Next tier</th><td>tier \(r.tier + 1) from growth of \(growthText(Int128(next)))"
+                if let missing = r.toNextTier {
+                    h += ": <strong>\(HTMLText.basis(missing, r.basisKind, d, cur)) still to buy</strong>"
+                }
+                h += "</td></tr>"
+            } else {
+                h += "<tr><th>Next tier</th><td>the top tier is reached</td></tr>"
+            }
+        } else if let next = r.nextTierFrom, let missing = r.toNextTier {
             let from = r.tier == 0 ? Int128(0) : Int128(a?.tiers[r.tier - 1].from ?? 0)
             let span = Int128(next) - from
             let done = span > 0 ? max(0, min(100, (r.basis - from) * 100 / span)) : 0
