@@ -16,6 +16,10 @@ let statement = Subcommand(
             .value("--partner", "id", "The partner or buying-group id (a partner also sees its group's agreements)."),
             .value("--as-of", "date", "YYYY-MM-DD; the figures are taken on this day (default: each period's end)."),
             .value("--out", "file", "Where to write (default: statement-<id>.html)."),
+            .value(
+                "--claims", "file",
+                "Every claim received so far: agreements paid on claim list what is still\nclaimable for each ended period."
+            ),
             CommonOptions.threads, CommonOptions.csv, CommonOptions.quiet,
         ],
         required: ["--partner"]),
@@ -30,9 +34,12 @@ let statement = Subcommand(
         let loaded = try DatasetLoader.load(
             folder: args.positional[0], threads: options.threads, columnar: !args.flag("--csv"),
             progress: options.progress)
+        let claims = try args.value("--claims").map { (p: String) throws(RebateError) in
+            try ClaimsFile.read(path: p, decimals: loaded.dataset.agreements.decimals)
+        }
         let result = try AccrualEngine.run(loaded.dataset, options: options)
         display.stop()
-        guard let page = PartnerStatement.html(result, loaded: loaded, beneficiary: beneficiary) else {
+        guard let page = PartnerStatement.html(result, loaded: loaded, beneficiary: beneficiary, claims: claims) else {
             let when = asOf.map(\.description) ?? "the end of the data"
             printError(
                 "Error: no statement for '\(beneficiary)': not a partner or group with an agreement started by \(when)\n"

@@ -196,6 +196,26 @@ extension ClaimsOutcome {
         return out
     }
 
+    /// What each ended period of an `on_claim` agreement can still be claimed for (`earned − approved`),
+    /// the claims decided as a close on the report's as-of date would decide them; for the partner pages.
+    static func claimable(_ report: AccrualReport, agreements: AgreementSet, claims: [Claim]?)
+        -> [LedgerRow.Key: Int128]
+    {
+        let onClaim = Set(agreements.agreements.filter { $0.payment == .onClaim }.map(\.id))
+        guard !onClaim.isEmpty else { return [:] }
+        var earned: [LedgerRow.Key: Int128] = [:]
+        for s in report.settlements where onClaim.contains(s.agreementID) {
+            earned[
+                LedgerRow.Key(agreementID: s.agreementID, start: s.periodStart.dayNumber, end: s.periodEnd.dayNumber)] =
+                s.earned
+        }
+        let day = report.asOf ?? CivilDate(dayNumber: Int32.max / 2)
+        let approved = decide(
+            claims ?? [], agreements: agreements, earned: earned, asOf: day, decimals: report.decimals
+        ).approvedByPeriod
+        return earned.reduce(into: [:]) { out, item in out[item.key] = max(0, item.value - (approved[item.key] ?? 0)) }
+    }
+
     /// The checks of SPEC section 12: every received claim has one status, and no period is approved
     /// more than it earned.
     /// - Throws: ``RebateError/invariantViolated(_:)`` otherwise (exit 70).

@@ -79,28 +79,13 @@ public struct PartnerPortal: Sendable {
         var paid: [LedgerRow.Key: Int128] = [:]
         for row in ledger ?? [] { paid[row.key] = row.paid }
         // The claims decided as a close on the same day would (SPEC section 12).
-        var approved: [LedgerRow.Key: Int128] = [:]
-        let onClaim = Set(dataset.agreements.agreements.filter { $0.payment == .onClaim }.map(\.id))
-        if !onClaim.isEmpty {
-            var earned: [LedgerRow.Key: Int128] = [:]
-            for s in report.settlements {
-                earned[
-                    LedgerRow.Key(
-                        agreementID: s.agreementID, start: s.periodStart.dayNumber, end: s.periodEnd.dayNumber)] =
-                    s.earned
-            }
-            let day = report.asOf ?? CivilDate(dayNumber: Int32.max / 2)
-            approved =
-                ClaimsOutcome.decide(
-                    claims ?? [], agreements: dataset.agreements, earned: earned, asOf: day, decimals: report.decimals
-                ).approvedByPeriod
-        }
+        let claimable = ClaimsOutcome.claimable(report, agreements: dataset.agreements, claims: claims)
         var settled: [String: [SettledPeriod]] = [:]
         for s in report.settlements {
             let key = LedgerRow.Key(
                 agreementID: s.agreementID, start: s.periodStart.dayNumber, end: s.periodEnd.dayNumber)
             var period = SettledPeriod(row: s, paid: ledger == nil ? nil : paid[key] ?? 0)
-            if onClaim.contains(s.agreementID) { period.claimable = max(0, s.earned - (approved[key] ?? 0)) }
+            period.claimable = claimable[key]
             settled[s.agreementID, default: []].append(period)
         }
         self.settled = settled

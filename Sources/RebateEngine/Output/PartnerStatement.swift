@@ -8,7 +8,11 @@ public enum PartnerStatement {
     /// buy, and the run-rate forecast for the period.
     /// A partner in a buying group also sees its group's agreements.
     /// - Returns: `nil` when the beneficiary has no statement rows (unknown, or no agreement started by the as-of date).
-    public static func html(_ report: AccrualReport, loaded: LoadedDataset, beneficiary: String) -> String? {
+    /// - Parameter claims: every claim received so far; an agreement paid on claim then lists what is
+    ///   still claimable for each ended period (without it, everything earned is).
+    public static func html(_ report: AccrualReport, loaded: LoadedDataset, beneficiary: String, claims: [Claim]? = nil)
+        -> String?
+    {
         let partner = loaded.dataset.partners.first { $0.id == beneficiary }
         let group = partner?.groupID
         let rows = report.statements.filter {
@@ -19,6 +23,7 @@ public enum PartnerStatement {
         let cur = report.currency
         let agreements = Dictionary(uniqueKeysWithValues: loaded.dataset.agreements.agreements.map { ($0.id, $0) })
         let name = partner?.name ?? beneficiary
+        let claimable = ClaimsOutcome.claimable(report, agreements: loaded.dataset.agreements, claims: claims)
         var h =
             "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\"><head><meta charset=\"utf-8\"/>"
         h +=
@@ -44,6 +49,20 @@ public enum PartnerStatement {
             h += "<table><tbody>"
             h += currentPeriodRows(r, agreement: a, decimals: d, currency: cur)
             h += "</tbody></table>"
+            if a?.payment == .onClaim {
+                let ended = report.settlements.filter { $0.agreementID == r.agreementID }
+                h += "<h3>Paid on claim: still claimable</h3>"
+                h += HTMLText.table(
+                    ["Ended period", "Earned", "Still claimable"], numeric: [1, 2],
+                    rows: ended.map { s in
+                        let key = LedgerRow.Key(
+                            agreementID: s.agreementID, start: s.periodStart.dayNumber, end: s.periodEnd.dayNumber)
+                        return [
+                            "\(s.periodStart) to \(s.periodEnd)", HTMLText.money(s.earned, d, cur),
+                            HTMLText.money(claimable[key] ?? s.earned, d, cur),
+                        ]
+                    })
+            }
         }
         h +=
             "<p class=\"note\">Rebates are computed exactly under the agreements' terms; the expected figure scales the period's purchases so far to the whole period.</p>"
