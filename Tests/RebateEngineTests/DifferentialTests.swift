@@ -170,3 +170,61 @@ import Testing
         }
     }
 }
+
+/// Growth agreements of every combination (prior year or a fixed baseline, percent or absolute,
+/// total or increment, retroactive or incremental, forecast, gates, caps, groups) against the
+/// baseline's literal reading of SPEC section 10, byte for byte.
+@Suite struct RandomGrowthTests {
+    static let dataset: Dataset = {
+        var c = DatasetGenerator.Configuration(lines: 12_000, partners: 40, products: 60, seed: 31)
+        c.priorYear = true
+        let dir = Fixture.temporaryFolder()
+        _ = try! DatasetGenerator(c).write(to: dir, threads: 2)
+        return try! DatasetLoader.load(folder: dir, threads: 2, columnar: false).dataset
+    }()
+
+    static func growthAgreements(seed: UInt64) -> [Agreement] {
+        let g = DatasetGenerator(.init(lines: 12_000, partners: 40, products: 60, seed: 31))
+        var rng = SplitMix(seed: seed &* 7919)
+        var out: [Agreement] = []
+        for var a in RandomAgreementTests.randomAgreements(g, seed: seed, count: 30) {
+            let measure: Growth.Measure = rng.next() % 2 == 0 ? .percent : .absolute
+            let unit: Int128 = a.basis == .amount ? 100 : 1000
+            let baseline: Growth.Baseline =
+                rng.next() % 3 == 0 ? .fixed(Int64(rng.next() % 400) * Int64(unit) * 50) : .priorYear
+            let pays: Growth.Pays = a.tiering == .retroactive && rng.next() % 2 == 0 ? .increment : .total
+            a.growth = Growth(baseline: baseline, measure: measure, pays: pays)
+            if measure == .percent {
+                // Percent thresholds ascending from 0 % or more, with up to 4 decimals.
+                var from = Int64(rng.next() % 3 == 0 ? 0 : rng.next() % 20) * 10_000
+                for i in a.tiers.indices {
+                    a.tiers[i] = Tier(from: from, value: a.tiers[i].value)
+                    from += Int64(1 + rng.next() % 30) * 10_000 + Int64(rng.next() % 10_000)
+                }
+            }
+            if a.settlement == .term, a.end.dayNumber - a.start.dayNumber + 1 > 366 { a.settlement = .quarter }
+            out.append(a)
+        }
+        return out
+    }
+
+    @Test(arguments: [UInt64(201), 202, 203, 204, 205, 206])
+    func randomGrowthAgreementsAgreeWithTheBaseline(seed: UInt64) throws {
+        var dataset = Self.dataset
+        dataset.agreements = AgreementSet(currency: "EUR", decimals: 2, agreements: Self.growthAgreements(seed: seed))
+        for asOf in [nil, CivilDate(year: 2026, month: 1 + Int(seed % 12), day: 1 + Int(seed % 27))] {
+            let engine = try AccrualEngine.run(dataset, options: AccrualOptions(asOf: asOf, threads: 2))
+            let baseline = BaselineAccrual.run(dataset, asOf: asOf)
+            #expect(Fixture.text(engine.accrualsCSV()) == Fixture.text(baseline.accrualsCSV()))
+            #expect(Fixture.text(engine.settlementsCSV()) == Fixture.text(baseline.settlementsCSV()))
+            #expect(Fixture.text(engine.statementsCSV()) == Fixture.text(baseline.statementsCSV()))
+            let key = { (a: Anomaly) in "\(a.kind.rawValue) \(a.agreementID) \(a.periodStart)" }
+            #expect(engine.anomalies.map(key) == baseline.anomalies.map(key))
+            if asOf == nil {
+                // The cases are not vacuous: growth agreements earn, and some have a baseline.
+                #expect(engine.settlements.contains { $0.earned > 0 })
+                #expect(engine.settlements.contains { ($0.growth?.baseline ?? 0) > 0 })
+            }
+        }
+    }
+}

@@ -36,6 +36,13 @@ public enum BaselineAccrual {
             }
         }
         var days: [[Int32: Day]] = Array(repeating: [:], count: agreements.count)
+        // Growth over the prior year (SPEC section 10): each such agreement's basis of the lines dated in
+        // [start', (end + 1)'), by day, whatever the agreement's own dates.
+        var prior: [[Int32: Int128]] = Array(repeating: [:], count: agreements.count)
+        let priorWindow: [Range<Int32>?] = agreements.map { a in
+            guard a.growth?.baseline == .priorYear else { return nil }
+            return yearEarlier(a.start).dayNumber..<yearEarlier(CivilDate(dayNumber: a.end.dayNumber + 1)).dayNumber
+        }
         let t = dataset.transactions
         let (partners, productColumn, dayColumn, quantities, amounts) = (
             t.partner, t.product, t.day, t.quantity, t.amount
@@ -50,6 +57,12 @@ public enum BaselineAccrual {
             let n: Int128 = s > 0 ? q / s : 0
             for ai in feeds[Int(partners[i])] {
                 let a = agreements[ai]
+                if let window = priorWindow[ai], window.contains(day), inScope(a.scope, k) {
+                    var cq = q
+                    if a.basis == .pallets { cq = n * s }
+                    let ca = a.basis == .pallets ? (q == 0 ? 0 : roundHalfAway(Fraction(amt * cq, q))) : amt
+                    prior[ai][day, default: 0] += a.basis == .quantity ? cq : a.basis == .amount ? ca : n * 1000
+                }
                 guard day >= a.start.dayNumber, day <= a.end.dayNumber + 30 else { continue }
                 var entry = days[ai][day] ?? Day(gates: Array(repeating: 0, count: a.gates.count))
                 var cq = q
@@ -104,29 +117,54 @@ public enum BaselineAccrual {
                     let s = sums(through: day)
                     let e = Int128(day.dayNumber - period.start.dayNumber + 1)
                     let k = a.accrual == .forecast ? Fraction(D, e) : Fraction(1, 1)
-                    let accrued = roundHalfAway(rebate(a, s, k: k, decimals: d) / k * Fraction(pow10(d), 1))
                     let b = basis(a, s)
-                    report.accruals.append(
-                        AccrualRow(
-                            agreementID: a.id, program: a.program, beneficiary: a.beneficiary.id,
-                            periodStart: period.start, periodEnd: period.end,
-                            month: CivilDate.firstDay(ofMonthIndex: month),
-                            quantity: s.quantity, amount: s.amount, pallets: s.pallets, basisKind: a.basis, basis: b,
-                            tier: tier(a, Fraction(b, 1)), accruedToDate: accrued, posting: accrued - previous))
+                    var accrued: Int128
+                    var reached = tier(a, Fraction(b, 1))
+                    var figures: GrowthFigures?
+                    if let growth = a.growth {
+                        // Earned against the baseline at the day; forecast against the period's whole baseline.
+                        let b0 = baseline(a, prior[ai], period: period, day: day)
+                        let compared =
+                            a.accrual == .forecast ? baseline(a, prior[ai], period: period, day: period.end) : b0
+                        accrued = roundHalfAway(
+                            rebate(a, s, k: k, baseline: compared, decimals: d) / k * Fraction(pow10(d), 1))
+                        reached = growthTier(a, Fraction(b, 1), b0)
+                        figures = Self.figures(growth, b, b0)
+                    } else {
+                        accrued = roundHalfAway(rebate(a, s, k: k, decimals: d) / k * Fraction(pow10(d), 1))
+                    }
+                    var row = AccrualRow(
+                        agreementID: a.id, program: a.program, beneficiary: a.beneficiary.id,
+                        periodStart: period.start, periodEnd: period.end,
+                        month: CivilDate.firstDay(ofMonthIndex: month),
+                        quantity: s.quantity, amount: s.amount, pallets: s.pallets, basisKind: a.basis, basis: b,
+                        tier: reached, accruedToDate: accrued, posting: accrued - previous)
+                    row.growth = figures
+                    report.accruals.append(row)
                     previous = accrued
                     month += 1
                 }
                 let asOfDay = min(period.end, lastDay)
                 let s = sums(through: asOfDay)
                 let b = basis(a, s)
+                let endBaseline = a.growth == nil ? nil : baseline(a, prior[ai], period: period, day: period.end)
+                // The tier a basis reaches: on growth over the period's whole baseline for a growth agreement.
+                let tierAtEnd = { (x: Int128) -> Int in
+                    endBaseline.map { growthTier(a, Fraction(x, 1), $0) } ?? tier(a, Fraction(x, 1))
+                }
+                let value = { (k: Fraction, b0: Fraction?) -> Int128 in
+                    let r = b0.map { rebate(a, s, k: k, baseline: $0, decimals: d) } ?? rebate(a, s, k: k, decimals: d)
+                    return roundHalfAway(r * Fraction(pow10(d), 1))
+                }
                 if asOf.map({ period.end <= $0 }) ?? true {
-                    let earned = roundHalfAway(rebate(a, s, k: Fraction(1, 1), decimals: d) * Fraction(pow10(d), 1))
-                    report.settlements.append(
-                        SettlementRow(
-                            agreementID: a.id, program: a.program, beneficiary: a.beneficiary.id,
-                            periodStart: period.start, periodEnd: period.end, quantity: s.quantity,
-                            amount: s.amount, pallets: s.pallets, basisKind: a.basis, basis: b,
-                            tier: tier(a, Fraction(b, 1)), earned: earned))
+                    let earned = value(Fraction(1, 1), endBaseline)
+                    var row = SettlementRow(
+                        agreementID: a.id, program: a.program, beneficiary: a.beneficiary.id,
+                        periodStart: period.start, periodEnd: period.end, quantity: s.quantity,
+                        amount: s.amount, pallets: s.pallets, basisKind: a.basis, basis: b,
+                        tier: tierAtEnd(b), earned: earned)
+                    row.growth = a.growth.flatMap { g in endBaseline.map { Self.figures(g, b, $0) } }
+                    report.settlements.append(row)
                     // Anomalies, straight from the daily sums.
                     let weekStart = max(period.start.dayNumber, period.end.dayNumber - 6)
                     var lifted: Int128 = 0
@@ -135,7 +173,7 @@ public enum BaselineAccrual {
                         if dd >= weekStart && dd <= period.end.dayNumber { lifted += e.positiveBasis }
                         if dd > period.end.dayNumber && dd <= period.end.dayNumber + 30 { returned += e.returnsBasis }
                     }
-                    if lifted > 0, tier(a, Fraction(b - lifted, 1)) < tier(a, Fraction(b, 1)), -2 * returned >= lifted {
+                    if lifted > 0, tierAtEnd(b - lifted) < tierAtEnd(b), -2 * returned >= lifted {
                         report.anomalies.append(
                             Anomaly(
                                 kind: .tierGaming, agreementID: a.id, beneficiary: a.beneficiary.id,
@@ -152,18 +190,19 @@ public enum BaselineAccrual {
                     !report.statements.contains(where: { $0.agreementID == a.id })
                 {
                     let e = Int128(asOfDay.dayNumber - period.start.dayNumber + 1)
-                    let t = tier(a, Fraction(b, 1))
+                    let b0 = a.growth == nil ? nil : baseline(a, prior[ai], period: period, day: asOfDay)
+                    let t = b0.map { growthTier(a, Fraction(b, 1), $0) } ?? tier(a, Fraction(b, 1))
                     let next: Int64? = t < a.tiers.count ? a.tiers[t].from : nil
-                    report.statements.append(
-                        StatementRow(
-                            beneficiary: a.beneficiary.id, agreementID: a.id, program: a.program,
-                            periodStart: period.start, periodEnd: period.end,
-                            asOf: asOfDay, basisKind: a.basis, basis: b, tier: t,
-                            earnedToDate: roundHalfAway(
-                                rebate(a, s, k: Fraction(1, 1), decimals: d) * Fraction(pow10(d), 1)),
-                            nextTierFrom: next, toNextTier: next.map { Int128($0) - b },
-                            forecastEarned: roundHalfAway(
-                                rebate(a, s, k: Fraction(D, e), decimals: d) * Fraction(pow10(d), 1))))
+                    var toNext = next.map { Int128($0) - b }
+                    if let growth = a.growth, let b0 { toNext = next.flatMap { toGrowthTier(growth, $0, b, b0) } }
+                    var row = StatementRow(
+                        beneficiary: a.beneficiary.id, agreementID: a.id, program: a.program,
+                        periodStart: period.start, periodEnd: period.end,
+                        asOf: asOfDay, basisKind: a.basis, basis: b, tier: t,
+                        earnedToDate: value(Fraction(1, 1), b0), nextTierFrom: next, toNextTier: toNext,
+                        forecastEarned: value(Fraction(D, e), endBaseline))
+                    row.growth = a.growth.flatMap { g in b0.map { Self.figures(g, b, $0) } }
+                    report.statements.append(row)
                 }
             }
         }
@@ -230,6 +269,139 @@ public enum BaselineAccrual {
         if r < Fraction(0, 1) { r = Fraction(0, 1) }
         if let cap = a.cap, r > Fraction(Int128(cap), pow10(d)) { r = Fraction(Int128(cap), pow10(d)) }
         return r
+    }
+
+    /// The same date a year earlier; 29 February becomes 1 March (SPEC section 10).
+    static func yearEarlier(_ d: CivilDate) -> CivilDate {
+        let c = d.components
+        if c.month == 2, c.day == 29 { return CivilDate(year: c.year - 1, month: 3, day: 1)! }
+        return CivilDate(year: c.year - 1, month: c.month, day: c.day) ?? CivilDate(dayNumber: d.dayNumber - 365)
+    }
+
+    /// `B0` at `day` of `period`, in scaled basis units, a negative one counted as 0.
+    static func baseline(
+        _ a: Agreement, _ prior: [Int32: Int128], period: (start: CivilDate, end: CivilDate), day: CivilDate
+    ) -> Fraction {
+        var b0 = Fraction(0, 1)
+        switch a.growth!.baseline {
+        case .priorYear:
+            let from = yearEarlier(period.start).dayNumber
+            let to = yearEarlier(CivilDate(dayNumber: day.dayNumber + 1)).dayNumber
+            var sum: Int128 = 0
+            for (dd, v) in prior where dd >= from && dd < to { sum += v }
+            b0 = Fraction(sum, 1)
+        case .fixed(let value):
+            let elapsed = Int128(day.dayNumber - period.start.dayNumber + 1)
+            var first = period.start
+            var last = period.end
+            let c = period.start.components
+            switch a.settlement {
+            case .term: break
+            case .month:
+                first = CivilDate(year: c.year, month: c.month, day: 1)!
+                last = CivilDate.lastDay(ofMonthIndex: first.monthIndex)
+            case .quarter:
+                first = CivilDate(year: c.year, month: (c.month - 1) / 3 * 3 + 1, day: 1)!
+                last = CivilDate.lastDay(ofMonthIndex: first.monthIndex + 2)
+            case .year:
+                first = CivilDate(year: c.year, month: 1, day: 1)!
+                last = CivilDate(year: c.year, month: 12, day: 31)!
+            }
+            b0 = Fraction(Int128(value) * elapsed, Int128(last.dayNumber - first.dayNumber + 1))
+        }
+        return b0 < Fraction(0, 1) ? Fraction(0, 1) : b0
+    }
+
+    /// Growth `g` of a basis over `b0` (both scaled basis units) in the tiers' terms: natural units for
+    /// absolute, percent for percent; `nil` where it is undefined.
+    static func growthValue(_ a: Agreement, _ b: Fraction, _ b0: Fraction) -> Fraction? {
+        switch a.growth!.measure {
+        case .absolute: return b - b0
+        case .percent: return b0.numerator == 0 ? nil : (b - b0) / b0 * Fraction(100, 1)
+        }
+    }
+
+    /// The tiers' `from` in the same terms as ``growthValue(_:_:_:)``: scaled basis units, or percent.
+    static func growthThresholds(_ a: Agreement) -> [Fraction] {
+        a.tiers.map { a.growth!.measure == .percent ? Fraction(Int128($0.from), 10_000) : Fraction(Int128($0.from), 1) }
+    }
+
+    /// The highest tier reached by the growth of `b` over `b0`.
+    static func growthTier(_ a: Agreement, _ b: Fraction, _ b0: Fraction) -> Int {
+        guard let g = growthValue(a, b, b0) else { return 0 }
+        var j = 0
+        for (i, f) in growthThresholds(a).enumerated() where g >= f { j = i + 1 }
+        return j
+    }
+
+    /// SPEC section 10, literally: the rebate of the sums times `k` over the baseline `b0`, in currency units.
+    static func rebate(_ a: Agreement, _ s: Day, k: Fraction, baseline b0: Fraction, decimals d: Int) -> Fraction {
+        let growth = a.growth!
+        let B = k * Fraction(basis(a, s), 1) // scaled basis units, like b0
+        let Q = k * Fraction(s.quantity, 1000)
+        let A = k * Fraction(s.amount, pow10(d))
+        let N = k * Fraction(s.pallets, 1)
+        for (g, gate) in a.gates.enumerated() {
+            let scale = gate.measure == .quantity ? 1000 : pow10(d)
+            if k * Fraction(s.gates[g], scale) < Fraction(Int128(gate.minimum), scale) { return Fraction(0, 1) }
+        }
+        guard let g = growthValue(a, B, b0) else { return Fraction(0, 1) }
+        let f = growthThresholds(a)
+        guard let j = f.lastIndex(where: { g >= $0 }) else { return Fraction(0, 1) }
+        func value(_ i: Int) -> Fraction {
+            let v = Int128(a.tiers[i].value)
+            switch a.valueKind {
+            case .percent: return A * Fraction(v, 10_000) / Fraction(100, 1)
+            case .perUnit: return Q * Fraction(v, 10_000)
+            case .perPallet: return N * Fraction(v, 10_000)
+            case .fixed: return Fraction(v, pow10(d))
+            }
+        }
+        let zero = Fraction(0, 1)
+        var r = zero
+        if a.tiering == .retroactive {
+            if a.valueKind == .fixed || growth.pays == .total {
+                r = value(j)
+            } else {
+                r = B > zero ? value(j) * ((B - b0) / B) : zero
+            }
+        } else if a.valueKind == .fixed {
+            for i in 0...j { r = r + value(i) }
+        } else if B > zero {
+            for i in 0...j {
+                let slice = (i + 1 < f.count ? min(g, f[i + 1]) : g) - f[i]
+                let units = growth.measure == .percent ? slice * b0 / Fraction(100, 1) : slice
+                r = r + value(i) * (units / B)
+            }
+        }
+        if r < zero { r = zero }
+        if let cap = a.cap, r > Fraction(Int128(cap), pow10(d)) { r = Fraction(Int128(cap), pow10(d)) }
+        return r
+    }
+
+    /// A row's baseline and growth, rounded half away from zero (basis units; growth in 10^-4 percent).
+    static func figures(_ growth: Growth, _ b: Int128, _ b0: Fraction) -> GrowthFigures {
+        let g: Int128?
+        switch growth.measure {
+        case .absolute: g = roundHalfAway(Fraction(b, 1) - b0)
+        case .percent:
+            g = b0.numerator == 0 ? nil : roundHalfAway((Fraction(b, 1) - b0) / b0 * Fraction(1_000_000, 1))
+        }
+        return GrowthFigures(baseline: roundHalfAway(b0), growth: g, measure: growth.measure)
+    }
+
+    /// Basis still to buy to reach the growth tier from `from`, rounded up to basis units.
+    static func toGrowthTier(_ growth: Growth, _ from: Int64, _ b: Int128, _ b0: Fraction) -> Int128? {
+        let target: Fraction
+        switch growth.measure {
+        case .percent:
+            if b0.numerator == 0 { return nil }
+            target = b0 * Fraction(1_000_000 + Int128(from), 1_000_000)
+        case .absolute: target = b0 + Fraction(Int128(from), 1)
+        }
+        let missing = target - Fraction(b, 1)
+        let q = missing.numerator / missing.denominator
+        return missing.numerator % missing.denominator > 0 ? q + 1 : q
     }
 
     static func periodsOf(_ a: Agreement) -> [(start: CivilDate, end: CivilDate)] {
