@@ -153,4 +153,17 @@ import Testing
         let statuses = Set(close.claims!.decisions.map(\.status))
         #expect(statuses.contains(.approved) && statuses.contains(.rejected))
     }
+
+    /// With `--bad-lines`, foreign lines are planted in an unlisted currency, and the last listed
+    /// currency's rates start a week late, so its first week's lines have no rate.
+    @Test func badLinesPlantCurrencyRejects() throws {
+        var c = DatasetGenerator.Configuration(
+            lines: 60_000, partners: 60, products: 60, seed: 12, badLinesPerMillion: 4_000)
+        c.currencies = [ListedCurrency(code: "USD", decimals: 2), ListedCurrency(code: "JPY", decimals: 0)]
+        let dir = Fixture.temporaryFolder()
+        _ = try DatasetGenerator(c).write(to: dir, threads: 2)
+        let loaded = try DatasetLoader.load(folder: dir, threads: 2, columnar: false)
+        #expect(loaded.rejects.contains { $0.reason.hasPrefix("currency: unknown currency \"XXX\"") })
+        #expect(loaded.rejects.contains { $0.reason.hasPrefix("currency: no exchange rate for JPY on 2026-01-0") })
+    }
 }

@@ -275,7 +275,8 @@ extension DatasetGenerator {
                                         invoicedAmount(line.amount, currency: currency), scale: listed.decimals,
                                         trim: false)
                                     w.put(44)
-                                    w.put(Array(listed.code.utf8))
+                                    // Planted with the bad lines: a currency nobody listed (`unknown currency`).
+                                    w.put(plantsUnknownCurrency(i) ? Array("XXX".utf8) : Array(listed.code.utf8))
                                 }
                             }
                             w.put(10)

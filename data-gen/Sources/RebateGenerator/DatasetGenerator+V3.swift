@@ -88,10 +88,13 @@ extension DatasetGenerator {
             var rng = SplitMix64(seed: c.seed, stream: 7, chunk: UInt64(k))
             let base: Int64 = Self.baseRate(currency.code)
             var rate = base
-            var day = first
+            // With planted bad lines, the last listed currency's rates start a week late, so its lines of
+            // the first week are rejected (`no exchange rate`).
+            var day = c.badLinesPerMillion > 0 && k == c.currencies.count - 1 ? first.adding(days: 7) : first
+            let firstRate = day
             while day <= last {
                 let weekday = (Int(day.dayNumber) % 7 + 7 + 4) % 7 // 0 = Sunday
-                if day == first || (weekday != 0 && weekday != 6) {
+                if day == firstRate || (weekday != 0 && weekday != 6) {
                     out.append((currency.code, day, ExchangeRate(scaled: rate)))
                     let step = Int64(rng.below(61)) - 30 // -0.30 % ... +0.30 %
                     rate = max(base / 2, min(base * 2, rate + rate * step / 10_000))
@@ -111,6 +114,16 @@ extension DatasetGenerator {
         case "CHF": return 10_400_000_000
         default: return 10_000_000_000
         }
+    }
+
+    /// Whether line `i` of a foreign partner is written in an unlisted currency: with `--bad-lines`, a
+    /// quarter of the bad-line rate on top of the other planted lines.
+    func plantsUnknownCurrency(_ i: Int) -> Bool {
+        let bad = UInt64(configuration.badLinesPerMillion)
+        guard bad > 0 else { return false }
+        var x = UInt64(truncatingIfNeeded: i) &* 0xD6E8_FEB8_6659_FD93
+        x ^= x >> 32
+        return x % 1_000_000 < max(1, bad / 4)
     }
 
     /// `rates.csv` text.
