@@ -373,30 +373,54 @@ struct TransactionCSVReader {
                     let partner = cx.partners.find(bytes, i2, e2)
                     let product = cx.products.find(bytes, i3, e3)
                     let quantity = DecimalText.parse(bytes, from: i4, to: e4, maxFraction: 3, scale: 3)
-                    let amount = DecimalText.parse(
-                        bytes, from: i5, to: e5, maxFraction: cx.decimals, scale: cx.decimals)
-                    // A line in another currency, or with a rate of its own, takes the careful path.
-                    var inBookCurrency = true
+                    // The line's currency: 0 the book currency, k the k-th listed one, -1 anything else
+                    // (and a line with a rate of its own), which the careful path names.
+                    var currency = 0
                     if col[6] >= 0 {
                         let (i6, e6) = f(6)
-                        inBookCurrency = e6 == i6 || Self.equal(bytes, i6, e6, cx.bookCurrency)
+                        if e6 > i6, !Self.equal(bytes, i6, e6, cx.bookCurrency) {
+                            currency = cx.rates.index(of: bytes, i6, e6) ?? -1
+                        }
                     }
                     if col[7] >= 0 {
                         let (i7, e7) = f(7)
-                        if e7 > i7 { inBookCurrency = false }
+                        if e7 > i7 { currency = -1 }
                     }
-                    if inBookCurrency, e0 > i0, e0 - i0 <= 64, let date, partner >= 0, product >= 0,
+                    let amountDecimals = currency > 0 ? cx.rates.currencies[currency - 1].decimals : cx.decimals
+                    let amount = DecimalText.parse(
+                        bytes, from: i5, to: e5, maxFraction: amountDecimals, scale: amountDecimals)
+                    // A foreign line: one multiply and one rounding at the rate of its date (O(1) by day).
+                    var book: Int64?
+                    if currency >= 0, case .success(let a) = amount,
+                        a.magnitude < UInt64(magnitudeLimitUnits) * UInt64(DecimalText.powersOfTen[amountDecimals])
+                    {
+                        if currency == 0 {
+                            book = a
+                        } else if let date, let rate = cx.rates.rate(currency: currency, day: date.dayNumber) {
+                            let b = ExchangeRates.bookAmount(
+                                a, decimals: amountDecimals, rate: rate, bookDecimals: cx.decimals)
+                            if b.magnitude < UInt128(magnitudeLimitUnits)
+                                * UInt128(DecimalText.powersOfTen[cx.decimals])
+                            {
+                                book = Int64(b)
+                            }
+                        }
+                    }
+                    if let book, e0 > i0, e0 - i0 <= 64, let date, partner >= 0, product >= 0,
                         case .success(let q) = quantity, case .success(let a) = amount,
                         q.magnitude < 1_000_000_000_000_000,
-                        a.magnitude < UInt64(magnitudeLimitUnits) * UInt64(DecimalText.powersOfTen[cx.decimals]),
                         !((q > 0 && a < 0) || (q < 0 && a > 0))
                     {
                         out.append(
-                            partner: partner, product: product, day: date.dayNumber, quantity: q, amount: a,
+                            partner: partner, product: product, day: date.dayNumber, quantity: q, amount: book,
                             idHash: ByteKeyTable.hash(bytes, i0, e0), recordStart: position, line: UInt32(line))
                         chunk.totals.linesAccepted += 1
                         chunk.totals.acceptedQuantity += Int128(q)
-                        chunk.totals.acceptedAmount += Int128(a)
+                        chunk.totals.acceptedAmount += Int128(book)
+                        if currency > 0 {
+                            let listed = cx.rates.currencies[currency - 1]
+                            chunk.totals.addForeign(listed.code, decimals: listed.decimals, amount: a, book: book)
+                        }
                     } else {
                         // Something is wrong: let the careful path name every reason.
                         fields.removeAll(keepingCapacity: true)
