@@ -1,4 +1,5 @@
 import Foundation
+import RebateGenerator
 import Testing
 
 @testable import RebateEngine
@@ -175,5 +176,71 @@ import Testing
         #expect(r1.settlementsCSV() == r2.settlementsCSV())
         // 168.15 USD-book + 7.53 + 3.64 + 5.00: per_unit 1 on the units: 1+1+1-1+1+1-1+1+1 = 5 units -> 5.00.
         #expect(Fixture.earned(r1, period: "2026-01-01") == "5.00")
+    }
+}
+
+/// A second path for SPEC section 11: the CSV split naively, each rate looked up by a linear search of
+/// rates.csv and each conversion done in exact fractions, then the baseline accrual on those lines:
+/// the engine, reading the same files, must agree byte for byte.
+@Suite struct CurrencySecondPathTests {
+    @Test func naiveConversionAndTheBaselineAgreeWithTheEngine() throws {
+        var c = DatasetGenerator.Configuration(lines: 20_000, partners: 50, products: 50, seed: 41)
+        c.currencies = [ListedCurrency(code: "USD", decimals: 2), ListedCurrency(code: "JPY", decimals: 0)]
+        let dir = Fixture.temporaryFolder()
+        _ = try DatasetGenerator(c).write(to: dir, threads: 2)
+        let loaded = try DatasetLoader.load(folder: dir, threads: 2, columnar: false)
+        #expect(loaded.rejects.isEmpty)
+
+        // rates.csv as (code, date text, rate as a fraction of 10^10).
+        let rates = try String(contentsOfFile: dir + "/rates.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { $0.split(separator: ",").map(String.init) }
+        func scaled(_ text: String, _ places: Int) -> Int128 {
+            let parts = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            let negative = parts[0].hasPrefix("-")
+            let whole = Int128(parts[0].replacingOccurrences(of: "-", with: ""))!
+            let fraction = parts.count > 1 ? parts[1] : ""
+            var v = whole
+            for _ in 0..<places { v *= 10 }
+            var f: Int128 = fraction.isEmpty ? 0 : Int128(fraction)!
+            for _ in fraction.count..<places { f *= 10 }
+            return negative ? -(v + f) : v + f
+        }
+        let decimals = ["USD": 2, "JPY": 0]
+        var lines = TransactionColumns()
+        let partnerIndex = Dictionary(
+            uniqueKeysWithValues: loaded.dataset.partners.enumerated().map { ($1.id, Int32($0)) })
+        let productIndex = Dictionary(
+            uniqueKeysWithValues: loaded.dataset.products.enumerated().map { ($1.id, Int32($0)) })
+        var foreign = 0
+        for row in try String(contentsOfFile: dir + "/transactions.csv", encoding: .utf8).split(separator: "\n")
+            .dropFirst()
+        {
+            let f = row.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            var amount = scaled(f[5], 2)
+            if let d = decimals[f[6]] {
+                foreign += 1
+                // The latest rate dated on or before the line (dates compare as text).
+                let rate = rates.filter { $0[0] == f[6] && $0[1] <= f[1] }.max { $0[1] < $1[1] }!
+                let r = scaled(rate[2], 10)
+                let n = scaled(f[5], d) * r
+                let denominator = (0..<(d + 10 - 2)).reduce(Int128(1)) { a, _ in a * 10 }
+                // Half away from zero, by hand.
+                let q = n.magnitude / denominator.magnitude
+                let rem = n.magnitude % denominator.magnitude
+                amount = Int128(2 * rem >= denominator.magnitude ? q + 1 : q) * (n < 0 ? -1 : 1)
+            }
+            lines.append(
+                partner: partnerIndex[f[2]]!, product: productIndex[f[3]]!, date: CivilDate(f[1])!,
+                quantity: Quantity(milliUnits: Int64(scaled(f[4], 3))), amount: Money(minorUnits: Int64(amount)))
+        }
+        #expect(foreign > 1_000, "the dataset has foreign lines")
+        var naive = loaded.dataset
+        naive.transactions = lines
+        let baseline = BaselineAccrual.run(naive, asOf: CivilDate("2026-10-31"))
+        let engine = try AccrualEngine.run(
+            loaded.dataset, options: AccrualOptions(asOf: CivilDate("2026-10-31"), threads: 2))
+        #expect(Fixture.text(engine.accrualsCSV()) == Fixture.text(baseline.accrualsCSV()))
+        #expect(Fixture.text(engine.settlementsCSV()) == Fixture.text(baseline.settlementsCSV()))
+        #expect(Fixture.text(engine.statementsCSV()) == Fixture.text(baseline.statementsCSV()))
     }
 }
