@@ -95,6 +95,19 @@ import Testing
 /// Random agreements of every shape against the baseline: combinations no template has
 /// (incremental per pallet with a cap and a forecast, gates on pallet agreements, odd dates).
 @Suite struct RandomAgreementTests {
+    /// Runs the engine and the baseline on `dataset` and expects the same CSV bytes and anomalies.
+    /// - Returns: the engine's report, for checks that the case is not vacuous.
+    static func expectEngineEqualsBaseline(_ dataset: Dataset, asOf: CivilDate?) throws -> AccrualReport {
+        let engine = try AccrualEngine.run(dataset, options: AccrualOptions(asOf: asOf, threads: 2))
+        let baseline = BaselineAccrual.run(dataset, asOf: asOf)
+        #expect(Fixture.text(engine.accrualsCSV()) == Fixture.text(baseline.accrualsCSV()))
+        #expect(Fixture.text(engine.settlementsCSV()) == Fixture.text(baseline.settlementsCSV()))
+        #expect(Fixture.text(engine.statementsCSV()) == Fixture.text(baseline.statementsCSV()))
+        let key = { (a: Anomaly) in "\(a.kind.rawValue) \(a.agreementID) \(a.periodStart)" }
+        #expect(engine.anomalies.map(key) == baseline.anomalies.map(key))
+        return engine
+    }
+
     static func randomAgreements(_ g: DatasetGenerator, seed: UInt64, count: Int) -> [Agreement] {
         var rng = SplitMix(seed: seed)
         func pick<T>(_ xs: [T]) -> T { xs[Int(rng.next() % UInt64(xs.count))] }
@@ -155,13 +168,7 @@ import Testing
         dataset.agreements = AgreementSet(
             currency: "EUR", decimals: 2, agreements: Self.randomAgreements(g, seed: seed, count: 40))
         for asOf in [nil, CivilDate(year: 2026, month: 1 + Int(seed % 12), day: 1 + Int(seed % 27))] {
-            let engine = try AccrualEngine.run(dataset, options: AccrualOptions(asOf: asOf, threads: 2))
-            let baseline = BaselineAccrual.run(dataset, asOf: asOf)
-            #expect(Fixture.text(engine.accrualsCSV()) == Fixture.text(baseline.accrualsCSV()))
-            #expect(Fixture.text(engine.settlementsCSV()) == Fixture.text(baseline.settlementsCSV()))
-            #expect(Fixture.text(engine.statementsCSV()) == Fixture.text(baseline.statementsCSV()))
-            let key = { (a: Anomaly) in "\(a.kind.rawValue) \(a.agreementID) \(a.periodStart)" }
-            #expect(engine.anomalies.map(key) == baseline.anomalies.map(key))
+            let engine = try RandomAgreementTests.expectEngineEqualsBaseline(dataset, asOf: asOf)
             if asOf == nil {
                 #expect(engine.settlements.contains { $0.earned > 0 })
                 #expect(engine.accruals.count > 300)
@@ -213,13 +220,7 @@ import Testing
         var dataset = Self.dataset
         dataset.agreements = AgreementSet(currency: "EUR", decimals: 2, agreements: Self.growthAgreements(seed: seed))
         for asOf in [nil, CivilDate(year: 2026, month: 1 + Int(seed % 12), day: 1 + Int(seed % 27))] {
-            let engine = try AccrualEngine.run(dataset, options: AccrualOptions(asOf: asOf, threads: 2))
-            let baseline = BaselineAccrual.run(dataset, asOf: asOf)
-            #expect(Fixture.text(engine.accrualsCSV()) == Fixture.text(baseline.accrualsCSV()))
-            #expect(Fixture.text(engine.settlementsCSV()) == Fixture.text(baseline.settlementsCSV()))
-            #expect(Fixture.text(engine.statementsCSV()) == Fixture.text(baseline.statementsCSV()))
-            let key = { (a: Anomaly) in "\(a.kind.rawValue) \(a.agreementID) \(a.periodStart)" }
-            #expect(engine.anomalies.map(key) == baseline.anomalies.map(key))
+            let engine = try RandomAgreementTests.expectEngineEqualsBaseline(dataset, asOf: asOf)
             if asOf == nil {
                 // The cases are not vacuous: growth agreements earn, and some have a baseline.
                 #expect(engine.settlements.contains { $0.earned > 0 })

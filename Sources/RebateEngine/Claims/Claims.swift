@@ -203,12 +203,7 @@ extension ClaimsOutcome {
     {
         let onClaim = Set(agreements.agreements.filter { $0.payment == .onClaim }.map(\.id))
         guard !onClaim.isEmpty else { return [:] }
-        var earned: [LedgerRow.Key: Int128] = [:]
-        for s in report.settlements where onClaim.contains(s.agreementID) {
-            earned[
-                LedgerRow.Key(agreementID: s.agreementID, start: s.periodStart.dayNumber, end: s.periodEnd.dayNumber)] =
-                s.earned
-        }
+        let earned = report.earnedByPeriod.filter { onClaim.contains($0.key.agreementID) }
         let day = report.asOf ?? CivilDate(dayNumber: Int32.max / 2)
         let approved = decide(
             claims ?? [], agreements: agreements, earned: earned, asOf: day, decimals: report.decimals
@@ -296,5 +291,19 @@ public enum ClaimsFile {
         }
         if !problems.isEmpty { throw .invalidInput(problems) }
         return claims
+    }
+}
+
+extension SettlementRow {
+    /// The ledger's key of this period (agreement, start, end).
+    var periodKey: LedgerRow.Key {
+        LedgerRow.Key(agreementID: agreementID, start: periodStart.dayNumber, end: periodEnd.dayNumber)
+    }
+}
+
+extension AccrualReport {
+    /// What each ended period earned, by the ledger's key: what claims are approved against.
+    var earnedByPeriod: [LedgerRow.Key: Int128] {
+        Dictionary(settlements.map { ($0.periodKey, $0.earned) }, uniquingKeysWith: { a, _ in a })
     }
 }

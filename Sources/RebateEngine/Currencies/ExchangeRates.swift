@@ -46,39 +46,18 @@ public struct ExchangeRate: Hashable, Sendable, Comparable, CustomStringConverti
 
     /// Parses a rate as written (`1.0825`): digits, an optional point and at most 10 fraction digits, above 0.
     static func parse(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Result<ExchangeRate, RateProblem> {
-        var i = start
-        var integer: Int64 = 0
-        var integerDigits = 0
-        var significant = 0
-        while i < end, b[i] &- 48 < 10 {
-            let d = Int64(b[i] &- 48)
-            if significant > 0 || d != 0 { significant += 1 }
-            if significant <= Self.integerDigits { integer = integer * 10 + d }
-            integerDigits += 1
-            i += 1
+        // A sign is no part of a rate: "-2" is not a rate at all, rather than one that is too small.
+        if start < end, b[start] == UInt8(ascii: "-") { return .failure(RateProblem(reason: "is not a plain decimal")) }
+        switch DecimalText.parse(
+            b, from: start, to: end, maxFraction: scale, scale: scale, maxInteger: integerDigits)
+        {
+        case .success(let value):
+            guard value > 0 else { return .failure(RateProblem(reason: "must be more than 0")) }
+            return .success(ExchangeRate(scaled: value))
+        case .failure(.syntax): return .failure(RateProblem(reason: "is not a plain decimal"))
+        case .failure(.tooManyDecimals): return .failure(RateProblem(reason: "has more than \(scale) decimal places"))
+        case .failure(.tooLarge): return .failure(RateProblem(reason: "is 10^\(integerDigits) or more"))
         }
-        guard integerDigits > 0 else { return .failure(RateProblem(reason: "is not a plain decimal")) }
-        var fraction: Int64 = 0
-        var fractionDigits = 0
-        if i < end, b[i] == UInt8(ascii: ".") {
-            i += 1
-            let fractionStart = i
-            while i < end, b[i] &- 48 < 10 {
-                if fractionDigits < scale { fraction = fraction * 10 + Int64(b[i] &- 48) }
-                fractionDigits += 1
-                i += 1
-            }
-            guard i > fractionStart else { return .failure(RateProblem(reason: "is not a plain decimal")) }
-        }
-        guard i == end else { return .failure(RateProblem(reason: "is not a plain decimal")) }
-        if fractionDigits > scale { return .failure(RateProblem(reason: "has more than \(scale) decimal places")) }
-        if significant > Self.integerDigits {
-            return .failure(RateProblem(reason: "is 10^\(Self.integerDigits) or more"))
-        }
-        let value =
-            integer * DecimalText.powersOfTen[scale] + fraction * DecimalText.powersOfTen[scale - fractionDigits]
-        guard value > 0 else { return .failure(RateProblem(reason: "must be more than 0")) }
-        return .success(ExchangeRate(scaled: value))
     }
 
     static func parse(_ text: String) -> Result<ExchangeRate, RateProblem> {

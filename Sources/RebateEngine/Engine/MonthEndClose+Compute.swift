@@ -46,13 +46,7 @@ extension MonthEndClose {
         var decided: ClaimsOutcome?
         let onClaim = Set(agreements.agreements.filter { $0.payment == .onClaim }.map(\.id))
         if claims != nil || !onClaim.isEmpty {
-            var earned: [LedgerRow.Key: Int128] = [:]
-            for s in report.settlements where s.periodEnd <= asOf {
-                earned[
-                    LedgerRow.Key(
-                        agreementID: s.agreementID, start: s.periodStart.dayNumber, end: s.periodEnd.dayNumber)] =
-                    s.earned
-            }
+            let earned = report.earnedByPeriod
             let outcome = ClaimsOutcome.decide(
                 claims ?? [], agreements: agreements, earned: earned, asOf: asOf, decimals: report.decimals)
             for i in targets.indices

@@ -71,9 +71,7 @@ struct RebateFormula: Sendable {
         assert(D > 0 && e > 0)
         let tD = T(Int128(D))
         let te = T(Int128(e))
-        for (g, minimum) in gateMinimums.enumerated() {
-            if try T.times(T(s.gates[g]), tD) < T.times(T(Int128(minimum)), te) { return (T(0), T(1)) }
-        }
+        if try !gatesMet(s, gateMinimums, tD, te) { return (T(0), T(1)) }
         let b = s.basis(basis)
         let bD = try T.times(T(b), tD)
         var j = -1
@@ -90,13 +88,7 @@ struct RebateFormula: Sendable {
                 numerator = T(values[0...j].reduce(Int128(0)) { $0 + Int128($1) })
             }
         } else {
-            let x: Int128
-            switch kind {
-            case .percent: x = s.amount
-            case .perUnit: x = s.quantity
-            default: x = s.pallets
-            }
-            let xm = try T.times(T(x), T(valueNumerator))
+            let xm = try T.times(T(volume(s)), T(valueNumerator))
             if tiering == .retroactive {
                 numerator = try T.times(T.times(xm, T(Int128(values[j]))), tD)
                 denominator = try T.times(T(valueDenominator), te)
@@ -117,6 +109,26 @@ struct RebateFormula: Sendable {
         return (numerator, denominator)
     }
 
+    /// Whether every gate's sum times `k = D/e` reaches its minimum (SPEC section 4, step 4).
+    func gatesMet<T: ExactInteger>(_ s: Sums, _ gateMinimums: [Int64], _ tD: T, _ te: T) throws(ArithmeticOverflow)
+        -> Bool
+    {
+        for (g, minimum) in gateMinimums.enumerated() {
+            if try T.times(T(s.gates[g]), tD) < T.times(T(Int128(minimum)), te) { return false }
+        }
+        return true
+    }
+
+    /// The volume a tier's value applies to: the amount for `percent`, the quantity for `per_unit`,
+    /// the full pallets for `per_pallet` (unused for `fixed`).
+    func volume(_ s: Sums) -> Int128 {
+        switch kind {
+        case .percent: return s.amount
+        case .perUnit: return s.quantity
+        default: return s.pallets
+        }
+    }
+
     /// The figures one evaluation yields, in minor units, each rounded once.
     struct Result: Equatable {
         /// `R(k*sums)` rounded: the run-rate total (the earned value when `k = 1`).
@@ -127,8 +139,23 @@ struct RebateFormula: Sendable {
 
     /// Evaluates with `k = D/e`, exactly; `Int128` first, unbounded width on overflow.
     func result(_ s: Sums, gateMinimums: [Int64], scaleUp D: Int64 = 1, scaleDown e: Int64 = 1) -> Result {
+        exactResult(s, gateMinimums: gateMinimums, growth: nil, scaleUp: D, scaleDown: e)
+    }
+
+    /// The one rounding of an evaluation, of a plain agreement or (with `growth`) of a growth agreement.
+    func exactResult(
+        _ s: Sums, gateMinimums: [Int64], growth: (baseline: BaselineValue, rule: Growth)?, scaleUp D: Int64,
+        scaleDown e: Int64
+    ) -> Result {
         func run<T: ExactInteger>(_ t: T.Type) throws(ArithmeticOverflow) -> Result {
-            let (n, d) = try evaluate(t, s, gateMinimums: gateMinimums, scaleUp: D, scaleDown: e)
+            let (n, d) =
+                if let growth {
+                    try evaluateGrowth(
+                        t, s, baseline: growth.baseline, growth: growth.rule, gateMinimums: gateMinimums, scaleUp: D,
+                        scaleDown: e)
+                } else {
+                    try evaluate(t, s, gateMinimums: gateMinimums, scaleUp: D, scaleDown: e)
+                }
             let projected = try n.roundedQuotient(d)
             if D == e { return Result(projected: projected, accrued: projected) }
             let accrued = try T.times(n, T(Int128(e))).roundedQuotient(T.times(d, T(Int128(D))))

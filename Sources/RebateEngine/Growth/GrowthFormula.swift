@@ -14,9 +14,7 @@ extension RebateFormula {
         let zero = (T(0), T(1))
         let tD = T(Int128(D))
         let te = T(Int128(e))
-        for (g, minimum) in gateMinimums.enumerated() {
-            if try T.times(T(s.gates[g]), tD) < T.times(T(Int128(minimum)), te) { return zero }
-        }
+        if try !gatesMet(s, gateMinimums, tD, te) { return zero }
         let b0 = b0.clamped
         let percent = growth.measure == .percent
         if percent && b0.numerator == 0 { return zero } // growth undefined: no tier is reached
@@ -43,13 +41,7 @@ extension RebateFormula {
                 tiering == .retroactive
                 ? T(Int128(values[j])) : T(values[0...j].reduce(Int128(0)) { $0 + Int128($1) })
         } else {
-            let x: Int128
-            switch kind {
-            case .percent: x = s.amount
-            case .perUnit: x = s.quantity
-            default: x = s.pallets
-            }
-            let xm = try T.times(T(x), T(valueNumerator))
+            let xm = try T.times(T(volume(s)), T(valueNumerator))
             if tiering == .retroactive && growth.pays == .total {
                 numerator = try T.times(T.times(xm, T(Int128(values[j]))), tD)
                 denominator = try T.times(T(valueDenominator), te)
@@ -84,18 +76,7 @@ extension RebateFormula {
         _ s: Sums, baseline: BaselineValue, growth: Growth, gateMinimums: [Int64], scaleUp D: Int64 = 1,
         scaleDown e: Int64 = 1
     ) -> Result {
-        func run<T: ExactInteger>(_ t: T.Type) throws(ArithmeticOverflow) -> Result {
-            let (n, d) = try evaluateGrowth(
-                t, s, baseline: baseline, growth: growth, gateMinimums: gateMinimums, scaleUp: D, scaleDown: e)
-            let projected = try n.roundedQuotient(d)
-            if D == e { return Result(projected: projected, accrued: projected) }
-            let accrued = try T.times(n, T(Int128(e))).roundedQuotient(T.times(d, T(Int128(D))))
-            return Result(projected: projected, accrued: accrued)
-        }
-        do { return try run(Int128.self) } catch {}
-        do { return try run(WideInt.self) } catch {
-            preconditionFailure("a rebate does not fit in Int128 minor units")
-        }
+        exactResult(s, gateMinimums: gateMinimums, growth: (baseline, growth), scaleUp: D, scaleDown: e)
     }
 
     /// The highest tier reached by the growth of `basis` over `b0` (1-based; 0 for none or undefined).

@@ -19,12 +19,15 @@ enum DecimalText {
     ///
     /// At most `maxFraction` fraction digits are accepted (trailing zeros count,
     /// since the contract limits what is *written*), and the magnitude must be
-    /// below 10^12. `scale` must be at least `maxFraction` and at most 6.
+    /// below 10^12 (10^`maxInteger`). `scale` must be at least `maxFraction`.
+    /// - Parameter maxInteger: the most significant integer digits (12 for amounts and quantities;
+    ///   rates take 8 with a scale of 10); `maxInteger + scale` is at most 18, so the value fits `Int64`.
     @inline(__always)
-    static func parse(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, maxFraction: Int, scale: Int)
-        -> Result<Int64, DecimalTextError>
-    {
-        assert(scale >= maxFraction && scale <= 6)
+    static func parse(
+        _ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, maxFraction: Int, scale: Int,
+        maxInteger: Int = maxIntegerDigits
+    ) -> Result<Int64, DecimalTextError> {
+        assert(scale >= maxFraction && maxInteger + scale <= 18)
         var i = start
         guard i < end else { return .failure(.syntax) }
         var negative = false
@@ -38,7 +41,7 @@ enum DecimalText {
         while i < end, b[i] &- 48 < 10 {
             let d = Int64(b[i] &- 48)
             if significant > 0 || d != 0 { significant += 1 }
-            if significant <= maxIntegerDigits { integer = integer * 10 + d }
+            if significant <= maxInteger { integer = integer * 10 + d }
             integerDigits += 1
             i += 1
         }
@@ -58,7 +61,7 @@ enum DecimalText {
             guard i > fractionStart else { return .failure(.syntax) }
         }
         guard i == end else { return .failure(.syntax) }
-        if significant > maxIntegerDigits { return .failure(.tooLarge) }
+        if significant > maxInteger { return .failure(.tooLarge) }
         if fractionDigits > maxFraction { return .failure(.tooManyDecimals(max: maxFraction)) }
         let value = integer * powersOfTen[scale] + fraction * powersOfTen[scale - fractionDigits]
         return .success(negative ? -value : value)

@@ -46,13 +46,8 @@ final class SpillFile {
     /// ``flush()`` has written everything out (reads do not move a shared offset).
     func read<T: BitwiseCopyable>(_: T.Type, _ range: Range<Int>) throws(RebateError) -> [T] {
         precondition(buffer.isEmpty, "flush before reading")
-        // Not through Array(unsafeUninitializedCapacity:) for nothing: with capacity 0 that initialiser
-        // hands out the one shared empty-array storage and writes its count, so two threads reading an
-        // empty range (an empty bucket of the split's duplicate search) raced on that global storage.
-        // This was the race ThreadSanitizer reported in SplitSpill.duplicates.
-        if range.isEmpty { return [] }
         let stride = MemoryLayout<T>.stride
-        var out = [T](unsafeUninitializedCapacity: range.count) { _, n in n = range.count }
+        var out = [T].uninitialized(count: range.count)
         let want = range.count * stride
         let got = out.withUnsafeMutableBytes { p -> Int in
             var done = 0

@@ -44,6 +44,10 @@ public struct ForeignCurrencyTotals: Hashable, Sendable {
 }
 
 extension IngestTotals {
+    /// Accepted lines in the book currency, and their amount: what the foreign ones leave of the totals.
+    public var bookCurrencyLines: Int { linesAccepted - foreign.reduce(0) { $0 + $1.lines } }
+    public var bookCurrencyAmount: Int128 { acceptedAmount - foreign.reduce(Int128(0)) { $0 + $1.bookAmount } }
+
     /// Counts an accepted line in a listed currency.
     mutating func addForeign(_ code: String, decimals: Int, amount: Int64, book: Int64) {
         if let k = foreign.firstIndex(where: { $0.code == code }) {

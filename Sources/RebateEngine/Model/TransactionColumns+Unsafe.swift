@@ -71,29 +71,11 @@ extension TransactionColumns {
     /// Columns of `n` lines with uninitialized storage, to be filled through ``withUnsafeMutableColumns(_:)``.
     static func uninitialized(count n: Int) -> TransactionColumns {
         var c = TransactionColumns()
-        // With capacity 0 the initialiser below writes the count of the shared empty-array storage, a
-        // race when two threads do it (see SpillFile.read): empty columns are just empty.
-        if n == 0 { return c }
-        c.partnerStorage = [Int32](unsafeUninitializedCapacity: n) { b, k in
-            adviseHugePages(b.baseAddress, n * 4)
-            k = n
-        }
-        c.productStorage = [Int32](unsafeUninitializedCapacity: n) { b, k in
-            adviseHugePages(b.baseAddress, n * 4)
-            k = n
-        }
-        c.dayStorage = [Int32](unsafeUninitializedCapacity: n) { b, k in
-            adviseHugePages(b.baseAddress, n * 4)
-            k = n
-        }
-        c.quantityStorage = [Int64](unsafeUninitializedCapacity: n) { b, k in
-            adviseHugePages(b.baseAddress, n * 8)
-            k = n
-        }
-        c.amountStorage = [Int64](unsafeUninitializedCapacity: n) { b, k in
-            adviseHugePages(b.baseAddress, n * 8)
-            k = n
-        }
+        c.partnerStorage = [Int32].uninitialized(count: n) { b in adviseHugePages(b.baseAddress, n * 4) }
+        c.productStorage = [Int32].uninitialized(count: n) { b in adviseHugePages(b.baseAddress, n * 4) }
+        c.dayStorage = [Int32].uninitialized(count: n) { b in adviseHugePages(b.baseAddress, n * 4) }
+        c.quantityStorage = [Int64].uninitialized(count: n) { b in adviseHugePages(b.baseAddress, n * 8) }
+        c.amountStorage = [Int64].uninitialized(count: n) { b in adviseHugePages(b.baseAddress, n * 8) }
         return c
     }
 }

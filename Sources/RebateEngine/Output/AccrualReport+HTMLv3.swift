@@ -34,9 +34,7 @@ extension AccrualReport {
         }
         let foreign = loaded.totals.foreign
         if !foreign.isEmpty {
-            let t = loaded.totals
-            let bookLines = t.linesAccepted - foreign.reduce(0) { $0 + $1.lines }
-            let bookAmount = t.acceptedAmount - foreign.reduce(Int128(0)) { $0 + $1.bookAmount }
+            let (bookLines, bookAmount) = (loaded.totals.bookCurrencyLines, loaded.totals.bookCurrencyAmount)
             h += "<h2>Currencies</h2>"
             h +=
                 "<p class=\"note\">Accepted lines by the currency they were invoiced in; each foreign line was converted once, at the rate of its date (or its own), rounded half away from zero.</p>"

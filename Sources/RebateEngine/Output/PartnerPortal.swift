@@ -82,8 +82,7 @@ public struct PartnerPortal: Sendable {
         let claimable = ClaimsOutcome.claimable(report, agreements: dataset.agreements, claims: claims)
         var settled: [String: [SettledPeriod]] = [:]
         for s in report.settlements {
-            let key = LedgerRow.Key(
-                agreementID: s.agreementID, start: s.periodStart.dayNumber, end: s.periodEnd.dayNumber)
+            let key = s.periodKey
             var period = SettledPeriod(row: s, paid: ledger == nil ? nil : paid[key] ?? 0)
             period.claimable = claimable[key]
             settled[s.agreementID, default: []].append(period)

@@ -55,8 +55,7 @@ public enum PartnerStatement {
                 h += HTMLText.table(
                     ["Ended period", "Earned", "Still claimable"], numeric: [1, 2],
                     rows: ended.map { s in
-                        let key = LedgerRow.Key(
-                            agreementID: s.agreementID, start: s.periodStart.dayNumber, end: s.periodEnd.dayNumber)
+                        let key = s.periodKey
                         return [
                             "\(s.periodStart) to \(s.periodEnd)", HTMLText.money(s.earned, d, cur),
                             HTMLText.money(claimable[key] ?? s.earned, d, cur),

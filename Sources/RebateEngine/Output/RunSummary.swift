@@ -46,8 +46,7 @@ enum RunSummary {
         if !t.foreign.isEmpty {
             // SPEC section 11: per currency lines were accepted in, the lines, their amounts as written and
             // in book money; the book currency's own are what the foreign ones leave of the totals.
-            let bookLines = t.linesAccepted - t.foreign.reduce(0) { $0 + $1.lines }
-            let bookAmount = t.acceptedAmount - t.foreign.reduce(Int128(0)) { $0 + $1.bookAmount }
+            let (bookLines, bookAmount) = (t.bookCurrencyLines, t.bookCurrencyAmount)
             var rows: [(String, String)] = []
             if bookLines > 0 {
                 rows.append(

@@ -240,21 +240,10 @@ public enum BaselineAccrual {
         let Q = k * Fraction(s.quantity, 1000)
         let A = k * Fraction(s.amount, pow10(d))
         let N = k * Fraction(s.pallets, 1)
-        for (g, gate) in a.gates.enumerated() {
-            let scale = gate.measure == .quantity ? 1000 : pow10(d)
-            if k * Fraction(s.gates[g], scale) < Fraction(Int128(gate.minimum), scale) { return Fraction(0, 1) }
-        }
+        if !gatesMet(a, s, k: k, decimals: d) { return Fraction(0, 1) }
         let f = a.tiers.map { Fraction(Int128($0.from), unitScale) }
         guard let j = f.lastIndex(where: { B >= $0 }) else { return Fraction(0, 1) }
-        func value(_ i: Int) -> Fraction {
-            let v = Int128(a.tiers[i].value)
-            switch a.valueKind {
-            case .percent: return A * Fraction(v, 10_000) / Fraction(100, 1)
-            case .perUnit: return Q * Fraction(v, 10_000)
-            case .perPallet: return N * Fraction(v, 10_000)
-            case .fixed: return Fraction(v, pow10(d))
-            }
-        }
+        func value(_ i: Int) -> Fraction { tierValue(a, i, A: A, Q: Q, N: N, decimals: d) }
         var r = Fraction(0, 1)
         if a.tiering == .retroactive {
             r = value(j)
@@ -341,22 +330,11 @@ public enum BaselineAccrual {
         let Q = k * Fraction(s.quantity, 1000)
         let A = k * Fraction(s.amount, pow10(d))
         let N = k * Fraction(s.pallets, 1)
-        for (g, gate) in a.gates.enumerated() {
-            let scale = gate.measure == .quantity ? 1000 : pow10(d)
-            if k * Fraction(s.gates[g], scale) < Fraction(Int128(gate.minimum), scale) { return Fraction(0, 1) }
-        }
+        if !gatesMet(a, s, k: k, decimals: d) { return Fraction(0, 1) }
         guard let g = growthValue(a, B, b0) else { return Fraction(0, 1) }
         let f = growthThresholds(a)
         guard let j = f.lastIndex(where: { g >= $0 }) else { return Fraction(0, 1) }
-        func value(_ i: Int) -> Fraction {
-            let v = Int128(a.tiers[i].value)
-            switch a.valueKind {
-            case .percent: return A * Fraction(v, 10_000) / Fraction(100, 1)
-            case .perUnit: return Q * Fraction(v, 10_000)
-            case .perPallet: return N * Fraction(v, 10_000)
-            case .fixed: return Fraction(v, pow10(d))
-            }
-        }
+        func value(_ i: Int) -> Fraction { tierValue(a, i, A: A, Q: Q, N: N, decimals: d) }
         let zero = Fraction(0, 1)
         var r = zero
         if a.tiering == .retroactive {
@@ -402,6 +380,27 @@ public enum BaselineAccrual {
         let missing = target - Fraction(b, 1)
         let q = missing.numerator / missing.denominator
         return missing.numerator % missing.denominator > 0 ? q + 1 : q
+    }
+
+    /// SPEC section 4, step 4: every gate's sum times `k` reaches its minimum.
+    static func gatesMet(_ a: Agreement, _ s: Day, k: Fraction, decimals d: Int) -> Bool {
+        for (g, gate) in a.gates.enumerated() {
+            let scale = gate.measure == .quantity ? 1000 : pow10(d)
+            if k * Fraction(s.gates[g], scale) < Fraction(Int128(gate.minimum), scale) { return false }
+        }
+        return true
+    }
+
+    /// Tier `i`'s value on the (scaled) volume, in currency units.
+    static func tierValue(_ a: Agreement, _ i: Int, A: Fraction, Q: Fraction, N: Fraction, decimals d: Int) -> Fraction
+    {
+        let v = Int128(a.tiers[i].value)
+        switch a.valueKind {
+        case .percent: return A * Fraction(v, 10_000) / Fraction(100, 1)
+        case .perUnit: return Q * Fraction(v, 10_000)
+        case .perPallet: return N * Fraction(v, 10_000)
+        case .fixed: return Fraction(v, pow10(d))
+        }
     }
 
     static func periodsOf(_ a: Agreement) -> [(start: CivilDate, end: CivilDate)] {
