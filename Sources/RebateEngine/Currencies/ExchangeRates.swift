@@ -136,6 +136,26 @@ public struct ExchangeRates: Sendable, Hashable {
         return DecimalText.roundedQuotient(Int128(amount) * Int128(rate.scaled), divisor)
     }
 
+    /// Why a line could not be converted.
+    enum ConversionProblem: Error {
+        /// No rate of its own, and its date is before its currency's first rate.
+        case noRate
+        /// The book amount is 10^12 or more (SPEC section 1's limit holds for it too).
+        case tooLarge
+    }
+
+    /// A line's book amount in minor units: `amount` (minor units of the listed currency at `index`) at
+    /// `ownRate`, or else at the rate holding on `day`; the one conversion the reader and `explain` make.
+    func convert(_ amount: Int64, currency index: Int, day: Int32, ownRate: ExchangeRate? = nil, bookDecimals: Int)
+        -> Result<Int64, ConversionProblem>
+    {
+        guard let rate = ownRate ?? self.rate(currency: index, day: day) else { return .failure(.noRate) }
+        let book = Self.bookAmount(
+            amount, decimals: currencies[index - 1].decimals, rate: rate, bookDecimals: bookDecimals)
+        let limit = UInt128(TransactionCSVReader.magnitudeLimitUnits) * UInt128(DecimalText.powersOfTen[bookDecimals])
+        return book.magnitude < limit ? .success(Int64(book)) : .failure(.tooLarge)
+    }
+
     /// Identifies the table (currencies, decimals and every rate), for files that keep book amounts.
     var fingerprint: UInt64 {
         var f = Fingerprint()

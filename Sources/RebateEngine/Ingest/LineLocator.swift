@@ -112,15 +112,18 @@ enum LineLocator {
             })
         else { return nil }
         let own = header.columns[7] >= 0 ? scanner.fieldBytes(fields[header.columns[7]]) : []
-        var rate = currencies.rates.rate(currency: c, day: day)
+        var ownRate: ExchangeRate?
         if !own.isEmpty {
             guard case .success(let r) = own.withUnsafeBufferPointer({ ExchangeRate.parse($0, 0, $0.count) }) else {
                 return nil
             }
-            rate = r
+            ownRate = r
         }
-        guard let rate else { return nil }
-        return Int64(exactly: ExchangeRates.bookAmount(a, decimals: dc, rate: rate, bookDecimals: decimals))
+        guard
+            case .success(let book) = currencies.rates.convert(
+                a, currency: c, day: day, ownRate: ownRate, bookDecimals: decimals)
+        else { return nil }
+        return book
     }
 
     // One piece: the per-record loop keeps its cursor in locals; only records of the partners sought leave it.

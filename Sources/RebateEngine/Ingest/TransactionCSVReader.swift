@@ -396,14 +396,11 @@ struct TransactionCSVReader {
                     {
                         if currency == 0 {
                             book = a
-                        } else if let date, let rate = cx.rates.rate(currency: currency, day: date.dayNumber) {
-                            let b = ExchangeRates.bookAmount(
-                                a, decimals: amountDecimals, rate: rate, bookDecimals: cx.decimals)
-                            if b.magnitude < UInt128(magnitudeLimitUnits)
-                                * UInt128(DecimalText.powersOfTen[cx.decimals])
-                            {
-                                book = Int64(b)
-                            }
+                        } else if let date,
+                            case .success(let b) = cx.rates.convert(
+                                a, currency: currency, day: date.dayNumber, bookDecimals: cx.decimals)
+                        {
+                            book = b
                         }
                     }
                     if let book, e0 > i0, e0 - i0 <= 64, let date, partner >= 0, product >= 0,
@@ -522,17 +519,15 @@ struct TransactionCSVReader {
         // The book amount: the amount itself, or converted once at the line's own rate or the rate of its date.
         var amount: Int64? = currency == 0 ? written : nil
         if let c = currency, c > 0, let written {
-            let rate = ownRate ?? date.flatMap { cx.rates.rate(currency: c, day: $0.dayNumber) }
-            if let rate {
-                let book = ExchangeRates.bookAmount(
-                    written, decimals: amountDecimals, rate: rate, bookDecimals: cx.decimals)
-                if book.magnitude >= UInt128(magnitudeLimitUnits) * UInt128(DecimalText.powersOfTen[cx.decimals]) {
-                    reasons.append(
-                        "amount: \"\(scanner.text(fields[col[5]]))\" converts to 10^12 or more in the book currency")
-                } else {
-                    amount = Int64(book)
-                }
-            } else if let date, !hasOwnRate {
+            switch cx.rates.convert(
+                written, currency: c, day: date?.dayNumber ?? Int32.min, ownRate: ownRate, bookDecimals: cx.decimals)
+            {
+            case .success(let book): amount = book
+            case .failure(.tooLarge):
+                reasons.append(
+                    "amount: \"\(scanner.text(fields[col[5]]))\" converts to 10^12 or more in the book currency")
+            case .failure(.noRate):
+                guard let date, !hasOwnRate else { break }
                 reasons.append(
                     "currency: no exchange rate for \(cx.rates.currencies[c - 1].code) on \(date) (its rates start later)"
                 )
