@@ -1,6 +1,3 @@
-import Dispatch
-import Synchronization
-
 /// Why one figure of `accruals.csv` is what it is (`rebate explain`): an agreement's month, worked
 /// out again from the lines by a path of its own, step by step, with the lines that weigh most.
 public struct Explanation: Sendable {

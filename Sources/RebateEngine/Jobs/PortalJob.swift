@@ -1,6 +1,3 @@
-import Dispatch
-import Synchronization
-
 /// The `rebate portal` job: the static self-service site of every beneficiary.
 public enum PortalJob {
     /// Runs the accruals (as of `options.asOf`) and writes `index.html` and `beneficiaries/*.html`
