@@ -93,6 +93,32 @@ import Testing
     }
 
     /// Without claims an on_claim period is not paid: what it earned stays a liability.
+    /// The order of `claims.csv` and the duplicates, from the prefix-keyed sort, against a simple
+    /// path: a stable sort of the ids' bytes. Ids share long prefixes, differ past 16 bytes, hold
+    /// zero bytes, differ only in length, and hold composed and decomposed accents (canonically
+    /// equal as `String`s, different as bytes: different ids).
+    @Test func claimIDsAreOrderedBytewiseAndRepeatsFoundLikeASimpleSort() {
+        var rng = SplitMix(seed: 7)
+        let stems = ["", "C", "C0", "CLAIM-2026-Q1-PARTNER-", "CLAIM-2026-Q1-PARTNER-X", "caf\u{E9}", "cafe\u{301}", "A\u{0}B"]
+        var ids: [String] = []
+        for _ in 0..<3000 {
+            let stem = stems[Int(rng.next() % UInt64(stems.count))]
+            let tail = rng.next() % 3 == 0 ? "" : String(rng.next() % 40)
+            ids.append(stem + tail)
+        }
+        let expected = ids.indices.sorted { a, b in
+            let x = Array(ids[a].utf8)
+            let y = Array(ids[b].utf8)
+            return x != y ? x.lexicographicallyPrecedes(y) : a < b
+        }
+        let order = Bytewise.stableOrder(ids)
+        #expect(order.map(\.index) == expected)
+        for k in order.indices {
+            let repeats = k > 0 && Array(ids[expected[k]].utf8) == Array(ids[expected[k - 1]].utf8)
+            #expect(order[k].repeatsPrevious == repeats, "\(ids[expected[k]])")
+        }
+    }
+
     @Test func anOnClaimPeriodWithoutClaimsIsNotPaid() throws {
         let d = CloseTests.dataset(["2026-01-10,P1,B,100,1000.00"], agreements: Self.agreements)
         let apr = try MonthEndClose.run(d, month: CivilDate("2026-04-01")!, ledger: [], options: AccrualOptions())

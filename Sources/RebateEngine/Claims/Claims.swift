@@ -94,105 +94,145 @@ public struct ClaimsOutcome: Sendable {
 extension ClaimsOutcome {
     /// Decides every claim received by `asOf` from scratch, in file order (SPEC section 12).
     ///
+    /// A sort and two walks: the received claims are ordered once by `claim_id` bytes (which finds
+    /// the duplicates and is the order of `claims.csv`), then walked in file order against flat
+    /// arrays of each claimed agreement's periods, with no hashing of strings per claim beyond
+    /// finding its agreement.
     /// - Parameters:
     ///   - claims: the claims file's rows in file order.
     ///   - agreements: the dataset's agreements.
     ///   - earned: what each ended period (by `as_of`) earned, keyed like the ledger.
-    /// - Complexity: O(claims + agreements' periods).
+    /// - Complexity: O(c log c) for c claims, plus the periods of the agreements they name.
     static func decide(
         _ claims: [Claim], agreements: AgreementSet, earned: [LedgerRow.Key: Int128], asOf: CivilDate, decimals: Int
     ) -> ClaimsOutcome {
         var out = ClaimsOutcome()
-        let byID = Dictionary(agreements.agreements.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        var periodsOf: [String: Set<LedgerRow.Key>] = [:]
-        var seenIDs = Set<String>()
-        var passed: [(index: Int, key: LedgerRow.Key)] = []
-        var decisions: [ClaimDecision] = []
-        for claim in claims {
-            guard claim.submitted <= asOf else {
-                out.notYetReceived += 1
-                continue
+        let received = claims.indices.filter { claims[$0].submitted <= asOf }
+        out.notYetReceived = claims.count - received.count
+        let order = Bytewise.stableOrder(received.map { claims[$0].claimID })
+        // A claim repeating an earlier received claim's id (in file order) is a duplicate.
+        var duplicate = [Bool](repeating: false, count: received.count)
+        for entry in order where entry.repeatsPrevious { duplicate[entry.index] = true }
+
+        // Periods of the agreements claimed, flat: agreement `a`'s periods are `firstPeriod[a]..<+count`.
+        let agreementList = agreements.agreements
+        let indexOf = Dictionary(
+            agreementList.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        var firstPeriod = [Int](repeating: -1, count: agreementList.count)
+        var periodCount = [Int](repeating: 0, count: agreementList.count)
+        var periods: [SettlementPeriod] = []
+        var periodEarned: [Int128?] = []
+        func period(of claim: Claim, agreement a: Int) -> Int? {
+            if firstPeriod[a] < 0 {
+                let agreement = agreementList[a]
+                let list = SettlementPeriod.periods(from: agreement.start, to: agreement.end, agreement.settlement)
+                firstPeriod[a] = periods.count
+                periodCount[a] = list.count
+                for p in list {
+                    periods.append(p)
+                    periodEarned.append(
+                        earned[LedgerRow.Key(agreementID: agreement.id, start: p.start.dayNumber, end: p.end.dayNumber)])
+                }
             }
-            let key = LedgerRow.Key(
-                agreementID: claim.agreementID, start: claim.periodStart.dayNumber, end: claim.periodEnd.dayNumber)
+            // Periods follow each other in time: a binary search on the start.
+            var low = firstPeriod[a]
+            var high = low + periodCount[a]
+            while low < high {
+                let mid = (low + high) / 2
+                if periods[mid].start < claim.periodStart { low = mid + 1 } else { high = mid }
+            }
+            guard low < firstPeriod[a] + periodCount[a], periods[low].start == claim.periodStart,
+                periods[low].end == claim.periodEnd
+            else { return nil }
+            return low
+        }
+
+        // Step 1, in file order: the checks of SPEC section 12. Decisions are kept as columns by
+        // received position and become rows once, in `claims.csv` order.
+        let noEarned = Int128.min
+        var earnedOf = [Int128](repeating: noEarned, count: received.count)
+        var approvedOf = [Int64](repeating: 0, count: received.count)
+        var statusOf = [ClaimStatus](repeating: .rejected, count: received.count)
+        var reasonOf = [String](repeating: "", count: received.count)
+        var passed: [(received: Int, period: Int)] = []
+        for (i, c) in received.enumerated() {
+            let claim = claims[c]
             let ended = claim.periodEnd <= asOf
             var reason: String?
-            if !seenIDs.insert(claim.claimID).inserted {
-                reason = "duplicate claim"
-            } else if let a = byID[claim.agreementID] {
-                if a.payment == .automatic {
+            var found: Int?
+            if let a = indexOf[claim.agreementID] {
+                found = period(of: claim, agreement: a)
+                let agreement = agreementList[a]
+                if duplicate[i] {
+                    reason = "duplicate claim"
+                } else if agreement.payment == .automatic {
                     reason = "paid automatically"
-                } else if a.beneficiary.id != claim.beneficiary {
+                } else if agreement.beneficiary.id != claim.beneficiary {
                     reason = "not the beneficiary"
-                } else {
-                    let periods =
-                        periodsOf[a.id]
-                        ?? {
-                            let keys = SettlementPeriod.periods(from: a.start, to: a.end, a.settlement).map {
-                                LedgerRow.Key(agreementID: a.id, start: $0.start.dayNumber, end: $0.end.dayNumber)
-                            }
-                            periodsOf[a.id] = Set(keys)
-                            return Set(keys)
-                        }()
-                    if !periods.contains(key) {
-                        reason = "no such period"
-                    } else if !ended {
-                        reason = "period not ended"
-                    }
+                } else if found == nil {
+                    reason = "no such period"
+                } else if !ended {
+                    reason = "period not ended"
                 }
             } else {
-                reason = "unknown agreement"
+                reason = duplicate[i] ? "duplicate claim" : "unknown agreement"
             }
-            let earnedValue = ended ? earned[key] : nil
-            if reason == nil { passed.append((decisions.count, key)) }
-            decisions.append(
-                ClaimDecision(
-                    claim: claim, earned: earnedValue.map { Money(minorUnits: Int64($0)) },
-                    approved: Money(minorUnits: 0),
-                    status: .rejected, reason: reason ?? ""))
+            if ended, let found, let e = periodEarned[found] { earnedOf[i] = e }
+            if let reason { reasonOf[i] = reason } else if let found { passed.append((i, found)) }
         }
+
         // Step 2: per agreement and period, in file order, each takes what is left of what it earned.
-        var claimed: [LedgerRow.Key: Int128] = [:]
-        var order: [LedgerRow.Key] = []
-        for (index, key) in passed {
-            let earnedValue = earned[key] ?? 0
-            let before = out.approvedByPeriod[key] ?? 0
-            if claimed[key] == nil { order.append(key) }
-            let amount = Int128(decisions[index].claim.amount.minorUnits)
-            claimed[key, default: 0] += amount
-            let left = max(0, earnedValue - before)
-            let approve = min(amount, left)
-            out.approvedByPeriod[key] = before + approve
-            decisions[index].approved = Money(minorUnits: Int64(approve))
+        var approved = [Int128](repeating: 0, count: periods.count)
+        var claimed = [Int128](repeating: 0, count: periods.count)
+        var isClaimed = [Bool](repeating: false, count: periods.count)
+        var firstClaimed: [Int] = []
+        for (i, p) in passed {
+            let earnedValue = periodEarned[p] ?? 0
+            if !isClaimed[p] {
+                isClaimed[p] = true
+                firstClaimed.append(p)
+            }
+            let amount = Int128(claims[received[i]].amount.minorUnits)
+            claimed[p] += amount
+            let approve = min(amount, max(0, earnedValue - approved[p]))
+            approved[p] += approve
+            approvedOf[i] = Int64(approve)
             if approve == amount {
-                decisions[index].status = .approved
-                decisions[index].reason = ""
+                statusOf[i] = .approved
             } else if approve > 0 {
-                decisions[index].status = .partlyApproved
-                decisions[index].reason = "exceeds what is left"
+                statusOf[i] = .partlyApproved
+                reasonOf[i] = "exceeds what is left"
             } else {
-                decisions[index].status = .rejected
-                decisions[index].reason = "nothing left to claim"
+                reasonOf[i] = "nothing left to claim"
             }
         }
-        for key in order {
-            let earnedValue = earned[key] ?? 0
-            guard let total = claimed[key], total > earnedValue,
-                let a = byID[key.agreementID]
-            else { continue }
+        // Agreement of each claimed period, for its key and the over-claims.
+        var agreementOfPeriod = [Int](repeating: 0, count: periods.count)
+        for a in agreementList.indices where firstPeriod[a] >= 0 {
+            for p in firstPeriod[a]..<firstPeriod[a] + periodCount[a] { agreementOfPeriod[p] = a }
+        }
+        for p in firstClaimed {
+            let a = agreementList[agreementOfPeriod[p]]
+            let key = LedgerRow.Key(agreementID: a.id, start: periods[p].start.dayNumber, end: periods[p].end.dayNumber)
+            out.approvedByPeriod[key] = approved[p]
+            let earnedValue = periodEarned[p] ?? 0
+            let total = claimed[p]
+            guard total > earnedValue else { continue }
             out.overClaims.append(
                 Anomaly(
                     kind: .overClaim, agreementID: a.id, beneficiary: a.beneficiary.id,
-                    periodStart: CivilDate(dayNumber: key.start), periodEnd: CivilDate(dayNumber: key.end),
+                    periodStart: periods[p].start, periodEnd: periods[p].end,
                     detail:
                         "claimed \(DecimalText.money(total, decimals: decimals)), earned \(DecimalText.money(earnedValue, decimals: decimals))"
                 ))
         }
-        // Sorted by claim_id bytewise; the stable sort keeps one id's rows in file order.
-        out.decisions = decisions.enumerated().sorted {
-            Bytewise.less($0.element.claim.claimID, $1.element.claim.claimID)
-                || ($0.element.claim.claimID == $1.element.claim.claimID && $0.offset < $1.offset)
-        }.map(\.element)
+        out.decisions = order.map { entry in
+            let i = entry.index
+            return ClaimDecision(
+                claim: claims[received[i]],
+                earned: earnedOf[i] == noEarned ? nil : Money(minorUnits: Int64(earnedOf[i])),
+                approved: Money(minorUnits: approvedOf[i]), status: statusOf[i], reason: reasonOf[i])
+        }
         return out
     }
 

@@ -41,8 +41,17 @@ struct CSVWriter {
     /// A scaled integer with `scale` fraction digits; trailing zeros dropped unless `keepZeros` (money).
     mutating func decimal(_ v: Int128, scale: Int, keepZeros: Bool) {
         separate()
-        let magnitude = v.magnitude
-        let unit = UInt128(DecimalText.powersOfTen[scale])
+        if v < 0 { bytes.append(UInt8(ascii: "-")) }
+        // Nearly every value fits 64 bits, whose divisions are far cheaper than 128-bit ones.
+        if let small = UInt64(exactly: v.magnitude), scale <= 18 {
+            digits(small, scale: scale, keepZeros: keepZeros)
+        } else {
+            digits(v.magnitude, scale: scale, keepZeros: keepZeros)
+        }
+    }
+
+    private mutating func digits<T: FixedWidthInteger & UnsignedInteger>(_ magnitude: T, scale: Int, keepZeros: Bool) {
+        let unit = T(DecimalText.powersOfTen[scale])
         var integer = magnitude / unit
         var fraction = magnitude % unit
         var digits = scale
@@ -52,8 +61,7 @@ struct CSVWriter {
                 digits -= 1
             }
         }
-        if v < 0, magnitude != 0 { bytes.append(UInt8(ascii: "-")) }
-        var buffer: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0) // 40 bytes: room for 39 digits
+        var buffer: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)  // 40 bytes: room for 39 digits
         withUnsafeMutableBytes(of: &buffer) { b in
             var k = 0
             repeat {
@@ -68,7 +76,7 @@ struct CSVWriter {
         }
         if digits > 0 {
             bytes.append(UInt8(ascii: "."))
-            var divisor = UInt128(DecimalText.powersOfTen[digits - 1])
+            var divisor = T(DecimalText.powersOfTen[digits - 1])
             for _ in 0..<digits {
                 bytes.append(UInt8(48 + fraction / divisor))
                 fraction %= divisor
