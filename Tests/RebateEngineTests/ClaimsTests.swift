@@ -99,7 +99,9 @@ import Testing
     /// equal as `String`s, different as bytes: different ids).
     @Test func claimIDsAreOrderedBytewiseAndRepeatsFoundLikeASimpleSort() {
         var rng = SplitMix(seed: 7)
-        let stems = ["", "C", "C0", "CLAIM-2026-Q1-PARTNER-", "CLAIM-2026-Q1-PARTNER-X", "caf\u{E9}", "cafe\u{301}", "A\u{0}B"]
+        let stems = [
+            "", "C", "C0", "CLAIM-2026-Q1-PARTNER-", "CLAIM-2026-Q1-PARTNER-X", "caf\u{E9}", "cafe\u{301}", "A\u{0}B",
+        ]
         var ids: [String] = []
         for _ in 0..<3000 {
             let stem = stems[Int(rng.next() % UInt64(stems.count))]

@@ -131,7 +131,8 @@ extension ClaimsOutcome {
                 for p in list {
                     periods.append(p)
                     periodEarned.append(
-                        earned[LedgerRow.Key(agreementID: agreement.id, start: p.start.dayNumber, end: p.end.dayNumber)])
+                        earned[LedgerRow.Key(agreementID: agreement.id, start: p.start.dayNumber, end: p.end.dayNumber)]
+                    )
                 }
             }
             // Periods follow each other in time: a binary search on the start.

@@ -61,7 +61,7 @@ struct CSVWriter {
                 digits -= 1
             }
         }
-        var buffer: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)  // 40 bytes: room for 39 digits
+        var buffer: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0) // 40 bytes: room for 39 digits
         withUnsafeMutableBytes(of: &buffer) { b in
             var k = 0
             repeat {
