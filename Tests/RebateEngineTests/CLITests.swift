@@ -89,8 +89,8 @@ import Testing
         #expect(
             settlements.contains("VOL-P001-2026,volume,P001,2026-04-01,2026-06-30,220,1100.00,0,1100.00,2,27.50,,\n"))
         let summary = try String(contentsOfFile: out + "/summary.json", encoding: .utf8)
-        #expect(summary.contains("\"lines_read\": 21"))
-        #expect(summary.contains("\"total_settled\": \"207.94\""))
+        #expect(summary.contains("\"lines_read\": 23"))
+        #expect(summary.contains("\"total_settled\": \"255.70\""))
         // No temporary file is left behind.
         let names = try FileManager.default.contentsOfDirectory(atPath: out)
         #expect(!names.contains { $0.hasPrefix(".") })
@@ -365,6 +365,6 @@ import Testing
     @Test func validateWritesNothing() throws {
         let r = try rebate(["validate", SampleTests.folder])
         #expect(r.status == 0)
-        #expect(r.stdout.contains("21 lines read, 21 accepted, 0 rejected"))
+        #expect(r.stdout.contains("23 lines read, 23 accepted, 0 rejected"))
     }
 }

@@ -228,4 +228,31 @@ import Testing
             }
         }
     }
+
+    /// `explain` works a growth agreement's month out by its own path (one scan of the lines for the
+    /// period and the prior-year window): its figures must be those of `accruals.csv`.
+    @Test(arguments: [UInt64(211), 212])
+    func explainGivesTheGrowthFiguresOfAccrualsCSV(seed: UInt64) throws {
+        var dataset = Self.dataset
+        dataset.agreements = AgreementSet(currency: "EUR", decimals: 2, agreements: Self.growthAgreements(seed: seed))
+        let asOf = CivilDate(year: 2026, month: 11, day: 12)
+        let report = try AccrualEngine.run(dataset, options: AccrualOptions(asOf: asOf, threads: 2))
+        var pick = SplitMix(seed: seed)
+        var withBaseline = 0
+        for _ in 0..<40 {
+            let row = report.accruals[Int(pick.next() % UInt64(report.accruals.count))]
+            let x = try Explanation.compute(
+                dataset, agreementID: row.agreementID, month: row.month, asOf: asOf, lineLimit: 3, threads: 2)
+            let context = "seed \(seed): \(row.agreementID) \(row.month.monthText)"
+            #expect(x.accruedToDate == row.accruedToDate && x.posting == row.posting, "\(context)")
+            #expect(x.basis == row.basis && x.tier == row.tier, "\(context)")
+            #expect(x.growth?.figures == row.growth, "\(context)")
+            if (row.growth?.baseline ?? 0) > 0 { withBaseline += 1 }
+            // The text shows the baseline and a growth tier line for every tier.
+            let text = x.text
+            #expect(text.contains("Baseline B0"), "\(context)")
+            #expect(text.components(separatedBy: "from growth of").count - 1 == x.agreement.tiers.count, "\(context)")
+        }
+        #expect(withBaseline > 0)
+    }
 }

@@ -61,9 +61,9 @@ final class XHTMLChecker: NSObject, XMLParserDelegate {
         #expect(checker.svgs.count == 2)
         for svg in checker.svgs { #expect(svg["viewBox"] != nil) }
         #expect(checker.svgTitles == checker.svgs.count)
-        // Totals as in settlements.csv and summary: 207.94 settled; lines 21 read.
-        #expect(checker.text.contains("207.94\u{00A0}EUR"))
-        #expect(checker.text.contains("Lines read21"))
+        // Totals as in settlements.csv and summary: 255.70 settled; lines 23 read.
+        #expect(checker.text.contains("255.70\u{00A0}EUR"))
+        #expect(checker.text.contains("Lines read23"))
         // The anomalies with what triggered them, and no script or external resource.
         #expect(checker.text.contains("tier_gaming"))
         #expect(checker.text.contains("basis 600.00 in the last 7 days lifted tier 1 to 2"))

@@ -33,15 +33,28 @@ import Testing
         #expect(Fixture.accrued(r, "XS-P001-2026", month: "2026-02") == "0.00")
         // FIX-P004: 300 + 675 >= 500 by January: 50.00 once.
         #expect(Fixture.earned(r, "FIX-P004-2026", period: "2026-01-01") == "50.00")
-        // Gaming in VOL-P001 Q2 (600 on 28 June, 500 returned 5 July); negative Q3 in VOL and XS.
+        // GRO-P002 (growth over the prior year, 2% from 10%, 4% from 40%): Q2 bought 2388.00 against
+        // 1990.00 on 10 May 2025: growth 398 / 1990 = 20% -> tier 1: 2% of 2388.00 = 47.76.
+        #expect(Fixture.earned(r, "GRO-P002-2026", period: "2026-04-01") == "47.76")
+        let q2 = try #require(r.settlements.first { $0.agreementID == "GRO-P002-2026" && $0.tier == 1 })
+        #expect(q2.growth == GrowthFigures(baseline: 199_000, growth: 200_000, measure: .percent))
+        // April has no line in either year: B0 = 0, growth undefined, nothing earned.
+        let april = try #require(
+            r.accruals.first { $0.agreementID == "GRO-P002-2026" && $0.month.monthText == "2026-04" })
+        #expect(april.growth == GrowthFigures(baseline: 0, growth: nil, measure: .percent))
+        #expect(april.accruedToDate == 0)
+        // Q3: -398.00 on 1 July, +125.00 on 30 September, against 150.00 on 20 August 2025:
+        // (-273 - 150) / 150 = -282% -> nothing, and a negative basis.
+        #expect(Fixture.earned(r, "GRO-P002-2026", period: "2026-07-01") == "0.00")
+        // Gaming in VOL-P001 Q2 (600 on 28 June, 500 returned 5 July); negative Q3 in GRO, VOL and XS.
         #expect(
             r.anomalies.map { "\($0.kind.rawValue) \($0.agreementID) \($0.periodStart)" } == [
-                "negative_basis VOL-P001-2026 2026-07-01", "negative_basis XS-P001-2026 2026-07-01",
-                "tier_gaming VOL-P001-2026 2026-04-01",
+                "negative_basis GRO-P002-2026 2026-07-01", "negative_basis VOL-P001-2026 2026-07-01",
+                "negative_basis XS-P001-2026 2026-07-01", "tier_gaming VOL-P001-2026 2026-04-01",
             ])
-        // Total: 8.50 + 27.50 + 3.00 - 3.00 ... = settled 8.50 + 27.50 + 20 + 90 + 11.94 + 50 = 207.94
-        #expect(r.totalSettled == 20_794)
-        #expect(r.totalAccrued == 20_794)
+        // Total: 8.50 + 27.50 + 3.00 - 3.00 ... = settled 8.50 + 27.50 + 20 + 90 + 11.94 + 50 + 47.76 = 255.70
+        #expect(r.totalSettled == 25_570)
+        #expect(r.totalAccrued == 25_570)
     }
 
     @Test func forecastMidQuarter() throws {

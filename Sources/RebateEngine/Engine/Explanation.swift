@@ -60,8 +60,35 @@ public struct Explanation: Sendable {
     /// The lines that weigh most in `B`, largest contribution (in magnitude) first.
     public var lines: [Line]
 
+    /// For a growth agreement (SPEC section 10): its baseline and growth; `nil` for any other.
+    public var growth: GrowthExplanation?
+
     /// The sums behind the formula, kept for the worked steps.
     var sums: RebateFormula.Sums
+}
+
+/// A growth agreement's side of an explanation: the baseline `B0` the figure is measured against,
+/// where it comes from, and the growth it gives.
+public struct GrowthExplanation: Hashable, Sendable {
+    /// The agreement's growth rule.
+    public var rule: Growth
+    /// For a prior-year baseline, the prior-year days whose lines make `B0` at the figure's day
+    /// (`nil` for a fixed baseline, or when the window is empty).
+    public var priorDays: ClosedRange<CivilDate>?
+    /// The prior-year lines counted in that window (in scope, of the beneficiary).
+    public var priorLineCount: Int
+    /// `B0` at the figure's day, exact, in basis units: `baselineNumerator / baselineDenominator`, before the clamp at 0.
+    public var baselineNumerator: Int128
+    /// The denominator of `B0` (1 for a prior-year baseline, the calendar period's days for a fixed one).
+    public var baselineDenominator: Int128
+    /// The month's `baseline` and `growth` columns, as `accruals.csv` has them.
+    public var figures: GrowthFigures
+
+    /// `B0` at the day, at the period's end (what a forecast measures `k·B` against), and at the
+    /// previous month's day.
+    var atDay: BaselineValue
+    var atEnd: BaselineValue
+    var atPreviousDay: BaselineValue?
 }
 
 extension Explanation {
@@ -83,17 +110,6 @@ extension Explanation {
             ])
         }
         let a = r.agreement
-        // Explain works the figure out by a path of its own; that path does not know baselines yet, and a
-        // figure worked out without them would be wrong: refuse rather than mislead.
-        if a.growth != nil {
-            throw .invalidInput([
-                InputProblem(
-                    file: "agreements.json", field: "--agreement",
-                    reason:
-                        "\(agreementID) is a growth agreement, which explain does not cover yet; its baseline and growth are in accruals.csv"
-                )
-            ])
-        }
         let lastDay = asOf.map { min($0, a.end) } ?? a.end
         let monthIndex = month.monthIndex
         guard monthIndex >= a.start.monthIndex, monthIndex <= lastDay.monthIndex, lastDay >= a.start else {
@@ -122,7 +138,17 @@ extension Explanation {
             var before = RebateFormula.Sums()
             var counted = 0
             var top: [(index: Int, contribution: Int128)] = []
+            /// The prior year's basis before (day + 1)', (previous day + 1)' and (period end + 1)', and its lines.
+            var prior: (day: Int128, previous: Int128, end: Int128) = (0, 0, 0)
+            var priorCounted = 0
         }
+        // SPEC section 10: a prior-year baseline is the basis of the lines dated on or after s' and
+        // before (d + 1)', for the day d the figure is taken at.
+        let priorYear = a.growth?.baseline == .priorYear
+        let priorFrom = period.start.oneYearEarlier.dayNumber
+        let cut = { (d: CivilDate) in CivilDate(dayNumber: d.dayNumber + 1).oneYearEarlier.dayNumber }
+        let priorCut = (day: cut(day), previous: previousDay.map(cut) ?? priorFrom, end: cut(period.end))
+        let priorUntil = priorYear ? max(priorCut.day, priorCut.end) : priorFrom
         let n = dataset.transactions.count
         let pieces = max(1, min(n / 65_536 + 1, threads * 4))
         let (from, to, before) = (period.start.dayNumber, day.dayNumber, previousDay?.dayNumber ?? Int32.min)
@@ -136,14 +162,18 @@ extension Explanation {
                     part.before.gates = part.now.gates
                     for i in (n * k / pieces)..<(n * (k + 1) / pieces) {
                         let t = c.day[i]
-                        guard t >= from, t <= to, isMember[Int(c.partner[i])] else { continue }
+                        let inPeriod = t >= from && t <= to
+                        let inPrior = t >= priorFrom && t < priorUntil
+                        guard inPeriod || inPrior, isMember[Int(c.partner[i])] else { continue }
                         let product = Int(c.product[i])
                         let q = Int64(c.quantity[i])
                         let amt = Int64(c.amount[i])
-                        for g in 0..<gateCount where r.gateScopes[g].contains(product) {
-                            let v = Int128(r.gateMeasures[g] == .quantity ? q : amt)
-                            part.now.gates[g] += v
-                            if t <= before { part.before.gates[g] += v }
+                        if inPeriod {
+                            for g in 0..<gateCount where r.gateScopes[g].contains(product) {
+                                let v = Int128(r.gateMeasures[g] == .quantity ? q : amt)
+                                part.now.gates[g] += v
+                                if t <= before { part.before.gates[g] += v }
+                            }
                         }
                         guard r.scope.everything || r.scope.contains(product) else { continue }
                         let s = palletQuantity[product]
@@ -166,6 +196,15 @@ extension Explanation {
                         case .amount: contribution = Int128(ca)
                         case .pallets: contribution = Int128(pallets) * 1000
                         }
+                        if inPrior {
+                            if t < priorCut.day {
+                                part.prior.day += contribution
+                                part.priorCounted += 1
+                            }
+                            if t < priorCut.previous { part.prior.previous += contribution }
+                            if t < priorCut.end { part.prior.end += contribution }
+                        }
+                        guard inPeriod else { continue }
                         part.now.quantity += Int128(cq)
                         part.now.amount += Int128(ca)
                         part.now.pallets += Int128(pallets)
@@ -189,7 +228,13 @@ extension Explanation {
         var earlier = now
         var counted = 0
         var top: [(index: Int, contribution: Int128)] = []
+        var prior: (day: Int128, previous: Int128, end: Int128) = (0, 0, 0)
+        var priorCounted = 0
         for p in all {
+            prior.day += p.prior.day
+            prior.previous += p.prior.previous
+            prior.end += p.prior.end
+            priorCounted += p.priorCounted
             now.quantity += p.now.quantity
             now.amount += p.now.amount
             now.pallets += p.now.pallets
@@ -212,24 +257,55 @@ extension Explanation {
             }
         }
         let D = period.days
-        func accrued(_ sums: RebateFormula.Sums, through d: CivilDate) -> Int128 {
+        // Growth: the baseline at the day (earned) or at the period's end (forecast, against k·B).
+        let growth = a.growth.map { rule -> GrowthExplanation in
+            let b0 = { (d: CivilDate, priorBasis: Int128) -> BaselineValue in
+                switch rule.baseline {
+                case .priorYear: return BaselineValue(numerator: priorBasis, denominator: 1)
+                case .fixed(let value):
+                    return GrowthBaselines.fixed(value, period: period, settlement: a.settlement, day: d)
+                }
+            }
+            let atDay = b0(day, prior.day)
+            let window = CivilDate(dayNumber: priorFrom)...CivilDate(dayNumber: priorCut.day - 1)
+            return GrowthExplanation(
+                rule: rule, priorDays: priorYear && priorCut.day > priorFrom ? window : nil,
+                priorLineCount: priorYear ? priorCounted : 0, baselineNumerator: atDay.numerator,
+                baselineDenominator: atDay.denominator,
+                figures: GrowthFigures(
+                    baseline: atDay.clamped.rounded,
+                    growth: r.formula.growthFigure(basis: now.basis(a.basis), baseline: atDay, growth: rule),
+                    measure: rule.measure),
+                atDay: atDay, atEnd: b0(period.end, prior.end),
+                atPreviousDay: previousDay.map { b0($0, prior.previous) })
+        }
+        func accrued(_ sums: RebateFormula.Sums, through d: CivilDate, baseline: BaselineValue?) -> Int128 {
             let e = Int64(d.dayNumber - period.start.dayNumber) + 1
-            return a.accrual == .earned
-                ? r.formula.result(sums, gateMinimums: r.gateMinimums).accrued
-                : r.formula.result(sums, gateMinimums: r.gateMinimums, scaleUp: D, scaleDown: e).accrued
+            let (scaleUp, scaleDown) = a.accrual == .earned ? (Int64(1), Int64(1)) : (D, e)
+            if let rule = a.growth, let growth {
+                let b0 = a.accrual == .earned ? baseline! : growth.atEnd
+                return r.formula.result(
+                    sums, baseline: b0, growth: rule, gateMinimums: r.gateMinimums, scaleUp: scaleUp,
+                    scaleDown: scaleDown
+                ).accrued
+            }
+            return r.formula.result(sums, gateMinimums: r.gateMinimums, scaleUp: scaleUp, scaleDown: scaleDown).accrued
         }
         let basis = now.basis(a.basis)
+        let tier =
+            a.growth.map { r.formula.growthTier(basis: basis, baseline: growth!.atDay, growth: $0) }
+            ?? r.formula.tier(basis: basis)
         return Explanation(
             agreement: a, currency: dataset.agreements.currency, decimals: dataset.agreements.decimals,
             periodStart: period.start, periodEnd: period.end, month: CivilDate.firstDay(ofMonthIndex: monthIndex),
-            day: day, quantity: now.quantity, amount: now.amount, pallets: now.pallets, basis: basis,
-            tier: r.formula.tier(basis: basis),
+            day: day, quantity: now.quantity, amount: now.amount, pallets: now.pallets, basis: basis, tier: tier,
             gates: a.gates.enumerated().map { g, gate in
                 GateProgress(scope: gate.scope, measure: gate.measure, minimum: gate.minimum, bought: now.gates[g])
             },
             lineCount: counted, daysInPeriod: D, daysElapsed: Int64(day.dayNumber - period.start.dayNumber) + 1,
-            accruedToDate: accrued(now, through: day),
-            previousAccrued: previousDay.map { accrued(earlier, through: $0) } ?? 0, lines: lines, sums: now)
+            accruedToDate: accrued(now, through: day, baseline: growth?.atDay),
+            previousAccrued: previousDay.map { accrued(earlier, through: $0, baseline: growth?.atPreviousDay) } ?? 0,
+            lines: lines, growth: growth, sums: now)
     }
 
     /// The `limit` strongest lines: largest contribution in magnitude, then by date and values, so

@@ -44,7 +44,7 @@ public struct Growth: Hashable, Sendable {
 }
 
 /// A baseline value `B0` as an exact fraction of basis units (`numerator / denominator`, denominator > 0).
-struct BaselineValue: Equatable {
+struct BaselineValue: Hashable, Sendable {
     var numerator: Int128
     var denominator: Int128
 
@@ -115,19 +115,27 @@ struct GrowthBaselines {
             let clamp = { (i: Int) in min(max(i, 0), prefix.count - 1) }
             return BaselineValue(numerator: prefix[clamp(to)] - prefix[clamp(from)], denominator: 1)
         case .fixed(let value):
-            // Pro rata: the days of s...day over the days of the full calendar period holding the period.
-            let elapsed = Int128(day.dayNumber - s.dayNumber + 1)
-            let full: Int128
-            switch settlement {
-            case .term: full = Int128(periods[p].days)
-            case .month, .quarter, .year:
-                let months = settlement == .month ? 1 : settlement == .quarter ? 3 : 12
-                let first = s.monthIndex - s.monthIndex % months
-                full = Int128(
-                    CivilDate.lastDay(ofMonthIndex: first + months - 1).dayNumber
-                        - CivilDate.firstDay(ofMonthIndex: first).dayNumber + 1)
-            }
-            return BaselineValue(numerator: Int128(value) * elapsed, denominator: full)
+            return Self.fixed(value, period: periods[p], settlement: settlement, day: day)
         }
+    }
+
+    /// A fixed baseline pro rata: `value` times the days of `period.start...day` over the days of
+    /// the full calendar period holding the period.
+    static func fixed(_ value: Int64, period: SettlementPeriod, settlement: SettlementFrequency, day: CivilDate)
+        -> BaselineValue
+    {
+        let s = period.start
+        let elapsed = Int128(day.dayNumber - s.dayNumber + 1)
+        let full: Int128
+        switch settlement {
+        case .term: full = Int128(period.days)
+        case .month, .quarter, .year:
+            let months = settlement == .month ? 1 : settlement == .quarter ? 3 : 12
+            let first = s.monthIndex - s.monthIndex % months
+            full = Int128(
+                CivilDate.lastDay(ofMonthIndex: first + months - 1).dayNumber
+                    - CivilDate.firstDay(ofMonthIndex: first).dayNumber + 1)
+        }
+        return BaselineValue(numerator: Int128(value) * elapsed, denominator: full)
     }
 }

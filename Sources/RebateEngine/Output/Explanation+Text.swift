@@ -28,16 +28,22 @@ extension Explanation {
         let letter = ["quantity": "Q", "amount": "A", "pallets": "N"][a.basis.rawValue]!
         out.append("  B = \(letter) = \(basisText(basis))")
         out.append("")
-        out.append("Tiers (\(a.tiering.rawValue), \(a.valueKind.rawValue)):")
-        for (i, t) in a.tiers.enumerated() {
-            let reached = basis >= Int128(t.from)
-            let state =
-                reached
-                ? (i + 1 == tier ? "reached, the highest" : "reached")
-                : "not reached, \(basisText(Int128(t.from) - basis)) missing"
-            out.append("  tier \(i + 1) from \(basisText(Int128(t.from))): \(valueText(t.value)) -- \(state)")
+        if let g = growth {
+            out += growthLines(g, formula)
+            out.append("")
         }
-        out.append("  tier reached: \(tier)")
+        if growth == nil {
+            out.append("Tiers (\(a.tiering.rawValue), \(a.valueKind.rawValue)):")
+            for (i, t) in a.tiers.enumerated() {
+                let reached = basis >= Int128(t.from)
+                let state =
+                    reached
+                    ? (i + 1 == tier ? "reached, the highest" : "reached")
+                    : "not reached, \(basisText(Int128(t.from) - basis)) missing"
+                out.append("  tier \(i + 1) from \(basisText(Int128(t.from))): \(valueText(t.value)) -- \(state)")
+            }
+            out.append("  tier reached: \(tier)")
+        }
         if !gates.isEmpty {
             out.append("Gates (each must be met, or the period earns nothing):")
             for (g, gate) in gates.enumerated() {
@@ -52,7 +58,7 @@ extension Explanation {
         out.append("Cap: \(a.cap.map { money(Int128($0)) + " " + currency + " per period" } ?? "none")")
         out.append("")
         out.append("Formula (SPEC sections 4 and 5), exact; rounded once, half away from zero:")
-        out += steps(formula)
+        out += growth.map { growthSteps($0, formula) } ?? steps(formula)
         out.append("  accrued_to_date = \(money(accruedToDate))")
         if month.monthIndex == periodStart.monthIndex {
             out.append("  posting = accrued_to_date (the period's first month) = \(money(posting))")
@@ -81,6 +87,140 @@ extension Explanation {
             out.append("  " + cells.joined(separator: "  "))
         }
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// The baseline, the growth and the tiers on growth (SPEC section 10).
+    private func growthLines(_ g: GrowthExplanation, _ formula: RebateFormula) -> [String] {
+        let a = agreement
+        let basisText = { (v: Int128) in RebateReportFormat.basisText(v, a.basis, decimals: self.decimals) }
+        let unit = a.basis == .amount ? decimals : 3
+        var out: [String] = []
+        switch g.rule.baseline {
+        case .priorYear:
+            if let days = g.priorDays {
+                out.append(
+                    "Baseline B0 (prior year): the basis of the \(g.priorLineCount) line\(g.priorLineCount == 1 ? "" : "s") dated \(days.lowerBound) to \(days.upperBound) = \(basisText(g.baselineNumerator))"
+                )
+            } else {
+                out.append("Baseline B0 (prior year): no prior-year day before \(day) = 0")
+            }
+        case .fixed(let value):
+            out.append(
+                "Baseline B0 (fixed \(basisText(Int128(value))) per calendar period, pro rata by day): \(basisText(Int128(value))) x \(g.baselineNumerator / Int128(value == 0 ? 1 : value))/\(g.baselineDenominator) days = \(Self.exact(g.baselineNumerator, g.baselineDenominator, scale: unit))"
+            )
+        }
+        if g.baselineNumerator < 0 { out.append("  B0 is below 0: it counts as 0") }
+        let b0 = g.atDay.clamped
+        switch g.rule.measure {
+        case .percent:
+            if let growth = g.figures.growth {
+                let exact = Self.exact((basis * b0.denominator - b0.numerator) * 1_000_000, b0.numerator, scale: 4)
+                out.append(
+                    "Growth g = (B - B0) / B0 x 100 = \(exact)% (the growth column: \(DecimalText.plain(growth, scale: 4))%)"
+                )
+            } else {
+                out.append("Growth g = (B - B0) / B0 x 100: undefined, as B0 is 0; no growth tier is reached")
+            }
+        case .absolute:
+            out.append(
+                "Growth g = B - B0 = \(Self.exact(basis * b0.denominator - b0.numerator, b0.denominator, scale: unit))"
+            )
+        }
+        out.append(
+            "Pays: \(g.rule.pays == .total ? "the whole basis, once a growth tier is reached" : "only the increment over the baseline")"
+        )
+        out.append("")
+        out.append("Tiers on growth (\(a.tiering.rawValue), \(a.valueKind.rawValue)):")
+        for (i, t) in a.tiers.enumerated() {
+            let from =
+                g.rule.measure == .percent
+                ? DecimalText.plain(Int128(t.from), scale: 4) + "%" : basisText(Int128(t.from))
+            let state: String
+            if i < tier {
+                state = i + 1 == tier ? "reached, the highest" : "reached"
+            } else if let missing = formula.basisToGrowthTier(t.from, basis: basis, baseline: g.atDay, growth: g.rule) {
+                state = "not reached, \(basisText(max(missing, 0))) more basis to buy"
+            } else {
+                state = "not reached (no baseline)"
+            }
+            out.append("  tier \(i + 1) from growth of \(from): \(valueText(t.value)) -- \(state)")
+        }
+        out.append("  tier reached: \(tier)")
+        return out
+    }
+
+    /// The worked steps of a growth agreement: R with the growth, the slices and the actual numbers.
+    private func growthSteps(_ g: GrowthExplanation, _ formula: RebateFormula) -> [String] {
+        let a = agreement
+        let d = decimals
+        let forecast = a.accrual == .forecast && daysElapsed != daysInPeriod
+        let (D, e) = forecast ? (daysInPeriod, daysElapsed) : (1, 1)
+        let b0 = (forecast ? g.atEnd : g.atDay).clamped
+        let unit = a.basis == .amount ? d : 3
+        let percent = g.rule.measure == .percent
+        var out: [String] = []
+        let kb = forecast ? "k*B" : "B"
+        if forecast {
+            out.append(
+                "  forecast: k = D/e = \(D)/\(e); k*B = \(Self.exact(basis * Int128(D), Int128(e), scale: unit)) against B0 at the period's end = \(Self.exact(b0.numerator, b0.denominator, scale: unit))"
+            )
+        }
+        // Growth and thresholds over one denominator, e*b0d (times 10^6 for percent), as the engine compares them.
+        let million: Int128 = percent ? 1_000_000 : 1
+        let growthE = (basis * Int128(D) * b0.denominator - b0.numerator * Int128(e)) * million
+        let units = Int128(e) * b0.denominator * million
+        let threshold = { (i: Int) -> Int128 in
+            let f = Int128(a.tiers[i].from)
+            return percent ? f * b0.numerator * Int128(e) : f * Int128(e) * b0.denominator
+        }
+        let reached = percent && b0.numerator == 0 ? nil : a.tiers.indices.last { growthE >= threshold($0) }
+        guard let j = reached else {
+            out.append("  no growth tier reached by \(kb) over B0: R = 0")
+            return out + closing(formula, D: D, e: e)
+        }
+        let v = { (i: Int) in self.valueText(a.tiers[i].value) }
+        let (xName, xScale, x): (String, Int, Int128)
+        switch a.valueKind {
+        case .percent: (xName, xScale, x) = ("A", d, amount)
+        case .perUnit: (xName, xScale, x) = ("Q", 3, quantity)
+        case .perPallet: (xName, xScale, x) = ("N", 0, pallets)
+        case .fixed: (xName, xScale, x) = ("", 0, 0)
+        }
+        let xv = forecast ? "k*\(xName)" : xName
+        let xText =
+            forecast ? Self.exact(x * Int128(D), Int128(e), scale: xScale) : DecimalText.plain(x, scale: xScale)
+        switch (a.valueKind, a.tiering, g.rule.pays) {
+        case (.fixed, .retroactive, _):
+            out.append("  retroactive fixed: R = tier \(j + 1)'s fixed sum = \(v(j))")
+        case (.fixed, .incremental, _):
+            out.append(
+                "  incremental fixed: R = the fixed sums of tiers 1 to \(j + 1): "
+                    + (0...j).map(v).joined(separator: " + "))
+        case (_, .retroactive, .total):
+            out.append("  retroactive on the total: R = \(xv) x tier \(j + 1)'s value = \(xText) x \(v(j))")
+        case (_, .retroactive, .increment):
+            out.append(
+                "  retroactive on the increment: R = \(xv) x tier \(j + 1)'s value x (\(kb) - B0) / \(kb) = \(xText) x \(v(j)) x \(Self.exact(growthE, units, scale: unit)) / \(Self.exact(basis * Int128(D), Int128(e), scale: unit))"
+            )
+        case (_, .incremental, _):
+            out.append(
+                "  incremental: R = sum over reached growth tiers of \(xv) x (u_i / \(kb)) x value_i, u_i the tier's slice of \(kb) - B0 in basis units:"
+            )
+            for i in 0...j {
+                let upper = i < j ? threshold(i + 1) : growthE
+                out.append(
+                    "    tier \(i + 1): u = \(Self.exact(upper - threshold(i), units, scale: unit)) at \(v(i))")
+            }
+        }
+        var plain = a
+        plain.cap = nil
+        let uncapped = RebateFormula(plain, decimals: d)
+        if let (n, den) = try? uncapped.evaluateGrowth(
+            Int128.self, sums, baseline: b0, growth: g.rule, gateMinimums: [], scaleUp: D, scaleDown: e)
+        {
+            out.append("  R before gates and cap = \(Self.exact(n, den, scale: d)) \(currency)")
+        }
+        return out + closing(formula, D: D, e: e)
     }
 
     /// A tier's value for people: `2.5%`, `0.40 per unit`, `12 fixed`.
@@ -165,7 +305,13 @@ extension Explanation {
                 "  gate\(unmet.count == 1 ? "" : "s") \(unmet.map { "\($0 + 1)" }.joined(separator: ", ")) not met\(D == e ? "" : " (judged on the sums times k)"): R = 0"
             )
         }
-        let projected = formula.result(sums, gateMinimums: gates.map(\.minimum), scaleUp: D, scaleDown: e).projected
+        let projected =
+            growth.map { g in
+                formula.result(
+                    sums, baseline: D == e ? g.atDay : g.atEnd, growth: g.rule, gateMinimums: gates.map(\.minimum),
+                    scaleUp: D, scaleDown: e
+                ).projected
+            } ?? formula.result(sums, gateMinimums: gates.map(\.minimum), scaleUp: D, scaleDown: e).projected
         if let cap = a.cap {
             out.append(
                 "  clamped to 0...cap \(DecimalText.money(Int128(cap), decimals: decimals)): R = \(DecimalText.money(projected, decimals: decimals)) (rounded)"
