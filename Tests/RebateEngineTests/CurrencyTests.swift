@@ -163,6 +163,50 @@ import Testing
         }
     }
 
+    /// Each accepted line keeps the currency it was invoiced in, from the CSV, the columnar file and the
+    /// folder store alike; a dataset in one currency has no currency column at all.
+    @Test func linesKeepTheirCurrency() throws {
+        let dir = Self.folder(Self.lines)
+        let loaded = try Fixture.load(dir)
+        // By hand from the lines above (accepted ones): L1 L2 L3 L4 L8 USD (index 1), L5 JPY (2),
+        // L6 L13 KWD (3), L10 EUR (0); with their book amounts.
+        let expected: [(Int64, UInt8)] = [
+            (90_00, 1), (87_65, 1), (5, 1), (-5, 1), (-9_50, 1), (7_53, 2), (3_64, 3), (0, 3), (5_00, 0),
+        ]
+        func pairs(_ t: TransactionColumns) -> [String] {
+            zip(t.amount, t.currency).map { "\($0) \($1)" }.sorted()
+        }
+        let want = expected.map { "\($0.0) \($0.1)" }.sorted()
+        #expect(loaded.dataset.transactions.hasForeignLines)
+        #expect(pairs(loaded.dataset.transactions) == want)
+        #expect(loaded.dataset.rates.currencies.map(\.code) == ["USD", "JPY", "KWD"])
+        // Through the columnar file.
+        try ColumnarFile.write(loaded, to: dir + "/transactions.rbc", threads: 2)
+        let (columns, _, _) = try ColumnarFile.read(
+            path: dir + "/transactions.rbc", partners: loaded.dataset.partners, products: loaded.dataset.products,
+            decimals: 2, rates: loaded.dataset.rates)
+        #expect(pairs(columns) == want)
+        // One currency: no column, and the file keeps its seven sections (the layout of earlier files).
+        let plain = Fixture.folder(
+            agreements: Fixture.agreements([Fixture.agreement(tiers: #"[{"from": "0", "per_unit": "1"}]"#)]),
+            transactions: "line_id,date,partner_id,product_id,quantity,amount\nL1,2026-01-10,P1,B,1,10.00\n")
+        let one = try Fixture.load(plain)
+        #expect(!one.dataset.transactions.hasForeignLines && one.dataset.transactions.currency.isEmpty)
+        try ColumnarFile.write(one, to: plain + "/transactions.rbc", threads: 1)
+        let header = try Data(contentsOf: URL(fileURLWithPath: plain + "/transactions.rbc")).prefix(68)
+        #expect(header[64] == 7)
+        // A library caller's line in a currency the dataset does not list is refused, never trapped.
+        var dataset = loaded.dataset
+        dataset.transactions.append(
+            partner: 0, product: 0, date: CivilDate("2026-01-10")!, quantity: Quantity(milliUnits: 1000),
+            amount: Money(minorUnits: 100), currency: 4)
+        #expect {
+            _ = try AccrualEngine.run(dataset)
+        } throws: { error in
+            "\(error)".contains("currency")
+        }
+    }
+
     /// The same lines in one file or with their rows shuffled give the same outputs, on any thread count.
     @Test func foreignLinesKeepTheOutputsIndependentOfThreadsAndOrder() throws {
         let dir = Self.folder(Self.lines)

@@ -27,7 +27,8 @@ extension Dataset {
             problems.append(InputProblem(file: "products", line: i, field: "palletQuantity", reason: "negative"))
         }
         let bounds = TransactionColumns.LineBounds(
-            partners: partners.count, products: products.count, decimals: agreements.decimals)
+            partners: partners.count, products: products.count, decimals: agreements.decimals,
+            currencies: rates.currencies.count)
         if problems.isEmpty, transactions.checkedFor != bounds { problems += validateLines(threads: threads) }
         if !problems.isEmpty { throw .invalidInput(problems) }
     }
@@ -84,6 +85,7 @@ extension Dataset {
         let days = CivilDate.supportedRange.lowerBound.dayNumber...CivilDate.supportedRange.upperBound.dayNumber
         let quantityLimit = UInt64(1_000_000_000_000_000)
         let amountLimit = UInt64(1_000_000_000_000) * UInt64(DecimalText.powersOfTen[agreements.decimals])
+        let listed = rates.currencies.count
         var found = [[InputProblem]](repeating: [], count: slices)
         transactions.withUnsafeColumns { columns in
             found.withUnsafeMutableBufferPointer { out in
@@ -122,6 +124,19 @@ extension Dataset {
                         if amount.magnitude >= amountLimit { fail("amount", "10^12 or more") }
                         if (quantity > 0 && amount < 0) || (quantity < 0 && amount > 0) {
                             fail("amount", "sign opposite to the quantity's")
+                        }
+                    }
+                    // The currency column, when there is one: 0 (book) or a listed currency's index + 1.
+                    if let currency = c.currency {
+                        for i in (s * n / slices)..<((s + 1) * n / slices) where Int(currency[i]) > listed {
+                            bad += 1
+                            guard list.count < Dataset.listedProblems else { continue }
+                            list.append(
+                                InputProblem(
+                                    file: "transactions", line: i, field: "currency",
+                                    reason:
+                                        "index \(currency[i]) is not 0 (the book currency) or one of the \(listed) listed"
+                                ))
                         }
                     }
                     if bad > list.count {

@@ -49,7 +49,9 @@ enum PartnerGrouping {
             }
         }
         starts[partners] = total
-        var columns = TransactionColumns.uninitialized(count: total)
+        // A currency column only when some run has foreign lines; runs without one are all book currency.
+        let foreign = runs.contains { $0.columns.currency != nil }
+        var columns = TransactionColumns.uninitialized(count: total, currency: foreign)
         columns.withUnsafeMutableColumns { columns in
             cursor.withUnsafeMutableBufferPointer { cursor in
                 // Disjoint writes: a slice moves only its own cursors, which hand out positions no other slice has.
@@ -61,7 +63,7 @@ enum PartnerGrouping {
                     let out = target.wrappedValue
                     for run in input.wrappedValue[bounds[slice]..<bounds[slice + 1]] {
                         let c = run.columns
-                        for i in 0..<c.count where run.skip.isEmpty || !run.skip.contains(i) {
+                        @inline(__always) func move(_ i: Int) -> Int {
                             let p = Int(c.partner[i])
                             let j = shared.wrappedValue[base + p]
                             shared.wrappedValue[base + p] = j + 1
@@ -70,6 +72,15 @@ enum PartnerGrouping {
                             out.day[j] = c.day[i]
                             out.quantity[j] = c.quantity[i]
                             out.amount[j] = c.amount[i]
+                            return j
+                        }
+                        // The currency test is made once a run, not once a line.
+                        if let outCurrency = out.currency {
+                            for i in 0..<c.count where run.skip.isEmpty || !run.skip.contains(i) {
+                                outCurrency[move(i)] = c.currency?[i] ?? 0
+                            }
+                        } else {
+                            for i in 0..<c.count where run.skip.isEmpty || !run.skip.contains(i) { _ = move(i) }
                         }
                     }
                 }

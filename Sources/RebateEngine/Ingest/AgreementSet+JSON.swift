@@ -324,6 +324,8 @@ struct AgreementDecoder {
             }
             out.append(ListedCurrency(code: m.key, decimals: d))
         }
+        // A line keeps its currency as one byte (0 is the book currency).
+        if out.count > 255 { fail("currencies", "at most 255 currencies can be listed, not \(out.count)") }
         return out
     }
 

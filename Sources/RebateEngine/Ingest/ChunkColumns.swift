@@ -11,6 +11,10 @@ final class ChunkColumns: @unchecked Sendable {
     let day: UnsafeMutablePointer<Int32>
     let quantity: UnsafeMutablePointer<Int64>
     let amount: UnsafeMutablePointer<Int64>
+    /// Each line's currency, when the dataset lists currencies (`nil` otherwise).
+    let currency: UnsafeMutablePointer<UInt8>?
+    /// How many lines are in a listed currency: the chunk shows a currency column only if some are.
+    private(set) var foreignLines = 0
     /// For duplicate detection: each line's id hash, record start and line (relative to the chunk).
     private(set) var idHash: UnsafeMutablePointer<UInt64>
     private(set) var recordStart: UnsafeMutablePointer<Int>
@@ -23,7 +27,7 @@ final class ChunkColumns: @unchecked Sendable {
     /// Ids are checked for duplicates in this many buckets (by the top bits of their hash).
     static let idBuckets = 1 << 10
 
-    init(capacity: Int) {
+    init(capacity: Int, currencies: Bool = false) {
         self.capacity = capacity
         // Straight from the system, so that freeing really hands the memory back
         // (a malloc heap would keep it, and peak memory would count it twice).
@@ -32,6 +36,7 @@ final class ChunkColumns: @unchecked Sendable {
         day = PageMemory.allocate(Int32.self, max(1, capacity))
         quantity = PageMemory.allocate(Int64.self, max(1, capacity))
         amount = PageMemory.allocate(Int64.self, max(1, capacity))
+        currency = currencies ? PageMemory.allocate(UInt8.self, max(1, capacity)) : nil
         idHash = PageMemory.allocate(UInt64.self, max(1, capacity))
         recordStart = PageMemory.allocate(Int.self, max(1, capacity))
         line = PageMemory.allocate(UInt32.self, max(1, capacity))
@@ -54,6 +59,7 @@ final class ChunkColumns: @unchecked Sendable {
         PageMemory.free(day, n)
         PageMemory.free(quantity, n)
         PageMemory.free(amount, n)
+        if let currency { PageMemory.free(currency, n) }
     }
 
     /// Frees the duplicate-detection columns once duplicates are known.
@@ -100,15 +106,20 @@ final class ChunkColumns: @unchecked Sendable {
             product: UnsafeBufferPointer(start: product, count: count),
             day: UnsafeBufferPointer(start: day, count: count),
             quantity: UnsafeBufferPointer(start: quantity, count: count),
-            amount: UnsafeBufferPointer(start: amount, count: count))
+            amount: UnsafeBufferPointer(start: amount, count: count),
+            currency: foreignLines > 0 ? currency.map { UnsafeBufferPointer(start: $0, count: count) } : nil)
     }
 
     @inline(__always)
     func append(
-        partner p: Int32, product k: Int32, day d: Int32, quantity q: Int64, amount a: Int64, idHash h: UInt64,
-        recordStart r: Int, line l: UInt32
+        partner p: Int32, product k: Int32, day d: Int32, quantity q: Int64, amount a: Int64, currency c: Int,
+        idHash h: UInt64, recordStart r: Int, line l: UInt32
     ) {
         precondition(count < capacity, "chunk capacity is one more than its line breaks")
+        if let currency {
+            currency[count] = UInt8(truncatingIfNeeded: c)
+            if c != 0 { foreignLines += 1 }
+        }
         partner[count] = p
         product[count] = k
         day[count] = d

@@ -1,17 +1,17 @@
 import Dispatch
 
-/// The five line columns inside a memory-mapped columnar file.
+/// The line columns inside a memory-mapped columnar file.
 ///
 /// `@unchecked Sendable`: the mapping is read-only (`PROT_READ`) and is
 /// unmapped only when the last reference to its file goes away.
 final class ColumnMapping: @unchecked Sendable {
     let file: FileBytes
     let count: Int
-    /// The five columns, inside the mapping.
+    /// The columns, inside the mapping.
     let columns: ColumnPointers
 
     /// Views the columns of a mapped file; the offsets must be aligned for their element type.
-    init(file: FileBytes, count: Int, offsets: [Int]) {
+    init(file: FileBytes, count: Int, offsets: [Int], currencyOffset: Int? = nil) {
         self.file = file
         self.count = count
         let base = UnsafeRawPointer(file.buffer.baseAddress!)
@@ -20,7 +20,10 @@ final class ColumnMapping: @unchecked Sendable {
         }
         columns = ColumnPointers(
             partner: column(0, Int32.self), product: column(1, Int32.self), day: column(2, Int32.self),
-            quantity: column(3, Int64.self), amount: column(4, Int64.self))
+            quantity: column(3, Int64.self), amount: column(4, Int64.self),
+            currency: currencyOffset.map {
+                UnsafeBufferPointer(start: (base + $0).assumingMemoryBound(to: UInt8.self), count: count)
+            })
     }
 }
 

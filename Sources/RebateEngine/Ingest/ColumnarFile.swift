@@ -16,7 +16,9 @@ public enum ColumnarFile {
     static let magic: [UInt8] = Array("RBCOLUMN".utf8)
     static let version: UInt32 = 1
     static let headerSize = 128
+    /// Seven sections; an eighth, the lines' currency column, only when some line is in a listed currency.
     static let sectionCount = 7
+    static let sectionCountWithCurrency = 8
     static let alignment = 4096
 
     /// What the reader checks the file against: the master data it was imported with, and the rates its
@@ -62,7 +64,8 @@ public enum ColumnarFile {
             ]
             return totals.withUnsafeBytes { totalsBytes in
                 rejects.withUnsafeBytes { rejectsBytes in
-                    let sections = parts + [totalsBytes, rejectsBytes]
+                    let sections =
+                        parts + [totalsBytes, rejectsBytes] + (c.currency.map { [UnsafeRawBufferPointer($0)] } ?? [])
                     var offsets: [Int] = []
                     var offset = alignment
                     for s in sections {
@@ -88,7 +91,7 @@ public enum ColumnarFile {
                     )
                     put(sourceSize, at: 48)
                     put(sourceModified, at: 56)
-                    put(UInt32(sectionCount), at: 64)
+                    put(UInt32(sections.count), at: 64)
                     for (i, s) in sections.enumerated() {
                         put(UInt64(offsets[i]), at: headerSize + 24 * i)
                         put(UInt64(s.count), at: headerSize + 24 * i + 8)
@@ -154,7 +157,10 @@ public enum ColumnarFile {
         guard u32(8) == version else {
             throw bad("format version \(u32(8)) is not supported (this build reads version \(version))")
         }
-        guard u32(12) == UInt32(headerSize), u32(64) == UInt32(sectionCount) else { throw bad("corrupted header") }
+        let sectionCount = Int(u32(64))
+        guard u32(12) == UInt32(headerSize),
+            sectionCount == Self.sectionCount || sectionCount == sectionCountWithCurrency
+        else { throw bad("corrupted header") }
         guard headerChecksum(Array(file[0..<alignment])) == u64(120) else {
             throw bad("corrupted header (checksum mismatch)")
         }
@@ -172,14 +178,16 @@ public enum ColumnarFile {
         }
         var offsets: [Int] = []
         var lengths: [Int] = []
-        let widths = [4, 4, 4, 8, 8]
+        let widths = [4, 4, 4, 8, 8, 0, 0, 1]
         for i in 0..<sectionCount {
             let o = Int(u64(headerSize + 24 * i))
             let l = Int(u64(headerSize + 24 * i + 8))
             guard o % alignment == 0, o >= alignment, l >= 0, o <= size, l <= size - o else {
                 throw bad("truncated or corrupted: section \(i) lies outside the file (\(size) bytes)")
             }
-            if i < 5, l != n * widths[i] { throw bad("corrupted: section \(i) has \(l) bytes for \(n) lines") }
+            if widths[i] > 0, l != n * widths[i] {
+                throw bad("corrupted: section \(i) has \(l) bytes for \(n) lines")
+            }
             offsets.append(o)
             lengths.append(l)
         }
@@ -205,7 +213,8 @@ public enum ColumnarFile {
                 throw bad("corrupted: padding after section \(i)")
             }
         }
-        let mapping = ColumnMapping(file: mapped, count: n, offsets: offsets)
+        let mapping = ColumnMapping(
+            file: mapped, count: n, offsets: offsets, currencyOffset: sectionCount > 7 ? offsets[7] : nil)
         // Indices are checked so that no later access can leave the master data.
         let (partnerCount, productCount) = (Int32(partners.count), Int32(products.count))
         let c = mapping.columns
@@ -215,6 +224,12 @@ public enum ColumnarFile {
         }
         for i in 1..<max(1, n) where c.partner[i] < c.partner[i - 1] {
             throw bad("corrupted: lines are not grouped by partner")
+        }
+        if let currency = c.currency {
+            let listed = rates.currencies.count
+            for i in 0..<n where Int(currency[i]) > listed {
+                throw bad("corrupted: line \(i) is in a currency that is not listed")
+            }
         }
         var columns = TransactionColumns()
         columns.mapping = mapping

@@ -24,7 +24,9 @@ public enum DatasetLoader {
                 dataset: folder, partners: partners, products: products, decimals: agreements.decimals, rates: m.rates,
                 source: source, threads: threads)
             var lines = columns
-            lines.checkedFor = .init(partners: partners.count, products: products.count, decimals: agreements.decimals)
+            lines.checkedFor = .init(
+                partners: partners.count, products: products.count, decimals: agreements.decimals,
+                currencies: m.rates.currencies.count)
             var dataset = Dataset(partners: partners, products: products, agreements: agreements, transactions: lines)
             dataset.rates = m.rates
             var loaded = LoadedDataset(
@@ -38,7 +40,9 @@ public enum DatasetLoader {
                 path: path(ColumnarFile.fileName), partners: partners, products: products,
                 decimals: agreements.decimals, rates: m.rates, source: source?.stamp, threads: threads)
             var lines = columns
-            lines.checkedFor = .init(partners: partners.count, products: products.count, decimals: agreements.decimals)
+            lines.checkedFor = .init(
+                partners: partners.count, products: products.count, decimals: agreements.decimals,
+                currencies: m.rates.currencies.count)
             var dataset = Dataset(partners: partners, products: products, agreements: agreements, transactions: lines)
             dataset.rates = m.rates
             var loaded = LoadedDataset(
@@ -63,7 +67,9 @@ public enum DatasetLoader {
         }
         var lines = out.columns
         // The reader refused every line out of bounds: the engine need not check them again.
-        lines.checkedFor = .init(partners: partners.count, products: products.count, decimals: agreements.decimals)
+        lines.checkedFor = .init(
+            partners: partners.count, products: products.count, decimals: agreements.decimals,
+            currencies: m.rates.currencies.count)
         var dataset = Dataset(partners: partners, products: products, agreements: agreements, transactions: lines)
         dataset.rates = m.rates
         var loaded = LoadedDataset(

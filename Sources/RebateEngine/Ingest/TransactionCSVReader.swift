@@ -286,7 +286,9 @@ struct TransactionCSVReader {
         // Every accepted record takes at least one byte per field (its comma or line break):
         // an upper bound that costs no pass over the bytes, and untouched pages cost no memory.
         var chunk = Chunk(
-            start: from, end: from, columns: ChunkColumns(capacity: (to - from) / max(1, cx.fieldCount) + 1))
+            start: from, end: from,
+            columns: ChunkColumns(
+                capacity: (to - from) / max(1, cx.fieldCount) + 1, currencies: !cx.rates.currencies.isEmpty))
         let out = chunk.columns
         var scanner = CSVScanner(bytes: bytes, position: from, line: 0)
         scanner.expectedFields = cx.fieldCount
@@ -410,7 +412,8 @@ struct TransactionCSVReader {
                     {
                         out.append(
                             partner: partner, product: product, day: date.dayNumber, quantity: q, amount: book,
-                            idHash: ByteKeyTable.hash(bytes, i0, e0), recordStart: position, line: UInt32(line))
+                            currency: currency, idHash: ByteKeyTable.hash(bytes, i0, e0), recordStart: position,
+                            line: UInt32(line))
                         chunk.totals.linesAccepted += 1
                         chunk.totals.acceptedQuantity += Int128(q)
                         chunk.totals.acceptedAmount += Int128(book)
@@ -541,7 +544,7 @@ struct TransactionCSVReader {
         }
         chunk.columns.append(
             partner: partner, product: product, day: date!.dayNumber, quantity: quantity!, amount: amount!,
-            idHash: idHash, recordStart: record.start, line: UInt32(record.line))
+            currency: currency ?? 0, idHash: idHash, recordStart: record.start, line: UInt32(record.line))
         chunk.totals.linesAccepted += 1
         chunk.totals.acceptedQuantity += Int128(quantity!)
         chunk.totals.acceptedAmount += Int128(amount!)

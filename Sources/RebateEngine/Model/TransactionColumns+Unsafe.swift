@@ -1,11 +1,13 @@
-/// Pointers to the five columns, valid only inside the call that made them.
-/// Parallel workers get them through ``UnsafeTransfer``.
+/// Pointers to the five columns (and the currency column, when there is one), valid only inside the
+/// call that made them. Parallel workers get them through ``UnsafeTransfer``.
 struct ColumnPointers {
     let partner: UnsafeBufferPointer<Int32>
     let product: UnsafeBufferPointer<Int32>
     let day: UnsafeBufferPointer<Int32>
     let quantity: UnsafeBufferPointer<Int64>
     let amount: UnsafeBufferPointer<Int64>
+    /// Each line's currency (0: the book currency, `k`: listed currency `k - 1`); `nil` when every line is in the book currency.
+    var currency: UnsafeBufferPointer<UInt8>? = nil
 
     /// The number of lines.
     var count: Int { partner.count }
@@ -16,7 +18,8 @@ struct ColumnPointers {
             partner: UnsafeBufferPointer(rebasing: partner[range]),
             product: UnsafeBufferPointer(rebasing: product[range]),
             day: UnsafeBufferPointer(rebasing: day[range]), quantity: UnsafeBufferPointer(rebasing: quantity[range]),
-            amount: UnsafeBufferPointer(rebasing: amount[range]))
+            amount: UnsafeBufferPointer(rebasing: amount[range]),
+            currency: currency.map { UnsafeBufferPointer(rebasing: $0[range]) })
     }
 }
 
@@ -26,6 +29,7 @@ struct MutableColumnPointers {
     let day: UnsafeMutableBufferPointer<Int32>
     let quantity: UnsafeMutableBufferPointer<Int64>
     let amount: UnsafeMutableBufferPointer<Int64>
+    var currency: UnsafeMutableBufferPointer<UInt8>? = nil
 }
 
 extension TransactionColumns {
@@ -38,9 +42,12 @@ extension TransactionColumns {
                 dayStorage.withUnsafeBufferPointer { day in
                     quantityStorage.withUnsafeBufferPointer { quantity in
                         amountStorage.withUnsafeBufferPointer { amount in
-                            body(
-                                ColumnPointers(
-                                    partner: partner, product: product, day: day, quantity: quantity, amount: amount))
+                            currencyStorage.withUnsafeBufferPointer { currency in
+                                body(
+                                    ColumnPointers(
+                                        partner: partner, product: product, day: day, quantity: quantity,
+                                        amount: amount, currency: currency.isEmpty ? nil : currency))
+                            }
                         }
                     }
                 }
@@ -56,9 +63,12 @@ extension TransactionColumns {
                 dayStorage.withUnsafeMutableBufferPointer { day in
                     quantityStorage.withUnsafeMutableBufferPointer { quantity in
                         amountStorage.withUnsafeMutableBufferPointer { amount in
-                            body(
-                                MutableColumnPointers(
-                                    partner: partner, product: product, day: day, quantity: quantity, amount: amount))
+                            currencyStorage.withUnsafeMutableBufferPointer { currency in
+                                body(
+                                    MutableColumnPointers(
+                                        partner: partner, product: product, day: day, quantity: quantity,
+                                        amount: amount, currency: currency.isEmpty ? nil : currency))
+                            }
                         }
                     }
                 }
@@ -68,14 +78,16 @@ extension TransactionColumns {
 }
 
 extension TransactionColumns {
-    /// Columns of `n` lines with uninitialized storage, to be filled through ``withUnsafeMutableColumns(_:)``.
-    static func uninitialized(count n: Int) -> TransactionColumns {
+    /// Columns of `n` lines with uninitialized storage, to be filled through ``withUnsafeMutableColumns(_:)``;
+    /// with `currency`, a currency column too.
+    static func uninitialized(count n: Int, currency: Bool = false) -> TransactionColumns {
         var c = TransactionColumns()
         c.partnerStorage = [Int32].uninitialized(count: n) { b in adviseHugePages(b.baseAddress, n * 4) }
         c.productStorage = [Int32].uninitialized(count: n) { b in adviseHugePages(b.baseAddress, n * 4) }
         c.dayStorage = [Int32].uninitialized(count: n) { b in adviseHugePages(b.baseAddress, n * 4) }
         c.quantityStorage = [Int64].uninitialized(count: n) { b in adviseHugePages(b.baseAddress, n * 8) }
         c.amountStorage = [Int64].uninitialized(count: n) { b in adviseHugePages(b.baseAddress, n * 8) }
+        if currency, n > 0 { c.currencyStorage = [UInt8].uninitialized(count: n) }
         return c
     }
 }

@@ -3,15 +3,20 @@
 /// Column storage keeps the hot loop reading only what it needs, 28 bytes a
 /// line, in memory order. The columns live either in arrays or, when read
 /// from a columnar file, in the file's memory mapping, used as it is.
+/// Amounts are in the book currency; lines converted from a listed currency
+/// (SPEC section 11) carry its index in ``currency``, a column that exists
+/// only when some line is foreign, so a one-currency dataset pays nothing for it.
 public struct TransactionColumns: Sendable {
     var partnerStorage: [Int32] = []
     var productStorage: [Int32] = []
     var dayStorage: [Int32] = []
     var quantityStorage: [Int64] = []
     var amountStorage: [Int64] = []
+    /// Empty when every line is in the book currency.
+    var currencyStorage: [UInt8] = []
     /// Set when the columns are a read-only view of a mapped columnar file.
     var mapping: ColumnMapping?
-    /// The master-data sizes and currency decimals these lines were checked against by a reader
+    /// The master-data sizes, currency decimals and listed currencies these lines were checked against by a reader
     /// (CSV, columnar file or store); `nil` once a caller changes them. ``Dataset`` checks lines
     /// again only when this does not match it, so files are not checked twice.
     var checkedFor: LineBounds?
@@ -21,6 +26,7 @@ public struct TransactionColumns: Sendable {
         var partners: Int
         var products: Int
         var decimals: Int
+        var currencies: Int
     }
 
     /// Creates empty columns with room for `capacity` lines.
@@ -40,8 +46,16 @@ public struct TransactionColumns: Sendable {
     public var day: [Int32] { mapping.map { Array($0.columns.day) } ?? dayStorage }
     /// Quantity in milli-units.
     public var quantity: [Int64] { mapping.map { Array($0.columns.quantity) } ?? quantityStorage }
-    /// Amount in minor units of the currency.
+    /// Amount in minor units of the book currency (a foreign line's converted amount).
     public var amount: [Int64] { mapping.map { Array($0.columns.amount) } ?? amountStorage }
+    /// Each line's currency: 0 for the book currency, `k` for the dataset's listed currency
+    /// `rates.currencies[k - 1]`; empty when every line is in the book currency.
+    public var currency: [UInt8] {
+        mapping.map { m in m.columns.currency.map { Array($0) } ?? [] } ?? currencyStorage
+    }
+
+    /// Whether the lines carry a currency column: they do when some line was read in a listed currency.
+    public var hasForeignLines: Bool { mapping.map { $0.columns.currency != nil } ?? !currencyStorage.isEmpty }
 
     /// The number of lines.
     public var count: Int { mapping?.count ?? partnerStorage.count }
@@ -51,22 +65,34 @@ public struct TransactionColumns: Sendable {
 
     /// Appends one line; `partner` and `product` index the dataset's partners and products.
     ///
-    /// Indices and values are checked once, by ``AccrualEngine/run(_:options:)``, which throws on a bad one.
-    public mutating func append(partner: Int32, product: Int32, date: CivilDate, quantity: Quantity, amount: Money) {
+    /// `amount` is in the book currency; `currency` says which currency the line was invoiced in
+    /// (0, the default: the book currency; `k`: the dataset's listed currency `k - 1`), for a line
+    /// already converted. Indices and values are checked once, by ``AccrualEngine/run(_:options:)``,
+    /// which throws on a bad one.
+    public mutating func append(
+        partner: Int32, product: Int32, date: CivilDate, quantity: Quantity, amount: Money, currency: UInt8 = 0
+    ) {
         append(
             partner: partner, product: product, day: date.dayNumber, quantity: quantity.milliUnits,
-            amount: amount.minorUnits)
+            amount: amount.minorUnits, currency: currency)
     }
 
     /// Appends one line from scaled integers.
-    mutating func append(partner: Int32, product: Int32, day: Int32, quantity: Int64, amount: Int64) {
+    mutating func append(
+        partner: Int32, product: Int32, day: Int32, quantity: Int64, amount: Int64, currency: UInt8 = 0
+    ) {
         materialize()
         checkedFor = nil
+        // The currency column starts with the first foreign line: book-currency lines before it are 0.
+        if currency != 0, currencyStorage.isEmpty {
+            currencyStorage = [UInt8](repeating: 0, count: partnerStorage.count)
+        }
         partnerStorage.append(partner)
         productStorage.append(product)
         dayStorage.append(day)
         quantityStorage.append(quantity)
         amountStorage.append(amount)
+        if !currencyStorage.isEmpty { currencyStorage.append(currency) }
     }
 
     /// Copies mapped columns into arrays, so they can change.
@@ -77,6 +103,7 @@ public struct TransactionColumns: Sendable {
         dayStorage = Array(m.columns.day)
         quantityStorage = Array(m.columns.quantity)
         amountStorage = Array(m.columns.amount)
+        currencyStorage = m.columns.currency.map { Array($0) } ?? []
         mapping = nil
     }
 }
@@ -86,6 +113,10 @@ extension TransactionColumns {
     public mutating func append(contentsOf other: TransactionColumns) {
         materialize()
         checkedFor = nil
+        if other.hasForeignLines || !currencyStorage.isEmpty {
+            if currencyStorage.isEmpty { currencyStorage = [UInt8](repeating: 0, count: partnerStorage.count) }
+            currencyStorage += other.hasForeignLines ? other.currency : [UInt8](repeating: 0, count: other.count)
+        }
         partnerStorage += other.partner
         productStorage += other.product
         dayStorage += other.day
