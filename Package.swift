@@ -17,6 +17,7 @@ let package = Package(
         .target(name: "RebateGenerator", dependencies: ["RebateEngine"], path: "data-gen/Sources/RebateGenerator"),
         .executableTarget(name: "DataGen", dependencies: ["RebateGenerator", "CommandLineOptions"], path: "data-gen/Sources/DataGen"),
         .executableTarget(name: "RebateBench", dependencies: ["RebateEngine", "RebateGenerator", "CommandLineOptions"], path: "Benchmarks/rebate-bench"),
+        .testTarget(name: "CommandLineOptionsTests", dependencies: ["CommandLineOptions"], path: "Tests/CommandLineOptionsTests"),
         .testTarget(name: "PublicAPITests", dependencies: ["RebateEngine"], path: "Tests/PublicAPITests"),
         .testTarget(name: "RebateEngineTests", dependencies: ["RebateEngine", "RebateGenerator"], path: "Tests/RebateEngineTests"),
     ],

@@ -46,7 +46,7 @@ let close = Subcommand(
         printWarnings(outcome.loaded, quiet: quiet)
         guard !quiet, let close = outcome.close else { return }
         let d = close.report.decimals
-        let money = { (v: Int128) in AccrualEngine.formatMoney(v, decimals: d) + " " + close.report.currency }
+        let money = { (v: Int128) in Money.text(v, decimals: d, currency: close.report.currency) }
         let t = close.totals
         let paid = close.payments.filter { $0.amount > 0 }.reduce(Int128(0)) { $0 + $1.amount }
         let clawed = close.payments.filter { $0.amount < 0 }.reduce(Int128(0)) { $0 - $1.amount }

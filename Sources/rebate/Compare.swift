@@ -22,7 +22,7 @@ let compare = Subcommand(
             dataset: args.positional[0], agreements: args.required("--agreements"), outputFolder: out,
             options: AccrualOptions(asOf: args.asOf, threads: args.threads), columnar: !args.flag("--csv"))
         guard !args.flag("--quiet") else { return }
-        let money = { (v: Int128) in AccrualEngine.formatMoney(v, decimals: c.decimals) + " " + c.currency }
+        let money = { (v: Int128) in Money.text(v, decimals: c.decimals, currency: c.currency) }
         let a = c.rows.reduce(Int128(0)) { $0 + ($1.earnedA ?? 0) }
         let b = c.rows.reduce(Int128(0)) { $0 + ($1.earnedB ?? 0) }
         print("\(c.rows.count) periods: A earns \(money(a)), B \(money(b)), difference \(money(b - a))")

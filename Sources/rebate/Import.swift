@@ -22,9 +22,10 @@ let importCommand = Subcommand(
 ) { args in
     let dataset = args.positional[0]
     do throws(RebateError) {
-        let (loaded, folder) = try ImportJob.runReporting(
+        let outcome = try ImportJob.runReporting(
             dataset: dataset, output: args.value("--out"),
             threads: args.threads ?? AccrualEngine.defaultThreadCount)
+        let (loaded, folder) = (outcome.loaded, outcome.folderReport)
         guard !args.flag("--quiet") else { return }
         let t = loaded.totals
         let target =

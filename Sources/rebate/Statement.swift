@@ -14,7 +14,7 @@ let statement = Subcommand(
         arguments: [CommonOptions.dataset],
         options: [
             .value("--partner", "id", "The partner or buying-group id (a partner also sees its group's agreements)."),
-            .value("--as-of", "date", "YYYY-MM-DD; the figures are taken on this day (default: each period's end)."),
+            CommonOptions.asOf("YYYY-MM-DD; the figures are taken on this day (default: each period's end)."),
             .value("--out", "file", "Where to write (default: statement-<id>.html)."),
             .value(
                 "--claims", "file",
@@ -31,22 +31,10 @@ let statement = Subcommand(
     display.start(quiet: args.flag("--quiet"))
     do throws(RebateError) {
         let options = AccrualOptions(asOf: asOf, threads: args.threads, progress: display.progress)
-        let loaded = try DatasetLoader.load(
-            folder: args.positional[0], threads: options.threads, columnar: !args.flag("--csv"),
-            progress: options.progress)
-        let claims = try args.value("--claims").map { (p: String) throws(RebateError) in
-            try ClaimsFile.read(path: p, decimals: loaded.dataset.agreements.decimals)
-        }
-        let result = try AccrualEngine.run(loaded.dataset, options: options)
+        try StatementJob.run(
+            dataset: args.positional[0], beneficiary: beneficiary, claims: args.value("--claims"), outputFile: out,
+            options: options, columnar: !args.flag("--csv"))
         display.stop()
-        guard let page = PartnerStatement.html(result, loaded: loaded, beneficiary: beneficiary, claims: claims) else {
-            let when = asOf.map(\.description) ?? "the end of the data"
-            printError(
-                "Error: no statement for '\(beneficiary)': not a partner or group with an agreement started by \(when)\n"
-            )
-            exit(2)
-        }
-        try AccrualJob.writeFile(Array(page.utf8), to: out)
         if !args.flag("--quiet") { print("wrote \(out)") }
     } catch {
         report(error)

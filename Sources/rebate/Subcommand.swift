@@ -19,17 +19,19 @@ struct Subcommand: Sendable {
 
 /// Options several subcommands share, declared once.
 enum CommonOptions {
-    static let asOf = OptionSpec.value(
-        "--as-of", "date",
+    static let asOf = asOf(
         "YYYY-MM-DD. Lines dated after it are ignored; months after it\nare not reported; periods ending after it are not settled."
     )
+    /// `--as-of` with a help text of the command's own (its meaning there).
+    static func asOf(_ help: String) -> OptionSpec { .value("--as-of", "date", help) }
     static let threads = OptionSpec.value(
         "--threads", "n",
         "Worker threads (default: the number of processors). Outputs\nare byte-identical for any value.")
-    static let maxRejects = OptionSpec.value(
-        "--max-rejects", "n",
+    static let maxRejects = maxRejects(
         "Rejected transaction lines tolerated (default: 0). Above it the\nrun exits with code 3 and writes only rejects.csv and summary.json."
     )
+    /// `--max-rejects` with a help text of the command's own.
+    static func maxRejects(_ help: String) -> OptionSpec { .value("--max-rejects", "n", help) }
     static let csv = OptionSpec.flag("--csv", "Read the CSV lines even when transactions.rbc is present.")
     static let quiet = OptionSpec.flag("--quiet", "Print nothing but errors (no warnings, no progress).")
     static let dataset = (

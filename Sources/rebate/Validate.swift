@@ -8,7 +8,7 @@ let validate = Subcommand(
         overview: "Check a dataset folder without writing anything.",
         arguments: [CommonOptions.dataset],
         options: [
-            .value("--max-rejects", "n", "Rejected transaction lines tolerated (default: 0); above it, exit code 3."),
+            CommonOptions.maxRejects("Rejected transaction lines tolerated (default: 0); above it, exit code 3."),
             CommonOptions.threads, CommonOptions.csv, CommonOptions.quiet,
         ]),
     summary: "Check the input files; write nothing."

@@ -15,8 +15,26 @@ let subcommands: [(name: String, command: Subcommand)] = [
     ("statement", statement), ("portal", portal), ("explain", explain), ("validate", validate),
 ]
 
+/// The exit codes from the library's one list, plus the command line's own 64, wrapped at 76 columns.
+let exitCodeLines = (RebateError.exitCodes + [(64, "wrong command-line usage")]).sorted { $0.code < $1.code }.map {
+    code, meaning in
+    var lines: [String] = []
+    var line = ""
+    for word in meaning.split(separator: " ") {
+        if !line.isEmpty, line.count + 1 + word.count > 70 {
+            lines.append(line)
+            line = ""
+        }
+        line += (line.isEmpty ? "" : " ") + word
+    }
+    lines.append(line)
+    let number = String(code)
+    return "  " + number + String(repeating: " ", count: 4 - number.count) + lines.joined(separator: "\n      ")
+}.joined(separator: "\n")
+
 let rootHelp = """
-    OVERVIEW: Exact rebate accruals, month-end closes and shards from invoice lines (SPEC.md v2).
+    OVERVIEW: Exact rebate accruals, month-end closes, claims and shards from invoice lines
+    (the contract: docs/data-contract.md, v3).
 
     USAGE: rebate <subcommand> [options]
 
@@ -30,15 +48,7 @@ let rootHelp = """
       See 'rebate <subcommand> --help' for the options of each subcommand.
 
     EXIT CODES:
-      0   success
-      2   bad partners, products, agreements or ledger file, a transactions header
-          without a required column, or shards that do not belong together
-          (every problem is listed on stderr)
-      3   more transaction lines rejected than --max-rejects (rejects.csv and
-          summary.json are written; no accrual outputs)
-      64  wrong command-line usage
-      70  an internal check failed (a bug: please report it)
-      74  a file could not be read or written, or the run would not fit in memory
+    \(exitCodeLines)
     """
 
 let argv = CommandLine.arguments.dropFirst()

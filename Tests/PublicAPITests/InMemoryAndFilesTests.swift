@@ -101,7 +101,7 @@ import Testing
                 "L\(i),\(CivilDate(dayNumber: t.day[i])),\(d.partners[Int(t.partner[i])].id),\(d.products[Int(t.product[i])].id),"
             csv +=
                 AccrualEngine.formatDecimal(Int128(t.quantity[i]), scale: 3) + ","
-                + AccrualEngine.formatMoney(Int128(t.amount[i]), decimals: 2) + "\n"
+                + Money.text(Int128(t.amount[i]), decimals: 2) + "\n"
         }
         try csv.write(toFile: dir + "/transactions.csv", atomically: true, encoding: .utf8)
     }

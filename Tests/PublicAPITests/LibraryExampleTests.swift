@@ -32,7 +32,7 @@ import Testing
             result.settlements.map { $0.periodStart.description } == [
                 "2026-01-01", "2026-04-01", "2026-07-01", "2026-10-01",
             ])
-        #expect(AccrualEngine.formatMoney(result.totalSettled, decimals: 2) == "45.00")
+        #expect(Money.text(result.totalSettled, decimals: 2) == "45.00")
         let csv = String(decoding: result.settlementsCSV(), as: UTF8.self)
         #expect(csv.contains("VOL-1,volume,P1,2026-01-01,2026-03-31,12,4500.00,0,4500.00,1,45.00,,\n"))
     }

@@ -66,8 +66,9 @@ public enum AccrualEngine {
 
 extension AccrualEngine {
     /// Money as written in the outputs: exactly `decimals` fraction digits.
+    @available(*, deprecated, renamed: "Money.text(_:decimals:currency:)")
     public static func formatMoney(_ minor: Int128, decimals: Int) -> String {
-        DecimalText.money(minor, decimals: decimals)
+        Money.text(minor, decimals: decimals)
     }
 }
 

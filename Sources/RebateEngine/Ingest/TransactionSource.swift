@@ -71,16 +71,16 @@ public struct TransactionSource: Sendable, Hashable {
     /// columnar store imported from other lines is refused as stale.
     var stamp: (size: UInt64, modified: Int64) {
         var size: UInt64 = 0
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix(_ v: UInt64) { hash = (hash ^ v) &* 0x100_0000_01b3 }
+        var hash = Fingerprint()
         for f in files {
             let s = ColumnarFile.sourceStamp(path(f)) ?? (0, 0)
             size &+= s.size
-            for b in f.utf8 { mix(UInt64(b)) }
-            mix(s.size)
-            mix(UInt64(bitPattern: s.modified))
+            for b in f.utf8 { hash.mix(UInt64(b)) }
+            hash.mix(s.size)
+            hash.mix(UInt64(bitPattern: s.modified))
         }
-        return isFolder ? (size, Int64(bitPattern: hash)) : (ColumnarFile.sourceStamp(path(Self.fileName)) ?? (0, 0))
+        return isFolder
+            ? (size, Int64(bitPattern: hash.value)) : (ColumnarFile.sourceStamp(path(Self.fileName)) ?? (0, 0))
     }
 
     static func join(_ folder: String, _ name: String) -> String {

@@ -3,10 +3,13 @@ struct Fingerprint {
     private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
 
     mutating func add<C: Collection>(_ bytes: C) where C.Element == UInt8 {
-        for b in bytes { value = (value ^ UInt64(b)) &* 0x100_0000_01b3 }
+        for b in bytes { mix(UInt64(b)) }
         // A separator, so ("ab", "c") and ("a", "bc") differ.
-        value = (value ^ 0xff) &* 0x100_0000_01b3
+        mix(0xff)
     }
+
+    /// One FNV-1a step on a whole 64-bit word (a size or a time), not byte by byte.
+    mutating func mix(_ word: UInt64) { value = (value ^ word) &* 0x100_0000_01b3 }
 
     var hex: String {
         let digits = String(value, radix: 16)

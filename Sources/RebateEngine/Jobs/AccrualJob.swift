@@ -131,10 +131,3 @@ public enum AccrualJob {
         if let failure = failures.compactMap({ $0 }).first { throw failure }
     }
 }
-
-extension AccrualJob {
-    /// Writes a file atomically (temporary name, flush, rename, folder sync).
-    public static func writeFile(_ bytes: [UInt8], to path: String) throws(RebateError) {
-        try AtomicFile.write(bytes, to: path.contains("/") ? path : "./" + path)
-    }
-}

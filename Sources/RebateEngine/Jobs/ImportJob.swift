@@ -23,10 +23,18 @@ public enum ImportJob {
         try runReporting(dataset: folder, output: output, threads: threads).loaded
     }
 
+    /// What an import read and stored.
+    public struct Outcome: Sendable {
+        /// The dataset as stored: its totals and rejects (the lines themselves stay in the file or store).
+        public var loaded: LoadedDataset
+        /// For a `transactions/` folder, which files were parsed, reused or checked again; `nil` for one file.
+        public var folderReport: FolderReport?
+    }
+
     /// ``run(dataset:output:threads:)``, also saying which files of a folder were parsed.
     public static func runReporting(
         dataset folder: String, output: String? = nil, threads: Int = AccrualEngine.defaultThreadCount
-    ) throws(RebateError) -> (loaded: LoadedDataset, folderReport: FolderReport?) {
+    ) throws(RebateError) -> Outcome {
         if let source = try TransactionSource.find(in: folder), source.isFolder {
             let master = try DatasetLoader.loadMaster(folder: folder, needsCSVLines: true)
             let r = try ColumnarStore.update(dataset: folder, master: master, source: source, threads: threads)
@@ -41,7 +49,8 @@ public enum ImportJob {
             let loaded = LoadedDataset(
                 dataset: dataset, rejects: rejects, totals: totals,
                 transactionsFile: ColumnarStore.folderName + " (\(source.files.count) files)")
-            return (loaded, FolderReport(parsed: r.parsed, reused: r.reused, rechecked: r.rechecked))
+            return Outcome(
+                loaded: loaded, folderReport: FolderReport(parsed: r.parsed, reused: r.reused, rechecked: r.rechecked))
         }
         // The stamp is taken before reading, so a file changed while it is read makes the store stale.
         let stamp = try TransactionSource.find(in: folder)?.stamp ?? (size: 0, modified: 0)
@@ -49,6 +58,6 @@ public enum ImportJob {
         try ColumnarFile.write(
             loaded, to: output ?? TransactionSource.join(folder, ColumnarFile.fileName), sourceSize: stamp.size,
             sourceModified: stamp.modified, threads: threads)
-        return (loaded, nil)
+        return Outcome(loaded: loaded, folderReport: nil)
     }
 }

@@ -49,6 +49,26 @@ public enum RebateError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Every exit code a run can end with and what it means, for help texts and docs: the one
+    /// list, so what `--help` says cannot drift from ``exitCode``. Command-line usage (64) is the
+    /// executables' own.
+    public static let exitCodes: [(code: Int32, meaning: String)] = [
+        (0, "success"),
+        (
+            2,
+            "bad partners, products, agreements, rates, ledger or claims file, a transactions header without a required column, a value beyond the limits of exact arithmetic, or shards that do not belong together (every problem is listed on stderr)"
+        ),
+        (
+            3,
+            "more transaction lines rejected than --max-rejects (rejects.csv and summary.json are written; no accrual outputs)"
+        ),
+        (70, "an internal check failed (a bug: please report it)"),
+        (
+            74,
+            "a file could not be read or written, another run is writing into the output folder, or the run would not fit in memory"
+        ),
+    ]
+
     /// The message printed after `Error: ` on stderr.
     public var description: String {
         switch self {

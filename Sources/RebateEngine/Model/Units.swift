@@ -23,8 +23,19 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Compares two amounts.
     public static func < (a: Money, b: Money) -> Bool { a.minorUnits < b.minorUnits }
 
-    /// The minor units as an integer (the currency's decimals are not known here).
+    /// The minor units as an integer (the currency's decimals are not known here: ``text(decimals:)``
+    /// writes the amount as the outputs do).
     public var description: String { "\(minorUnits) minor units" }
+
+    /// The amount as the outputs write it: exactly `decimals` fraction digits (`12.50`).
+    public func text(decimals: Int) -> String { Self.text(Int128(minorUnits), decimals: decimals) }
+
+    /// Any sum of minor units (totals can pass `Int64`) as the outputs write it, followed by the
+    /// currency code when one is given (`12.50 EUR`).
+    public static func text(_ minorUnits: Int128, decimals: Int, currency: String? = nil) -> String {
+        let amount = DecimalText.money(minorUnits, decimals: decimals)
+        return currency.map { amount + " " + $0 } ?? amount
+    }
 }
 
 /// A quantity of units (or of pallets), exact to the thousandth.

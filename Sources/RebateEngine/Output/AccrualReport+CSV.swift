@@ -4,29 +4,6 @@ enum RebateReportFormat {
     static func basisText(_ v: Int128, _ basis: RebateBasis, decimals: Int) -> String {
         basis == .amount ? DecimalText.money(v, decimals: decimals) : DecimalText.plain(v, scale: 3)
     }
-
-    /// Appends one CSV record, quoting fields that hold a comma, quote or line break.
-    static func appendRecord(_ fields: [String], to out: inout [UInt8]) {
-        for (i, f) in fields.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            appendField(Array(f.utf8), to: &out)
-        }
-        out.append(10)
-    }
-
-    static func appendField(_ bytes: [UInt8], to out: inout [UInt8]) {
-        let needsQuotes = bytes.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
-        guard needsQuotes else {
-            out += bytes
-            return
-        }
-        out.append(UInt8(ascii: "\""))
-        for b in bytes {
-            if b == UInt8(ascii: "\"") { out.append(b) }
-            out.append(b)
-        }
-        out.append(UInt8(ascii: "\""))
-    }
 }
 
 extension AccrualReport {
@@ -168,16 +145,16 @@ extension AccrualReport {
                 ]
                     && $0.raw.lexicographicallyPrecedes($1.raw))
         }
-        var out = Array((rejectsHeader + "\n").utf8)
+        var w = CSVWriter(header: rejectsHeader, capacity: sorted.count * 120)
         for r in sorted {
-            RebateReportFormat.appendRecord([r.file, String(r.line), r.lineID, r.reason], to: &out)
-            out.removeLast()
-            out.append(UInt8(ascii: ","))
+            w.text(r.file)
+            w.integer(r.line)
+            w.text(r.lineID)
+            w.text(r.reason)
             // The raw text is kept byte for byte, so the line can be fixed and fed again.
-            RebateReportFormat.appendField(r.raw, to: &out)
-            out.append(10)
+            w.raw(r.raw)
+            w.endRow()
         }
-        return out
+        return w.bytes
     }
-
 }

@@ -35,10 +35,7 @@ extension AccrualReport {
         let cur = currency
         let money = { (v: Int128) in HTMLText.money(v, d, cur) }
         let t = loaded.totals
-        var h =
-            "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\"><head><meta charset=\"utf-8\"/>"
-        h +=
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/><title>\(HTMLText.escape(title))</title><style>\(HTMLText.style)</style></head><body>"
+        var h = HTMLText.head(title)
         h += "<h1>\(HTMLText.escape(title))</h1>"
         h +=
             "<p class=\"sub\">\(asOf.map { "As of \($0)" } ?? "All lines known") · \(HTMLText.escape(cur)) · \(loaded.agreementCount) agreements, \(loaded.partnerCount) partners · transactions from \(HTMLText.escape(loaded.transactionsFile))</p>"

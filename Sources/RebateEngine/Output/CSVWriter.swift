@@ -24,65 +24,19 @@ struct CSVWriter {
     mutating func text(_ s: String) {
         separate()
         var s = s
-        s.withUTF8 { raw in
-            if raw.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }) {
-                bytes.append(UInt8(ascii: "\""))
-                for b in raw {
-                    if b == UInt8(ascii: "\"") { bytes.append(b) }
-                    bytes.append(b)
-                }
-                bytes.append(UInt8(ascii: "\""))
-            } else {
-                bytes.append(contentsOf: raw)
-            }
-        }
+        s.withUTF8 { CSVQuoting.append($0, to: &bytes) }
+    }
+
+    /// A field of raw bytes (a rejected line as read), quoted like text.
+    mutating func raw(_ field: [UInt8]) {
+        separate()
+        field.withUnsafeBufferPointer { CSVQuoting.append($0, to: &bytes) }
     }
 
     /// A scaled integer with `scale` fraction digits; trailing zeros dropped unless `keepZeros` (money).
     mutating func decimal(_ v: Int128, scale: Int, keepZeros: Bool) {
         separate()
-        if v < 0 { bytes.append(UInt8(ascii: "-")) }
-        // Nearly every value fits 64 bits, whose divisions are far cheaper than 128-bit ones.
-        if let small = UInt64(exactly: v.magnitude), scale <= 18 {
-            digits(small, scale: scale, keepZeros: keepZeros)
-        } else {
-            digits(v.magnitude, scale: scale, keepZeros: keepZeros)
-        }
-    }
-
-    private mutating func digits<T: FixedWidthInteger & UnsignedInteger>(_ magnitude: T, scale: Int, keepZeros: Bool) {
-        let unit = T(DecimalText.powersOfTen[scale])
-        var integer = magnitude / unit
-        var fraction = magnitude % unit
-        var digits = scale
-        if !keepZeros {
-            while digits > 0, fraction % 10 == 0 {
-                fraction /= 10
-                digits -= 1
-            }
-        }
-        var buffer: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0) // 40 bytes: room for 39 digits
-        withUnsafeMutableBytes(of: &buffer) { b in
-            var k = 0
-            repeat {
-                b[k] = UInt8(48 + integer % 10)
-                integer /= 10
-                k += 1
-            } while integer > 0
-            while k > 0 {
-                k -= 1
-                bytes.append(b[k])
-            }
-        }
-        if digits > 0 {
-            bytes.append(UInt8(ascii: "."))
-            var divisor = T(DecimalText.powersOfTen[digits - 1])
-            for _ in 0..<digits {
-                bytes.append(UInt8(48 + fraction / divisor))
-                fraction %= divisor
-                divisor /= 10
-            }
-        }
+        DecimalText.append(v, scale: scale, keepZeros: keepZeros, to: &bytes)
     }
 
     mutating func integer(_ v: Int) { decimal(Int128(v), scale: 0, keepZeros: true) }
@@ -97,4 +51,35 @@ struct CSVWriter {
     }
 
     mutating func empty() { separate() }
+}
+
+/// The quoting of one CSV field (RFC 4180), written once for every CSV file the package writes,
+/// the generator's included.
+package enum CSVQuoting {
+    /// Whether a field must be quoted: it holds a comma, a quote or a line break.
+    static func needsQuotes(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
+        field.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
+    }
+
+    /// Appends `field`, quoted (its quotes doubled) when it must be.
+    static func append(_ field: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
+        guard needsQuotes(field) else {
+            bytes.append(contentsOf: field)
+            return
+        }
+        bytes.append(UInt8(ascii: "\""))
+        for b in field {
+            if b == UInt8(ascii: "\"") { bytes.append(b) }
+            bytes.append(b)
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// `text` as a CSV field, quoted when it must be.
+    package static func text(_ text: String) -> String {
+        var bytes: [UInt8] = []
+        var utf8 = text
+        utf8.withUTF8 { append($0, to: &bytes) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
 }

@@ -114,9 +114,7 @@ public struct Comparison: Sendable {
         let table = { (header: [String], numeric: Set<Int>, rows: [[String]]) in
             HTMLText.table(header, numeric: numeric, rows: rows)
         }
-        var h =
-            "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\"><head><meta charset=\"utf-8\"/>"
-        h += "<title>Agreements compared</title><style>\(HTMLText.style)</style></head><body>"
+        var h = HTMLText.head("Agreements compared")
         h += "<h1>Agreements compared</h1>"
         h +=
             "<p class=\"sub\">A: \(e(fileA)) · B: \(e(fileB)) · the same lines · \(asOf.map { "as of \($0)" } ?? "all lines known") · \(e(currency))</p>"

@@ -1,6 +1,14 @@
 /// Small helpers for writing well-formed, self-contained XHTML.
 enum HTMLText {
     /// Escapes text for element content and attribute values.
+    /// The start of every page the package writes, through `<body>`: XHTML that any XML parser reads,
+    /// a viewport for phones, the escaped title, and the house style (plus `extraStyle`).
+    static func head(_ title: String, extraStyle: String = "") -> String {
+        "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\"><head><meta charset=\"utf-8\"/>"
+            + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/><title>\(escape(title))</title>"
+            + "<style>\(style)\(extraStyle)</style></head><body>"
+    }
+
     static func escape(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)

@@ -1,10 +1,4 @@
 extension PartnerPortal {
-    static func head(_ title: String, extraStyle: String = "") -> String {
-        "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\"><head><meta charset=\"utf-8\"/>"
-            + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/><title>\(HTMLText.escape(title))</title>"
-            + "<style>\(HTMLText.style)\(extraStyle)</style></head><body>"
-    }
-
     private var asOfText: String { asOf.map(\.description) ?? "the end of each period" }
 
     /// `index.html`: every beneficiary with its name, id, earned this period and open liability.
@@ -12,7 +6,7 @@ extension PartnerPortal {
     /// The filter box is hidden until its script runs, so a host that forbids scripts shows the plain list.
     public func indexHTML() -> String {
         let d = decimals
-        var h = Self.head(
+        var h = HTMLText.head(
             "Rebate portal", extraStyle: "input[type=search]{font-size:1rem;padding:.4rem;width:22rem;max-width:100%}")
         h +=
             "<h1>Rebate portal</h1><p class=\"sub\">\(entries.count) beneficiaries · figures as of \(asOfText) · \(HTMLText.escape(currency))"
@@ -53,7 +47,7 @@ extension PartnerPortal {
     public func page(_ e: Entry) -> String {
         let d = decimals
         let cur = currency
-        var h = Self.head("Rebates: \(e.name)")
+        var h = HTMLText.head("Rebates: \(e.name)")
         h += "<p class=\"note\"><a href=\"../index.html\">All beneficiaries</a></p>"
         h += "<h1>\(HTMLText.escape(e.name))</h1>"
         var sub = "\(e.isGroup ? "Buying group" : "Partner") \(HTMLText.escape(e.id))"

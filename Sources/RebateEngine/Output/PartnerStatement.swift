@@ -24,10 +24,7 @@ public enum PartnerStatement {
         let agreements = Dictionary(uniqueKeysWithValues: loaded.dataset.agreements.agreements.map { ($0.id, $0) })
         let name = partner?.name ?? beneficiary
         let claimable = ClaimsOutcome.claimable(report, agreements: loaded.dataset.agreements, claims: claims)
-        var h =
-            "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\"><head><meta charset=\"utf-8\"/>"
-        h +=
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/><title>Rebate statement: \(HTMLText.escape(name))</title><style>\(HTMLText.style)</style></head><body>"
+        var h = HTMLText.head("Rebate statement: \(name)")
         h += "<h1>Rebate statement: \(HTMLText.escape(name))</h1>"
         var sub = "Beneficiary \(HTMLText.escape(beneficiary))"
         if let group {

@@ -51,11 +51,11 @@ extension DatasetGenerator {
             if needed > free { throw .notEnoughSpace(folder: folder, needed: needed, free: free) }
         }
         var partnersCSV = "partner_id,name,group_id\n"
-        for p in partners { partnersCSV += p.id + "," + csvField(p.name) + "," + (p.groupID ?? "") + "\n" }
+        for p in partners { partnersCSV += p.id + "," + CSVQuoting.text(p.name) + "," + (p.groupID ?? "") + "\n" }
         var productsCSV = "product_id,name,category,pallet_qty\n"
         for p in products {
             productsCSV +=
-                p.id + "," + csvField(p.name) + "," + p.category + ","
+                p.id + "," + CSVQuoting.text(p.name) + "," + p.category + ","
                 + (p.palletQuantity > 0 ? AccrualEngine.formatDecimal(Int128(p.palletQuantity), scale: 3) : "") + "\n"
         }
         let partnerBytes = Array(partnersCSV.utf8)
@@ -314,10 +314,6 @@ extension DatasetGenerator {
             return Array("\(lineID),\(date),\(partner),".utf8) + [0xC3, 0x28] + Array(",1,1.00".utf8)
         case .tooLarge: return Array("\(lineID),\(date),\(partner),\(product),1000000000000,1.00".utf8)
         }
-    }
-
-    private func csvField(_ s: String) -> String {
-        s.contains(",") || s.contains("\"") ? "\"" + s.replacingAll("\"", with: "\"\"") + "\"" : s
     }
 
     private func makeFolder(_ path: String) {

@@ -67,7 +67,7 @@ let cases: [(String, Dataset)] = [
 
 var failures = 0
 let good = try AccrualEngine.run(dataset())
-print("good dataset: Q1 earned \(AccrualEngine.formatMoney(good.settlements[0].earned, decimals: 2))")
+print("good dataset: Q1 earned \(Money.text(good.settlements[0].earned, decimals: 2))")
 for (name, d) in cases {
     do {
         _ = try AccrualEngine.run(d)
