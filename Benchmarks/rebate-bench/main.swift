@@ -1,6 +1,6 @@
 import CommandLineOptions
 import Foundation
-import RebateEngine
+@_spi(Benchmarks) import RebateEngine
 import RebateGenerator
 
 // rebate-bench: times each stage of RebateEngine in release builds and reports
