@@ -52,6 +52,38 @@ import Testing
         #expect(march.ledger.map(\.paid) == [45_00])
     }
 
+    /// A growth agreement built in memory: Q1 2026 against Q1 2025, 2 % of the quarter from 10 % growth.
+    @Test func aGrowthAgreementInMemory() throws {
+        var lines = TransactionColumns()
+        for (day, amount) in [("2025-03-01", "10000.00"), ("2026-03-01", "11500.00")] {
+            lines.append(
+                partner: 0, product: 0, date: CivilDate(day)!, quantity: Quantity(units: 1),
+                amount: Money(amount, decimals: 2)!)
+        }
+        var growth = Agreement(
+            id: "GRO-1", program: .volume, beneficiary: .partner("P1"), start: CivilDate("2026-01-01")!,
+            end: CivilDate("2026-12-31")!, settlement: .quarter, basis: .amount, valueKind: .percent,
+            tiers: [Tier(fromGrowth: Rate("10")!, value: .percent(Rate("2")!))])
+        growth.growth = Growth(baseline: .priorYear, measure: .percent)
+        // The same tiers over a fixed baseline of 20,000.00 a quarter: 11,500.00 is a fall, nothing earned.
+        var fixed = growth
+        fixed.id = "GRO-FIX"
+        fixed.growth = Growth(baseline: .fixed(Money("20000.00", decimals: 2)!), measure: .percent)
+        let dataset = Dataset(
+            partners: [Partner(id: "P1", name: "Acme")],
+            products: [Product(id: "SKU-1", name: "Hammer", category: "C1")],
+            agreements: AgreementSet(currency: "EUR", decimals: 2, agreements: [growth, fixed]), transactions: lines)
+        let result = try AccrualEngine.run(dataset)
+        let q1 = try #require(result.settlements.first { $0.agreementID == "GRO-1" })
+        // (11,500 - 10,000) / 10,000 = 15 %: tier 1, 2 % of 11,500.00 = 230.00.
+        #expect(q1.earned == 230_00)
+        #expect(q1.growth == GrowthFigures(baseline: 10_000_00, growth: 15_0000, measure: .percent))
+        let fixedQ1 = try #require(result.settlements.first { $0.agreementID == "GRO-FIX" })
+        // (11,500 - 20,000) / 20,000 = -42.5 %.
+        #expect(fixedQ1.earned == 0)
+        #expect(fixedQ1.growth == GrowthFigures(baseline: 20_000_00, growth: -42_5000, measure: .percent))
+    }
+
     @Test func unitsCarryTheirScale() {
         #expect(Money("12.50", decimals: 2)?.minorUnits == 1250)
         #expect(Money("12.5", decimals: 0) == nil)

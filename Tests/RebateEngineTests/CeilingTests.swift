@@ -1,6 +1,6 @@
 import Testing
 
-@testable import RebateEngine
+@_spi(Benchmarks) @testable import RebateEngine
 
 @Suite struct CeilingTests {
     /// The ceiling's two passes do the work they claim: checked against sums kept by hand.

@@ -13,6 +13,12 @@ public struct Growth: Hashable, Sendable {
         /// A fixed value for a full calendar period, in basis units (milli for quantity and pallets,
         /// minor units for amount), taken pro rata to the days elapsed.
         case fixed(Int64)
+
+        /// A fixed baseline of money, for an agreement on amount.
+        public static func fixed(_ value: Money) -> Baseline { .fixed(value.minorUnits) }
+
+        /// A fixed baseline of units (or pallets), for an agreement on quantity or pallets.
+        public static func fixed(_ value: Quantity) -> Baseline { .fixed(value.milliUnits) }
     }
 
     /// How growth is measured.
