@@ -264,7 +264,7 @@ extension ColumnarStore {
     }
 
     static func writeManifest(_ entries: [Entry], to path: String, fingerprint: UInt64) throws(RebateError) {
-        let q = { (s: String) in "\"" + RunSummary.jsonEscaped(s) + "\"" }
+        let q = { (s: String) in JSONText.string(s) }
         let files = entries.map { e in
             let drops = e.drops.map { d in
                 "{\"position\": \(d.position), \"line\": \(d.line), \"line_id\": \(q(d.lineID)), "

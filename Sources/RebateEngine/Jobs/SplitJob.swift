@@ -188,7 +188,7 @@ public enum SplitJob {
         let ratio = total == 0 ? "1" : DecimalText.plain(Int128(most * shards.count * 1000 / total), scale: 3)
         var lines = [
             "  \"status\": \"\(status)\",", "  \"split\": \"\(split)\",", "  \"shards\": \(shards.count),",
-            "  \"read_from\": \"\(RunSummary.jsonEscaped(source.displayName))\",",
+            "  \"read_from\": \"\(JSONText.escaped(source.displayName))\",",
             "  \"lines_read\": \(t.linesRead),", "  \"lines_accepted\": \(t.linesAccepted),",
             "  \"lines_rejected\": \(t.linesRejected),",
             "  \"lines_reconcile\": \(t.linesRead == t.linesAccepted + t.linesRejected),",

@@ -36,8 +36,8 @@ public struct ShardIdentity: Hashable, Sendable {
 
     /// The JSON object, as in `shard.json` and `summary.json`.
     var json: String {
-        "{\"split\": \"\(split)\", \"index\": \(index), \"count\": \(count), \"inputs\": \"\(inputs)\""
-            + (inputsRead.map { ", \"inputs_read\": \"\($0)\"" } ?? "") + "}"
+        "{\"split\": \(JSONText.string(split)), \"index\": \(index), \"count\": \(count), \"inputs\": \(JSONText.string(inputs))"
+            + (inputsRead.map { ", \"inputs_read\": \(JSONText.string($0))" } ?? "") + "}"
     }
 
     /// Reads the object `json` writes; `nil` when it is not one.

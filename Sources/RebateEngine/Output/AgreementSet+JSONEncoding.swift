@@ -3,7 +3,7 @@ extension AgreementSet {
     ///
     /// Decoding the result gives back an equal set.
     public func jsonBytes() -> [UInt8] {
-        func q(_ s: String) -> String { "\"" + RunSummary.jsonEscaped(s) + "\"" }
+        func q(_ s: String) -> String { JSONText.string(s) }
         func scope(_ s: ProductScope) -> String {
             var parts: [String] = []
             if !s.categories.isEmpty {
@@ -83,7 +83,7 @@ extension AgreementSet {
     private func accountsJSON(_ a: AccountOverrides) -> String {
         let members = [("expense", a.expense), ("liability", a.liability), ("payable", a.payable)].compactMap {
             key, value in
-            value.map { "\"\(key)\": \"" + RunSummary.jsonEscaped($0) + "\"" }
+            value.map { "\"\(key)\": \"" + JSONText.escaped($0) + "\"" }
         }
         return "{" + members.joined(separator: ", ") + "}"
     }

@@ -21,7 +21,7 @@ enum RunSummary {
         let m = { (v: Int128) in "\"" + DecimalText.money(v, decimals: d) + "\"" }
         var lines: [String] = []
         lines.append("  \"status\": \"\(report == nil ? "too_many_rejects" : "ok")\",")
-        lines.append("  \"currency\": \"\(jsonEscaped(context.currency))\",")
+        lines.append("  \"currency\": \"\(JSONText.escaped(context.currency))\",")
         lines.append("  \"decimals\": \(d),")
         lines.append("  \"as_of\": \(asOf.map { "\"\($0)\"" } ?? "null"),")
         lines.append("  \"max_rejects\": \(maxRejects),")
@@ -29,7 +29,7 @@ enum RunSummary {
         lines.append("  \"products\": \(context.productCount),")
         lines.append("  \"agreements\": \(context.agreementCount),")
         lines.append("  \"transactions\": {")
-        lines.append("    \"read_from\": \"\(jsonEscaped(context.transactionsFile))\",")
+        lines.append("    \"read_from\": \"\(JSONText.escaped(context.transactionsFile))\",")
         lines.append("    \"lines_read\": \(t.linesRead),")
         lines.append("    \"lines_accepted\": \(t.linesAccepted),")
         lines.append("    \"lines_rejected\": \(t.linesRejected),")
@@ -62,7 +62,8 @@ enum RunSummary {
             }
             rows.sort { Bytewise.less($0.0, $1.0) }
             lines.append(
-                "  \"currencies\": {" + rows.map { "\"\(jsonEscaped($0.0))\": \($0.1)" }.joined(separator: ", ") + "},")
+                "  \"currencies\": {" + rows.map { "\"\(JSONText.escaped($0.0))\": \($0.1)" }.joined(separator: ", ")
+                    + "},")
         }
         if let r = report {
             lines.append(
@@ -80,7 +81,7 @@ enum RunSummary {
             let clawed = close.payments.filter { $0.amount < 0 }.reduce(Int128(0)) { $0 + $1.amount }
             lines.append("  \"close\": {")
             lines.append("    \"month\": \"\(close.month.monthText)\",")
-            lines.append("    \"ledger_read\": \(ledgerFile.map { "\"" + jsonEscaped($0) + "\"" } ?? "null"),")
+            lines.append("    \"ledger_read\": \(ledgerFile.map { JSONText.string($0) } ?? "null"),")
             lines.append(
                 "    \"ledger_before\": {\"rows\": \(c.rowsBefore), \"accrued\": \(m(c.accruedBefore)), \"paid\": \(m(c.paidBefore))},"
             )
@@ -109,32 +110,10 @@ enum RunSummary {
         if let shard = context.shard { lines.append("  \"shard\": \(shard.json),") }
         lines += extra
         lines.append(
-            "  \"warnings\": [" + context.warnings.map { "\"" + jsonEscaped($0) + "\"" }.joined(separator: ", ") + "],")
+            "  \"warnings\": [" + context.warnings.map { JSONText.string($0) }.joined(separator: ", ") + "],")
         let timingText = timings.map { "\"\($0.stage)\": \($0.nanoseconds / 1000)" }.joined(separator: ", ")
         lines.append("  \"timings_us\": {\(timingText)},")
         lines.append("  \"threads\": \(threads)")
         return Array(("{\n" + lines.joined(separator: "\n") + "\n}\n").utf8)
-    }
-
-    static func jsonEscaped(_ s: String) -> String {
-        var out = ""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    out +=
-                        "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count)
-                        + String(u.value, radix: 16)
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out
     }
 }
