@@ -90,7 +90,7 @@ import Testing
         try
             ("product_id,name,category,pallet_qty\n"
             + d.products.map {
-                "\($0.id),\($0.name),\($0.category),\($0.palletQuantity > 0 ? AccrualEngine.formatDecimal(Int128($0.palletQuantity), scale: 3) : "")\n"
+                "\($0.id),\($0.name),\($0.category),\($0.pallet?.description ?? "")\n"
             }.joined())
             .write(toFile: dir + "/products.csv", atomically: true, encoding: .utf8)
         try Data(d.agreements.jsonBytes()).write(to: URL(fileURLWithPath: dir + "/agreements.json"))

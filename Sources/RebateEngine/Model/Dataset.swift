@@ -23,8 +23,11 @@ public struct Product: Hashable, Sendable {
     public var name: String
     /// The product category, used by scopes.
     public var category: String
-    /// Units per full pallet in milli-units; 0 when not sold by the pallet.
-    public internal(set) var palletQuantity: Int64
+    /// Units per full pallet in milli-units; 0 when not sold by the pallet (the form the hot loop reads).
+    package internal(set) var palletQuantity: Int64
+
+    /// The units on a full pallet; `nil` when the product is not sold by the pallet.
+    public var pallet: Quantity? { palletQuantity > 0 ? Quantity(milliUnits: palletQuantity) : nil }
 
     /// Creates a product; `palletQuantity` is the units on a full pallet, `nil` when not sold by the pallet.
     public init(id: String, name: String, category: String, palletQuantity: Quantity? = nil) {
