@@ -60,4 +60,28 @@ import Testing
             }
         }
     }
+
+    /// The id lookup's word-at-a-time key comparison against a byte-by-byte one, on keys of every
+    /// length up to 40 that differ at every position (or not at all), at unaligned offsets.
+    @Test func idKeysCompareLikeBytes() {
+        var rng = SplitMix(seed: 11)
+        let pool = (0..<256).map { _ in UInt8(truncatingIfNeeded: rng.next() % 4 + 65) }
+        pool.withUnsafeBufferPointer { a in
+            var copy = pool
+            for n in 0...40 {
+                for i in [0, 3, 7] {
+                    for j in [1, 5, 8] {
+                        for flip in [-1] + Array(0..<n) {
+                            copy[j..<j + n] = pool[i..<i + n]
+                            if flip >= 0 { copy[j + flip] &+= 1 }
+                            let expected = Array(pool[i..<i + n]) == Array(copy[j..<j + n])
+                            copy.withUnsafeBufferPointer { b in
+                                #expect(ByteKeyTable.equal(a, i, b, j, n) == expected, "n \(n) flip \(flip)")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -123,22 +123,40 @@ extension ByteKeyTable {
             while true {
                 let slot = slots[s]
                 if slot.value < 0 { return -1 }
-                if slot.hash == h, Int(slot.offsetAndLength & 127) == length {
-                    let o = Int(slot.offsetAndLength >> 7)
-                    var same = true
-                    var k = 0
-                    while k < length {
-                        if arena[o + k] != p[start + k] {
-                            same = false
-                            break
-                        }
-                        k += 1
-                    }
-                    if same { return slot.value }
+                if slot.hash == h, Int(slot.offsetAndLength & 127) == length,
+                    ByteKeyTable.equal(arena, Int(slot.offsetAndLength >> 7), p, start, length)
+                {
+                    return slot.value
                 }
                 s = (s + 1) & mask
             }
         }
+    }
+
+    /// Whether `a[i..<i+n]` equals `b[j..<j+n]`, eight bytes at a time: the last word overlaps the
+    /// one before it rather than reading past the key, so no byte outside either range is read.
+    @inline(__always)
+    static func equal(
+        _ a: UnsafeBufferPointer<UInt8>, _ i: Int, _ b: UnsafeBufferPointer<UInt8>, _ j: Int, _ n: Int
+    ) -> Bool {
+        guard n >= 8 else {
+            for k in 0..<n where a[i + k] != b[j + k] { return false }
+            return true
+        }
+        let x = UnsafeRawPointer(a.baseAddress!)
+        let y = UnsafeRawPointer(b.baseAddress!)
+        var k = 0
+        while k + 8 <= n {
+            if x.loadUnaligned(fromByteOffset: i + k, as: UInt64.self)
+                != y.loadUnaligned(fromByteOffset: j + k, as: UInt64.self)
+            {
+                return false
+            }
+            k += 8
+        }
+        return k == n
+            || x.loadUnaligned(fromByteOffset: i + n - 8, as: UInt64.self)
+                == y.loadUnaligned(fromByteOffset: j + n - 8, as: UInt64.self)
     }
 
     func withLookup<R>(_ body: (Lookup) -> R) -> R {
