@@ -136,14 +136,13 @@ extension RebateFormula {
 enum WideProduct {
     /// `b·d − n` exactly.
     static func difference(_ b: Int128, _ d: Int128, _ n: Int128) -> WideInt {
-        (try? WideInt.minus(WideInt.times(WideInt(b), WideInt(d)), WideInt(n))) ?? WideInt(0)
+        WideInt.minus(WideInt.times(WideInt(b), WideInt(d)), WideInt(n))
     }
 
     /// The sign of `a·x − y·z`.
     static func compare(_ a: WideInt, _ x: Int128, _ y: Int128, _ z: Int128) -> Int {
-        guard let left = try? WideInt.times(a, WideInt(x)), let right = try? WideInt.times(WideInt(y), WideInt(z)),
-            let d = try? WideInt.minus(left, right)
-        else { return 0 }
+        // WideInt grows as needed: these products and the difference cannot overflow.
+        let d = WideInt.minus(WideInt.times(a, WideInt(x)), WideInt.times(WideInt(y), WideInt(z)))
         if d.isNegative { return -1 }
         return d == WideInt(0) ? 0 : 1
     }
