@@ -15,7 +15,7 @@ import Testing
         guard let walk = FileManager.default.enumerator(atPath: folder) else { return out }
         for case let name as String in walk {
             var isFolder: ObjCBool = false
-            FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &isFolder)
+            _ = FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &isFolder)
             guard !isFolder.boolValue, var bytes = FileManager.default.contents(atPath: folder + "/" + name) else {
                 continue
             }
