@@ -6,9 +6,10 @@ import Darwin
 
 /// Writes files so that a killed run never leaves a half-written one behind:
 /// the bytes go to a temporary name in the same folder, are flushed to disk,
-/// renamed into place, and the folder itself is synced.
-enum AtomicFile {
-    static func write(_ bytes: [UInt8], to path: String) throws(RebateError) {
+/// renamed into place, and the folder itself is synced. The one way the package writes a whole file
+/// (data-gen's small files included; its streamed `transactions.csv` is written in chunks).
+package enum AtomicFile {
+    package static func write(_ bytes: [UInt8], to path: String) throws(RebateError) {
         try write(path: path) { sink throws(RebateError) in try sink.write(bytes) }
     }
 
@@ -39,7 +40,7 @@ enum AtomicFile {
     }
 
     /// Creates the folder and its parents.
-    static func makeFolder(_ path: String) throws(RebateError) {
+    package static func makeFolder(_ path: String) throws(RebateError) {
         var partial = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
             partial += "/" + component

@@ -20,6 +20,15 @@ public enum GeneratorError: Error, CustomStringConvertible {
             return "\(path): \(reason)"
         }
     }
+
+    /// A write error of the library's file writer, as the generator reports it.
+    init(_ error: RebateError) {
+        if case .io(let path, let reason) = error {
+            self = .io(path: path, reason: reason)
+        } else {
+            self = .io(path: "", reason: error.description)
+        }
+    }
 }
 
 extension DatasetGenerator {
@@ -43,7 +52,7 @@ extension DatasetGenerator {
     public func write(to folder: String, threads: Int = AccrualEngine.defaultThreadCount, shards: Int? = nil)
         throws(GeneratorError) -> WriteStatistics
     {
-        makeFolder(folder)
+        try makeFolder(folder)
         var fs = statvfs()
         if statvfs(folder, &fs) == 0 {
             let free = UInt64(fs.f_bavail) * UInt64(fs.f_frsize)
@@ -79,7 +88,7 @@ extension DatasetGenerator {
         var targets: [String] = []
         for k in 0..<count {
             let target = shards == nil ? folder : folder + "/" + SplitJob.shardFolder(k)
-            makeFolder(target)
+            try makeFolder(target)
             var subset = agreements
             subset.agreements = zip(agreements.agreements, plan.agreement).filter { $0.1 == k }.map(\.0)
             let agreementBytes = subset.jsonBytes()
@@ -316,19 +325,14 @@ extension DatasetGenerator {
         }
     }
 
-    private func makeFolder(_ path: String) {
-        var partial = path.hasPrefix("/") ? "" : "."
-        for component in path.split(separator: "/") {
-            partial += "/" + component
-            mkdir(partial, 0o755)
-        }
+    private func makeFolder(_ path: String) throws(GeneratorError) {
+        do throws(RebateError) { try AtomicFile.makeFolder(path) } catch { throw GeneratorError(error) }
     }
 
+    /// A small file, written whole through the library's `AtomicFile`; returns its size.
     func writeFile(_ path: String, _ bytes: [UInt8]) throws(GeneratorError) -> UInt64 {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        return try writeAll(fd, path, bytes)
+        do throws(RebateError) { try AtomicFile.write(bytes, to: path) } catch { throw GeneratorError(error) }
+        return UInt64(bytes.count)
     }
 
     func writeAll(_ fd: Int32, _ path: String, _ bytes: [UInt8]) throws(GeneratorError) -> UInt64 {
