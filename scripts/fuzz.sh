@@ -13,7 +13,7 @@ build=.build-fuzz
 mkdir -p "$build"
 sources=$(find Sources/RebateEngine -name '*.swift' | sort)
 bin="$build/fuzz"
-swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name RebateFuzz \
+swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name RebateFuzz -package-name RebateEngine \
     $sources fuzz/targets/FuzzEntry.swift -o "$bin" 2> "$build/build.log" || { cat "$build/build.log"; exit 1; }
 status=0
 for target in ${FUZZ_TARGETS:-csv decimal agreements ledger folder merge window rates claims}; do
