@@ -26,6 +26,13 @@ enum MasterCSV {
             return scanner.text(fields[i])
         }
 
+        /// The field's bytes where it holds no escaped quotes (then numbers and dates are read from
+        /// them with no `String` made); `nil` otherwise, or for a missing column.
+        func plainBytes(_ column: String) -> (UnsafeBufferPointer<UInt8>, Int, Int)? {
+            guard let i = columns[column], !fields[i].hasEscapedQuotes else { return nil }
+            return (scanner.bytes, fields[i].start, fields[i].end)
+        }
+
         func identifier(_ column: String) -> String? {
             guard let s = text(column) else { return nil }
             if s.isEmpty {
