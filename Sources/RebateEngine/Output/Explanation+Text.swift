@@ -57,7 +57,9 @@ extension Explanation {
         }
         out.append("Cap: \(a.cap.map { money(Int128($0)) + " " + currency + " per period" } ?? "none")")
         out.append("")
-        out.append("Formula (SPEC sections 4 and 5), exact; rounded once, half away from zero:")
+        out.append(
+            "Formula (SPEC sections 4 and 5\(growth == nil ? "" : ", with growth as section 10 says")), exact; rounded once, half away from zero:"
+        )
         out += growth.map { growthSteps($0, formula) } ?? steps(formula)
         out.append("  accrued_to_date = \(money(accruedToDate))")
         if month.monthIndex == periodStart.monthIndex {
