@@ -122,6 +122,8 @@ extension ClaimsOutcome {
         var periodCount = [Int](repeating: 0, count: agreementList.count)
         var periods: [SettlementPeriod] = []
         var periodEarned: [Int128?] = []
+        // The agreement (index) of each period, for its key and the over-claims.
+        var agreementOfPeriod: [Int] = []
         func period(of claim: Claim, agreement a: Int) -> Int? {
             if firstPeriod[a] < 0 {
                 let agreement = agreementList[a]
@@ -130,6 +132,7 @@ extension ClaimsOutcome {
                 periodCount[a] = list.count
                 for p in list {
                     periods.append(p)
+                    agreementOfPeriod.append(a)
                     periodEarned.append(
                         earned[LedgerRow.Key(agreementID: agreement.id, start: p.start.dayNumber, end: p.end.dayNumber)]
                     )
@@ -206,11 +209,6 @@ extension ClaimsOutcome {
             } else {
                 reasonOf[i] = "nothing left to claim"
             }
-        }
-        // Agreement of each claimed period, for its key and the over-claims.
-        var agreementOfPeriod = [Int](repeating: 0, count: periods.count)
-        for a in agreementList.indices where firstPeriod[a] >= 0 {
-            for p in firstPeriod[a]..<firstPeriod[a] + periodCount[a] { agreementOfPeriod[p] = a }
         }
         for p in firstClaimed {
             let a = agreementList[agreementOfPeriod[p]]

@@ -75,9 +75,14 @@ enum PartnerGrouping {
                             return j
                         }
                         // The currency test is made once a run, not once a line.
-                        if let outCurrency = out.currency {
+                        if let outCurrency = out.currency, let runCurrency = c.currency {
                             for i in 0..<c.count where run.skip.isEmpty || !run.skip.contains(i) {
-                                outCurrency[move(i)] = c.currency?[i] ?? 0
+                                outCurrency[move(i)] = runCurrency[i]
+                            }
+                        } else if let outCurrency = out.currency {
+                            // A run with no currency column is all book currency.
+                            for i in 0..<c.count where run.skip.isEmpty || !run.skip.contains(i) {
+                                outCurrency[move(i)] = 0
                             }
                         } else {
                             for i in 0..<c.count where run.skip.isEmpty || !run.skip.contains(i) { _ = move(i) }

@@ -181,13 +181,7 @@ extension Explanation {
             return out + closing(formula, D: D, e: e)
         }
         let v = { (i: Int) in self.valueText(a.tiers[i].value) }
-        let (xName, xScale, x): (String, Int, Int128)
-        switch a.valueKind {
-        case .percent: (xName, xScale, x) = ("A", d, amount)
-        case .perUnit: (xName, xScale, x) = ("Q", 3, quantity)
-        case .perPallet: (xName, xScale, x) = ("N", 0, pallets)
-        case .fixed: (xName, xScale, x) = ("", 0, 0)
-        }
+        let (xName, xScale, x) = scaledVolume
         let xv = forecast ? "k*\(xName)" : xName
         let xText =
             forecast ? Self.exact(x * Int128(D), Int128(e), scale: xScale) : DecimalText.plain(x, scale: xScale)
@@ -225,6 +219,17 @@ extension Explanation {
         return out + closing(formula, D: D, e: e)
     }
 
+    /// The volume R scales, what the tier value multiplies: its letter, its scale and its value
+    /// (amount for percent, quantity per unit, pallets per pallet; nothing for a fixed sum).
+    private var scaledVolume: (name: String, scale: Int, value: Int128) {
+        switch agreement.valueKind {
+        case .percent: return ("A", decimals, amount)
+        case .perUnit: return ("Q", 3, quantity)
+        case .perPallet: return ("N", 0, pallets)
+        case .fixed: return ("", 0, 0)
+        }
+    }
+
     /// A tier's value for people: `2.5%`, `0.40 per unit`, `12 fixed`.
     private func valueText(_ v: Int64) -> String {
         switch agreement.valueKind {
@@ -243,14 +248,7 @@ extension Explanation {
         let forecast = a.accrual == .forecast && daysElapsed != daysInPeriod
         let (D, e) = forecast ? (daysInPeriod, daysElapsed) : (1, 1)
         let k = forecast ? " at run-rate k = D/e = \(D)/\(e)" : ""
-        // The quantity R scales: what the tier value multiplies.
-        let (xName, xScale, x): (String, Int, Int128)
-        switch a.valueKind {
-        case .percent: (xName, xScale, x) = ("A", d, amount)
-        case .perUnit: (xName, xScale, x) = ("Q", 3, quantity)
-        case .perPallet: (xName, xScale, x) = ("N", 0, pallets)
-        case .fixed: (xName, xScale, x) = ("", 0, 0)
-        }
+        let (xName, xScale, x) = scaledVolume
         let scaled = { (v: Int128, scale: Int) in Self.exact(v * Int128(D), Int128(e), scale: scale) }
         if forecast {
             out.append(
