@@ -96,10 +96,12 @@ struct ByteKeyTable {
     }
 }
 
-/// One slot of the lookup layout: 16 bytes, four to a cache line, so a probe
-/// touches one line and only a match touches the key bytes.
+/// One slot of the lookup layout: the key's first 16 bytes as two words (zero above its length), so
+/// a probe reads one slot and compares keys of up to 16 bytes (nearly every partner and product id) as
+/// two integers; longer keys compare their remaining bytes in the arena.
 struct LookupSlot {
-    var hash: UInt64 = 0
+    var head0: UInt64 = 0
+    var head1: UInt64 = 0
     var value: Int32 = -1 // -1: empty
     var offsetAndLength: UInt32 = 0 // arena offset << 7 | key length (ids are at most 64 bytes)
 }
@@ -107,24 +109,47 @@ struct LookupSlot {
 extension ByteKeyTable {
     /// A read-only, pointer-based view for lookups from many threads at once.
     ///
-    /// `@unchecked Sendable`: valid only inside ``withLookup(_:)``, during which
-    /// the table is not mutated.
+    /// Open addressing over 24-byte slots that hold the key's head, filled to at most 5/8: a lookup
+    /// is one random read, where a slot holding only a hash needs a second one for the key.
+    /// `@unchecked Sendable`: valid only inside ``withLookup(_:)``, during which the table is not mutated.
     struct Lookup {
         let slots: UnsafeBufferPointer<LookupSlot>
         let arena: UnsafeBufferPointer<UInt8>
         let mask: Int
 
+        /// The first 16 bytes of `p[start..<start+length]` as two words, zero above the key's length.
+        @inline(__always)
+        static func heads(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ length: Int) -> (UInt64, UInt64) {
+            if length == 0 { return (0, 0) }
+            let w0 = ByteKeyTable.word(p, start, min(length, 8))
+            let w1 = length > 8 ? ByteKeyTable.word(p, start + 8, min(length - 8, 8)) : 0
+            return (w0, w1)
+        }
+
+        /// The lookup hash: the two head words and the length for keys of up to 16 bytes, the whole key beyond.
+        @inline(__always)
+        static func hash(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ length: Int, _ h0: UInt64, _ h1: UInt64)
+            -> UInt64
+        {
+            if length > 16 { return ByteKeyTable.hash(p, start, start + length) }
+            var h = (h0 &* 0x9E37_79B9_7F4A_7C15) ^ (h1 &* 0xC2B2_AE3D_27D4_EB4F) ^ UInt64(length)
+            h = (h ^ (h >> 29)) &* 0xBF58_476D_1CE4_E5B9
+            return h ^ (h >> 32)
+        }
+
         /// The value for the key `p[start..<end]`, or -1.
         @inline(__always)
         func find(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int32 {
-            let h = ByteKeyTable.hash(p, start, end)
-            var s = Int(truncatingIfNeeded: h) & mask
             let length = end - start
+            let (h0, h1) = Self.heads(p, start, length)
+            var s = Int(truncatingIfNeeded: Self.hash(p, start, length, h0, h1)) & mask
             while true {
                 let slot = slots[s]
                 if slot.value < 0 { return -1 }
-                if slot.hash == h, Int(slot.offsetAndLength & 127) == length,
-                    ByteKeyTable.equal(arena, Int(slot.offsetAndLength >> 7), p, start, length)
+                if slot.head0 == h0, slot.head1 == h1, Int(slot.offsetAndLength & 127) == length,
+                    length <= 16
+                        || ByteKeyTable.equal(
+                            arena, Int(slot.offsetAndLength >> 7) + 16, p, start + 16, length - 16)
                 {
                     return slot.value
                 }
@@ -163,12 +188,21 @@ extension ByteKeyTable {
         // Keys longer than 127 bytes or an arena over 32 MiB do not fit the packed slot;
         // ids are at most 64 bytes, and the arena holds each id once.
         precondition(arena.count < 1 << 25 && lengths.allSatisfy { $0 < 128 }, "ids too long for the lookup layout")
-        var packed = [LookupSlot](repeating: LookupSlot(), count: slots.count)
-        for (s, e) in slots.enumerated() where e >= 0 {
-            let entry = Int(e)
-            packed[s] = LookupSlot(
-                hash: hashes[entry], value: values[entry],
-                offsetAndLength: UInt32(offsets[entry]) << 7 | UInt32(lengths[entry]))
+        precondition(values.allSatisfy { $0 >= 0 }, "a lookup value of -1 marks an empty slot")
+        var size = 16
+        while size * 5 < values.count * 8 { size <<= 1 }
+        let mask = size - 1
+        var packed = [LookupSlot](repeating: LookupSlot(), count: size)
+        arena.withUnsafeBufferPointer { arena in
+            for e in 0..<values.count {
+                let start = offsets[e]
+                let length = Int(lengths[e])
+                let (h0, h1) = Lookup.heads(arena, start, length)
+                var s = Int(truncatingIfNeeded: Lookup.hash(arena, start, length, h0, h1)) & mask
+                while packed[s].value >= 0 { s = (s + 1) & mask }
+                packed[s] = LookupSlot(
+                    head0: h0, head1: h1, value: values[e], offsetAndLength: UInt32(start) << 7 | UInt32(length))
+            }
         }
         return packed.withUnsafeBufferPointer { slots in
             arena.withUnsafeBufferPointer { arena in body(Lookup(slots: slots, arena: arena, mask: mask)) }

@@ -96,6 +96,8 @@ struct TransactionCSVReader {
         /// and `rate` column (`columns[7]`).
         let bookCurrency: [UInt8]
         let rates: ExchangeRates
+        /// ``CivilDate/monthStarts``, held here so the parsers read it without a global's once-check.
+        let monthStarts = CivilDate.monthStarts
     }
 
     /// One transactions file: its name as `rejects.csv` writes it, and its bytes.
@@ -300,6 +302,8 @@ struct TransactionCSVReader {
         let n = bytes.count
         var position = from
         var line = 0
+        let canonical = isCanonical(cx) && n > 0
+        let base = canonical ? bytes.baseAddress.unsafelyUnwrapped : UnsafePointer(bitPattern: 1).unsafelyUnwrapped
         withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * fieldCount) { range in
             while true {
                 // Blank lines are skipped; they still count for line numbers.
@@ -317,6 +321,19 @@ struct TransactionCSVReader {
                     break
                 }
                 guard position < to else { break }
+                // The canonical layout's fused path: each byte read once.
+                if canonical, let r = Self.canonicalRecord(cx, base, position, n) {
+                    out.append(
+                        partner: r.partner, product: r.product, day: r.day, quantity: r.quantity, amount: r.amount,
+                        currency: 0, idHash: r.idHash, recordStart: position, line: UInt32(line))
+                    chunk.totals.linesRead += 1
+                    chunk.totals.linesAccepted += 1
+                    chunk.totals.acceptedQuantity += Int128(r.quantity)
+                    chunk.totals.acceptedAmount += Int128(r.amount)
+                    position = r.lineEnd < n ? r.lineEnd + 1 : r.lineEnd
+                    line += 1
+                    continue
+                }
                 // Fast path: split on commas up to the line break, eight bytes at a time.
                 var p = position
                 var field = 0

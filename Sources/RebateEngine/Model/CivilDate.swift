@@ -93,6 +93,7 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
     static func isLeap(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
 
+    @inline(__always)
     static func daysInMonth(year: Int, month: Int) -> Int {
         switch month {
         case 2: return isLeap(year) ? 29 : 28
@@ -101,6 +102,7 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         }
     }
 
+    @inline(__always)
     static func days(year: Int, month: Int, day: Int) -> Int {
         // Howard Hinnant's days_from_civil.
         let y = month <= 2 ? year - 1 : year
@@ -111,6 +113,10 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
         return era * 146_097 + doe - 719_468
     }
+
+    /// The day number of the first day of every month from January 1900 to January 3000, by
+    /// ``monthIndex``: the length of month `m` is `monthStarts[m + 1] - monthStarts[m]`.
+    static let monthStarts: [Int32] = (0...(1100 * 12)).map { firstDay(ofMonthIndex: $0).dayNumber }
 
     /// Parses exactly ten bytes `YYYY-MM-DD`, years 1900...2999.
     @inline(__always)
