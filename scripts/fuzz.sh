@@ -13,8 +13,9 @@ build=.build-fuzz
 mkdir -p "$build"
 sources=$(find Sources/RebateEngine -name '*.swift' | sort)
 bin="$build/fuzz"
+# The checks live with the tests (Tests/RebateEngineTests/FuzzChecks.swift), which replay saved inputs through them.
 swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name RebateFuzz -package-name RebateEngine \
-    $sources fuzz/targets/FuzzEntry.swift -o "$bin" 2> "$build/build.log" || { cat "$build/build.log"; exit 1; }
+    -D FUZZ_SINGLE_MODULE $sources Tests/RebateEngineTests/FuzzChecks.swift fuzz/targets/FuzzEntry.swift -o "$bin" 2> "$build/build.log" || { cat "$build/build.log"; exit 1; }
 status=0
 for target in ${FUZZ_TARGETS:-csv decimal agreements ledger folder merge window rates claims}; do
     corpus="$build/corpus-$target"

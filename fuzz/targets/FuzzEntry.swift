@@ -1,4 +1,5 @@
-// libFuzzer entry point, compiled once together with the library sources by scripts/fuzz.sh; the
+// libFuzzer entry point, compiled once together with the library sources and the checks
+// (Tests/RebateEngineTests/FuzzChecks.swift) by scripts/fuzz.sh; the
 // target (csv, decimal, agreements, ledger, folder, merge, window) is chosen by REBATE_FUZZ_TARGET.
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,11 @@
-/// The properties the fuzz targets check, kept in the library so the normal
-/// tests replay every saved fuzz input through exactly the same checks.
+// scripts/fuzz.sh compiles this file into one module with the library's sources (-D FUZZ_SINGLE_MODULE);
+// the tests build it against the library.
+#if !FUZZ_SINGLE_MODULE
+@testable import RebateEngine
+#endif
+
+/// The properties the fuzz targets check, kept beside the tests (not in the library) so the normal
+/// tests replay every saved fuzz input through exactly the same checks the fuzzer ran.
 /// Each returns a description of the broken property, or `nil`.
 enum FuzzChecks {
     static let partners = [Partner(id: "P1", name: "A"), Partner(id: "P2", name: "B", groupID: "G")]
