@@ -6,8 +6,8 @@ import Darwin
 
 /// Writes files so that a killed run never leaves a half-written one behind:
 /// the bytes go to a temporary name in the same folder, are flushed to disk,
-/// renamed into place, and the folder itself is synced. The one way the package writes a whole file
-/// (data-gen's small files included; its streamed `transactions.csv` is written in chunks).
+/// renamed into place, and the folder itself is synced. The one way the package writes a file
+/// (data-gen's included: its small files whole, its `transactions.csv` streamed through ``Pending``).
 package enum AtomicFile {
     package static func write(_ bytes: [UInt8], to path: String) throws(RebateError) {
         try write(path: path) { sink throws(RebateError) in try sink.write(bytes) }
@@ -52,11 +52,11 @@ package enum AtomicFile {
 }
 
 /// Where ``AtomicFile/write(path:_:)`` sends bytes.
-struct FileSink {
+package struct FileSink {
     let fd: Int32
     let path: String
 
-    func write(_ bytes: UnsafeRawBufferPointer) throws(RebateError) {
+    package func write(_ bytes: UnsafeRawBufferPointer) throws(RebateError) {
         try FailureInjection.check(path: path)
         var done = 0
         while done < bytes.count {
@@ -69,7 +69,7 @@ struct FileSink {
         }
     }
 
-    func write(_ bytes: [UInt8]) throws(RebateError) {
+    package func write(_ bytes: [UInt8]) throws(RebateError) {
         let result: Result<Void, RebateError> = bytes.withUnsafeBytes { p in
             Result { () throws(RebateError) in try write(p) }
         }
@@ -84,13 +84,13 @@ struct FileSink {
 extension AtomicFile {
     /// A file being written under a temporary name in its folder (`.NAME.tmp-PID`): ``commit()``
     /// flushes it to disk, renames it into place and syncs the folder; dropped uncommitted, it is removed.
-    final class Pending {
+    package final class Pending {
         let path: String
         let temporary: String
-        let sink: FileSink
+        package let sink: FileSink
         private var committed = false
 
-        init(path: String) throws(RebateError) {
+        package init(path: String) throws(RebateError) {
             self.path = path
             let slash = path.lastIndex(of: "/")
             let folder = slash.map { String(path[..<$0]) } ?? "."
@@ -107,7 +107,7 @@ extension AtomicFile {
         }
 
         /// Flushes to disk, renames into place and syncs the folder.
-        func commit() throws(RebateError) {
+        package func commit() throws(RebateError) {
             guard fsync(sink.fd) == 0 else {
                 throw .io(path: path, reason: "fsync: " + String(cString: strerror(errno)))
             }

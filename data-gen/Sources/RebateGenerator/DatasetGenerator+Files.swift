@@ -109,57 +109,50 @@ extension DatasetGenerator {
                 total += try writeFile(target + "/rates.csv", ratesCSV())
             }
         }
+        // Each transactions file is streamed to a temporary name and renamed into place once whole
+        // (AtomicFile), so a killed or failed run leaves no half-written file behind.
+        let files: [AtomicFile.Pending]
+        do throws(RebateError) { files = try targets.map(AtomicFile.Pending.init) } catch {
+            throw GeneratorError(error)
+        }
+        let sinks = files.map(\.sink)
         var written: UInt64 = 0
         var lines = configuration.lines
+        let shardOfPartner = plan.partner.map(Int32.init)
         if configuration.priorYear {
             // The prior year first, in the same files: a dataset's lines in date order, year by year.
-            let prior = priorYearGenerator
-            written += try prior.writeLines(to: targets, shardOfPartner: plan.partner.map(Int32.init), threads: threads)
-            for path in targets { lines += try Self.countLines(path) - 1 } // less each file's header
+            let prior = try priorYearGenerator.writeLines(
+                to: sinks, shardOfPartner: shardOfPartner, threads: threads, header: true)
+            written += prior.bytes
+            lines += prior.lines // the prior year's lines are a share of those generated: counted as written
         }
         written += try writeLines(
-            to: targets, shardOfPartner: plan.partner.map(Int32.init), threads: threads,
-            appending: configuration.priorYear)
+            to: sinks, shardOfPartner: shardOfPartner, threads: threads, header: !configuration.priorYear
+        ).bytes
+        do throws(RebateError) { for file in files { try file.commit() } } catch { throw GeneratorError(error) }
         if configuration.claims, shards == nil { total += try writeClaims(folder, threads: threads) }
         return WriteStatistics(lines: lines, transactionBytes: written, totalBytes: total + written)
     }
 
     /// Streams every line into the transactions file of its partner's target, chunks generated in
-    /// parallel while the ones before are written, in order.
-    /// - Parameter appending: add to files that already hold a header (the current year after the prior one).
-    /// The line breaks in a file (for the prior year, whose lines are a share of those generated).
-    static func countLines(_ path: String) throws(GeneratorError) -> Int {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        var lines = 0
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-            if n <= 0 { break }
-            for i in 0..<n where buffer[i] == 10 { lines += 1 }
-        }
-        return lines
-    }
-
-    private func writeLines(to paths: [String], shardOfPartner: [Int32], threads: Int, appending: Bool = false)
-        throws(GeneratorError) -> UInt64
+    /// parallel while the ones before are written, in order; returns the bytes and lines written.
+    /// - Parameter header: start with the header row (not when adding the current year after the prior one).
+    private func writeLines(to sinks: [FileSink], shardOfPartner: [Int32], threads: Int, header: Bool)
+        throws(GeneratorError) -> (bytes: UInt64, lines: Int)
     {
-        var fds: [Int32] = []
-        defer { for fd in fds { close(fd) } }
-        let header = Array(
+        let headerRow = Array(
             ("line_id,date,partner_id,product_id,quantity,amount"
                 + (configuration.currencies.isEmpty ? "" : ",currency") + "\n").utf8)
         var written: UInt64 = 0
-        for path in paths {
-            let fd = open(path, O_WRONLY | O_CREAT | (appending ? O_APPEND : O_TRUNC), 0o644)
-            guard fd >= 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }
-            fds.append(fd)
-            if !appending { written += try writeAll(fd, path, header) }
+        if header {
+            do throws(RebateError) {
+                for sink in sinks { try sink.write(headerRow) }
+            } catch { throw GeneratorError(error) }
+            written += UInt64(headerRow.count * sinks.count)
         }
         let text = TextTables(self)
         let chunks = chunkCount
-        let targets = fds
+        let shards = sinks.count
         // Workers take chunks in order, at most `inFlight` ahead of the writer (bounded memory); the
         // writer writes each chunk as soon as it and all before it are ready, so no worker waits
         // for a batch's slowest chunk.
@@ -184,30 +177,33 @@ extension DatasetGenerator {
                         slots.signal()
                         return
                     }
-                    let chunkBuffers = csvChunk(c, text, shardOfPartner: shardOfPartner, shards: targets.count)
+                    let chunkBuffers = csvChunk(c, text, shardOfPartner: shardOfPartner, shards: shards)
                     buffers.withLock { $0[c] = chunkBuffers }
                     ready[c].signal()
                 }
             }
             generated.signal()
         }
+        var lines = 0
         for c in 0..<chunks {
             ready[c].wait()
             let chunkBuffers = buffers.withLock { $0.removeValue(forKey: c) ?? [] }
             if failure.withLock({ $0 == nil }) {
-                do throws(GeneratorError) {
+                do throws(RebateError) {
                     for (k, b) in chunkBuffers.enumerated() where !b.isEmpty {
-                        bytesWritten.add(try writeAll(targets[k], paths[k], b), ordering: .relaxed)
+                        try sinks[k].write(b)
+                        bytesWritten.add(UInt64(b.count), ordering: .relaxed)
+                        for byte in b where byte == 10 { lines += 1 }
                     }
                 } catch {
-                    failure.withLock { $0 = error }
+                    failure.withLock { $0 = GeneratorError(error) }
                 }
             }
             slots.signal()
         }
         generated.wait()
         if let error = failure.withLock({ $0 }) { throw error }
-        return written + bytesWritten.load(ordering: .relaxed)
+        return (written + bytesWritten.load(ordering: .relaxed), lines)
     }
 
     /// The CSV text of one chunk of lines.
@@ -335,18 +331,6 @@ extension DatasetGenerator {
         return UInt64(bytes.count)
     }
 
-    func writeAll(_ fd: Int32, _ path: String, _ bytes: [UInt8]) throws(GeneratorError) -> UInt64 {
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, bytes.count - done) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .io(path: path, reason: String(cString: strerror(errno)))
-            }
-            done += n
-        }
-        return UInt64(bytes.count)
-    }
 }
 
 /// Pre-rendered text of ids and dates, shared read-only by the chunk writers.
