@@ -66,6 +66,35 @@ import Testing
         #expect(t.foreign.map(\.bookAmount) == [7_53, 3_64, 90_00 + 87_65 - 9_50])
     }
 
+    /// `explain` names the currency each weighty line was invoiced in, its amount in book money:
+    /// L1 100.00 USD at 0.9 = 90.00 EUR, L2 1234 JPY at 0.0061 = 7.53 EUR, L3 50.00 EUR as written.
+    @Test func explainNamesEachLinesCurrency() throws {
+        let dir = Self.folder(
+            """
+            line_id,date,partner_id,product_id,quantity,amount,currency
+            L1,2026-01-10,P1,B,3,100.00,USD
+            L2,2026-01-10,P1,B,2,1234,JPY
+            L3,2026-01-12,P1,B,1,50.00,
+
+            """)
+        let x = try ExplainJob.run(dataset: dir, agreementID: "AG1", month: CivilDate("2026-01-01")!, asOf: nil)
+        let byID = Dictionary(uniqueKeysWithValues: x.lines.map { ($0.lineID, $0) })
+        #expect(byID["L1"]?.invoicedIn == "USD" && byID["L1"]?.amount == 90_00)
+        #expect(byID["L2"]?.invoicedIn == "JPY" && byID["L2"]?.amount == 7_53)
+        #expect(byID["L3"]?.invoicedIn == "EUR" && byID["L3"]?.amount == 50_00)
+        let text = x.text
+        #expect(text.contains("invoiced in"))
+        let l2 = text.split(separator: "\n").first { $0.contains("L2 ") }.map(String.init) ?? ""
+        #expect(l2.hasSuffix("JPY"), "\(l2)")
+        // A dataset with one currency shows no such column.
+        let plain = try ExplainJob.run(
+            dataset: Fixture.folder(
+                agreements: Fixture.agreements([Fixture.agreement(tiers: #"[{"from": "0", "per_unit": "1"}]"#)]),
+                transactions: Fixture.lines(["2026-01-10,P1,B,1,10.00"])), agreementID: "AG1",
+            month: CivilDate("2026-01-01")!, asOf: nil)
+        #expect(plain.lines.map(\.invoicedIn) == ["EUR"] && !plain.text.contains("invoiced in"))
+    }
+
     /// The pallet share of SPEC section 3 is taken of the book amount: 10.00 USD at 0.8765 = 8.765 -> 8.77,
     /// and 5 of the 6 units are full pallets (2 of 2.5): 8.77 x 5/6 = 7.308 -> 7.31 (converting the
     /// share instead would give 8.33 x 0.8765 = 7.30).

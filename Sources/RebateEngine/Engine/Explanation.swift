@@ -17,6 +17,9 @@ public struct Explanation: Sendable {
         public var amount: Int128
         /// What the line adds to the basis `B`, in basis units (milli for quantity and pallets, minor for amount).
         public var contribution: Int128
+        /// The currency the line was invoiced in (SPEC section 11): the book currency, or the listed
+        /// currency its amount was converted from at its date's rate (``amount`` is always book money).
+        public var invoicedIn: String
     }
 
     /// The agreement explained.
@@ -253,7 +256,10 @@ extension Explanation {
                 Line(
                     lineID: "", date: CivilDate(dayNumber: c.day[i]), partner: dataset.partners[Int(c.partner[i])].id,
                     product: dataset.products[Int(c.product[i])].id, quantity: Int128(c.quantity[i]),
-                    amount: Int128(c.amount[i]), contribution: contribution)
+                    amount: Int128(c.amount[i]), contribution: contribution,
+                    invoicedIn: c.currency.map { k in
+                        k[i] == 0 ? dataset.agreements.currency : dataset.rates.currencies[Int(k[i]) - 1].code
+                    } ?? dataset.agreements.currency)
             }
         }
         let D = period.days

@@ -70,21 +70,26 @@ extension Explanation {
         }
         out.append("")
         out.append("The \(lines.count) line\(lines.count == 1 ? "" : "s") that weigh most in B:")
-        let header = ["line_id", "date", "partner", "product", "quantity", "amount", "contribution"]
+        // A column for the invoicing currency only when some line shown was converted (SPEC section 11).
+        let foreign = lines.contains { $0.invoicedIn != currency }
+        let header =
+            ["line_id", "date", "partner", "product", "quantity", "amount", "contribution"]
+            + (foreign ? ["invoiced in"] : [])
         var rows = [header]
         for l in lines {
-            rows.append([
-                l.lineID, l.date.description, l.partner, l.product, DecimalText.plain(l.quantity, scale: 3),
-                money(l.amount), basisText(l.contribution),
-            ])
+            rows.append(
+                [
+                    l.lineID, l.date.description, l.partner, l.product, DecimalText.plain(l.quantity, scale: 3),
+                    money(l.amount), basisText(l.contribution),
+                ] + (foreign ? [l.invoicedIn] : []))
         }
         var widths = Array(repeating: 0, count: header.count)
         for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
         for r in rows {
             let cells = r.enumerated().map { i, c in
-                i >= 4
+                i >= 4 && i <= 6
                     ? String(repeating: " ", count: widths[i] - c.count) + c
-                    : c + String(repeating: " ", count: widths[i] - c.count)
+                    : i == r.count - 1 ? c : c + String(repeating: " ", count: widths[i] - c.count)
             }
             out.append("  " + cells.joined(separator: "  "))
         }
