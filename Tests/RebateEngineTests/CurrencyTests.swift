@@ -66,6 +66,22 @@ import Testing
         #expect(t.foreign.map(\.bookAmount) == [7_53, 3_64, 90_00 + 87_65 - 9_50])
     }
 
+    /// Lines built in memory keep their currencies, the first line of all being foreign included
+    /// (its currency was once lost: the column it starts had no earlier lines, so it stayed empty).
+    @Test func aForeignFirstLineKeepsItsCurrency() {
+        var c = TransactionColumns()
+        let day = CivilDate("2026-01-10")!
+        for currency: UInt8 in [1, 0, 2, 0] {
+            c.append(
+                partner: 0, product: 0, date: day, quantity: Quantity(units: 1), amount: Money(minorUnits: 100),
+                currency: currency)
+        }
+        #expect(c.currency == [1, 0, 2, 0])
+        var book = TransactionColumns()
+        book.append(partner: 0, product: 0, date: day, quantity: Quantity(units: 1), amount: Money(minorUnits: 1))
+        #expect(book.currency.isEmpty && !book.hasForeignLines)
+    }
+
     /// `explain` names the currency each weighty line was invoiced in, its amount in book money:
     /// L1 100.00 USD at 0.9 = 90.00 EUR, L2 1234 JPY at 0.0061 = 7.53 EUR, L3 50.00 EUR as written.
     @Test func explainNamesEachLinesCurrency() throws {

@@ -20,6 +20,7 @@ enum PartnerGrouping {
     /// and each slice scatters its own lines to the positions its cursors hand out.
     /// - Complexity: O(lines + partners × workers).
     static func group(_ runs: [LineRun], partners: Int, threads: Int) -> (TransactionColumns, [Int]) {
+        if let joined = joinGrouped(runs, partners: partners, threads: threads) { return joined }
         let slices = max(1, min(threads, runs.count))
         let bounds = (0...slices).map { $0 * runs.count / slices }
         // Read-only: nothing writes the runs' columns while the workers read them.
@@ -87,6 +88,103 @@ enum PartnerGrouping {
                         } else {
                             for i in 0..<c.count where run.skip.isEmpty || !run.skip.contains(i) { _ = move(i) }
                         }
+                    }
+                }
+            }
+        }
+        return (columns, starts)
+    }
+
+    /// Where each partner's lines start in a run already grouped by partner (`partners + 1` offsets),
+    /// or `nil` when the run is not grouped: one pass over its partner column, stopped at the first line
+    /// out of order.
+    static func partnerStarts(_ partner: UnsafeBufferPointer<Int32>, partners: Int) -> [Int]? {
+        var starts = [Int](repeating: 0, count: partners + 1)
+        var next = 0 // the first partner whose start is not yet known
+        for i in 0..<partner.count {
+            let p = Int(partner[i])
+            if p < next - 1 { return nil }
+            while next <= p {
+                starts[next] = i
+                next += 1
+            }
+        }
+        while next <= partners {
+            starts[next] = partner.count
+            next += 1
+        }
+        return starts
+    }
+
+    /// The join when every run is already grouped by partner and drops nothing (the segments of a
+    /// columnar store, each grouped when imported): each partner's block of each run is copied
+    /// whole, in run order, into the partner's place, so the result is the counting sort's, line for
+    /// line, at the cost of block copies. `nil` when a run is not grouped or leaves lines out.
+    /// - Complexity: O(lines + runs × partners).
+    static func joinGrouped(_ runs: [LineRun], partners: Int, threads: Int) -> (TransactionColumns, [Int])? {
+        guard !runs.isEmpty, runs.allSatisfy(\.skip.isEmpty) else { return nil }
+        // Read-only: nothing writes the runs' columns while the workers read them.
+        let input = UnsafeTransfer(runs)
+        var runStarts = [[Int]?](repeating: nil, count: runs.count)
+        runStarts.withUnsafeMutableBufferPointer { out in
+            // Disjoint writes: run k writes only its own slot.
+            let results = UnsafeTransfer(out)
+            DispatchQueue.concurrentPerform(iterations: runs.count) { k in
+                results.wrappedValue[k] = partnerStarts(input.wrappedValue[k].columns.partner, partners: partners)
+            }
+        }
+        guard runStarts.allSatisfy({ $0 != nil }) else { return nil }
+        let blocks = runStarts.map { $0! }
+        var starts = [Int](repeating: 0, count: partners + 1)
+        for p in 0..<partners {
+            var lines = 0
+            for b in blocks { lines += b[p + 1] - b[p] }
+            starts[p + 1] = starts[p] + lines
+        }
+        let total = starts[partners]
+        let foreign = runs.contains { $0.columns.currency != nil }
+        var columns = TransactionColumns.uninitialized(count: total, currency: foreign)
+        // Pieces of about equal line counts, whole partners each.
+        let pieces = max(1, min(partners, threads * 8))
+        var bounds = [0]
+        for k in 1..<pieces {
+            let target = total * k / pieces
+            var p = bounds.last!
+            while p < partners, starts[p] < target { p += 1 }
+            bounds.append(p)
+        }
+        bounds.append(partners)
+        let pieceBounds = bounds
+        let destination = starts
+        columns.withUnsafeMutableColumns { out in
+            // Disjoint writes: a piece writes only its own partners' places, which no other piece has.
+            let target = UnsafeTransfer(out)
+            DispatchQueue.concurrentPerform(iterations: pieces) { piece in
+                let out = target.wrappedValue
+                for p in pieceBounds[piece]..<pieceBounds[piece + 1] {
+                    var at = destination[p]
+                    for (k, run) in input.wrappedValue.enumerated() {
+                        let from = blocks[k][p]
+                        let n = blocks[k][p + 1] - from
+                        guard n > 0 else { continue }
+                        let c = run.columns
+                        func copy<T>(_ source: UnsafeBufferPointer<T>, _ destination: UnsafeMutableBufferPointer<T>) {
+                            (destination.baseAddress! + at).update(from: source.baseAddress! + from, count: n)
+                        }
+                        copy(c.partner, out.partner)
+                        copy(c.product, out.product)
+                        copy(c.day, out.day)
+                        copy(c.quantity, out.quantity)
+                        copy(c.amount, out.amount)
+                        if let outCurrency = out.currency {
+                            // A run with no currency column is all book currency.
+                            if let currency = c.currency {
+                                copy(currency, outCurrency)
+                            } else {
+                                (outCurrency.baseAddress! + at).update(repeating: 0, count: n)
+                            }
+                        }
+                        at += n
                     }
                 }
             }

@@ -84,6 +84,9 @@ public struct TransactionColumns: Sendable {
         materialize()
         checkedFor = nil
         // The currency column starts with the first foreign line: book-currency lines before it are 0.
+        // (Tested before the zeros are made: when the first line of all is foreign, there are none, and
+        // an empty column would read as "no column" and lose that line's currency.)
+        let hasColumn = !currencyStorage.isEmpty || currency != 0
         if currency != 0, currencyStorage.isEmpty {
             currencyStorage = [UInt8](repeating: 0, count: partnerStorage.count)
         }
@@ -92,7 +95,7 @@ public struct TransactionColumns: Sendable {
         dayStorage.append(day)
         quantityStorage.append(quantity)
         amountStorage.append(amount)
-        if !currencyStorage.isEmpty { currencyStorage.append(currency) }
+        if hasColumn { currencyStorage.append(currency) }
     }
 
     /// Copies mapped columns into arrays, so they can change.
