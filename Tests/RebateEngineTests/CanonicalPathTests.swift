@@ -33,8 +33,11 @@ import Testing
         "1.00", "-3.50", "0", "12.5", "12.345", "0.001", "-0", "999999999999.99", "1000000000000.00", "7.", "x",
     ]
 
-    /// Random lines from the pools above, each with its fields in canonical order.
-    static func lines(seed: UInt64, count: Int) -> [[String]] {
+    static let currencies = ["", "", "", "EUR", "USD", "JPY", "JPY", "XXX", "eur"]
+
+    /// Random lines from the pools above, each with its fields in canonical order (and a currency
+    /// when `currency`).
+    static func lines(seed: UInt64, count: Int, currency: Bool = false) -> [[String]] {
         var rng = SplitMix(seed: seed)
         func pick(_ pool: [String]) -> String { pool[Int(rng.next() % UInt64(pool.count))] }
         var made: [[String]] = []
@@ -42,18 +45,19 @@ import Testing
             // Mostly plain good lines, so that duplicates and sums have something to work on.
             let plain = rng.next() % 3 == 0
             let id = plain ? "L\(n)" : (rng.next() % 4 == 0 ? "L\(rng.next() % UInt64(n + 1))" : pick(ids))
-            made.append([
-                id, plain ? "2026-03-1\(n % 10)" : pick(dates), plain ? "P2" : pick(partnerFields),
-                plain ? "SKU-00001" : pick(productFields), plain ? "\(n % 7 + 1)" : pick(quantities),
-                plain ? "\(n).25" : pick(amounts),
-            ])
+            made.append(
+                [
+                    id, plain ? "2026-03-1\(n % 10)" : pick(dates), plain ? "P2" : pick(partnerFields),
+                    plain ? "SKU-00001" : pick(productFields), plain ? "\(n % 7 + 1)" : pick(quantities),
+                    plain ? "\(n).25" : pick(amounts),
+                ] + (currency ? [plain ? ["", "EUR", "USD"][n % 3] : pick(currencies)] : []))
         }
         return made
     }
 
     /// The lines as a file with the columns in `order` (indices into the canonical order).
     static func file(_ lines: [[String]], order: [Int], crlf: Bool) -> [UInt8] {
-        let names = ["line_id", "date", "partner_id", "product_id", "quantity", "amount"]
+        let names = ["line_id", "date", "partner_id", "product_id", "quantity", "amount", "currency"]
         let end = crlf ? "\r\n" : "\n"
         var text = order.map { names[$0] }.joined(separator: ",") + end
         for (k, line) in lines.enumerated() {
@@ -68,6 +72,15 @@ import Testing
         return try bytes.withUnsafeMutableBufferPointer { b in
             var reader = TransactionCSVReader(partners: partners, products: products, decimals: 2, threads: 2)
             reader.chunkBytes = chunkBytes
+            // EUR books; USD at 0.9 from 1900 on; JPY (no decimals) at 0.0061 from 2026-03-12, so
+            // earlier JPY lines have no rate (SPEC section 11).
+            reader.bookCurrency = Array("EUR".utf8)
+            reader.rates = ExchangeRates(
+                currencies: [ListedCurrency(code: "USD", decimals: 2), ListedCurrency(code: "JPY", decimals: 0)],
+                rates: [
+                    "USD": [(CivilDate("1900-01-01")!, ExchangeRate(scaled: 9_000_000_000))],
+                    "JPY": [(CivilDate("2026-03-12")!, ExchangeRate(scaled: 61_000_000))],
+                ])
             return try reader.read(UnsafeBufferPointer(b), fileName: "transactions.csv")
         }
     }
@@ -89,6 +102,30 @@ import Testing
         #expect(canonical.columns.day == other.columns.day)
         #expect(canonical.columns.quantity == other.columns.quantity)
         #expect(canonical.columns.amount == other.columns.amount)
+    }
+
+    /// The same with a `currency` column (the v3 export): book lines (empty or `EUR`) and listed
+    /// currencies with a rate (converted at it) take the fused path; unknown codes, dates before a
+    /// currency's first rate and too many decimals for a currency go to the general path, rejected.
+    @Test(arguments: [(UInt64(4), false), (5, true)])
+    func canonicalOrderWithCurrencyReadsLikeAnyOther(seed: UInt64, crlf: Bool) throws {
+        let lines = Self.lines(seed: seed, count: 3000, currency: true)
+        let canonical = try Self.read(Self.file(lines, order: [0, 1, 2, 3, 4, 5, 6], crlf: crlf), chunkBytes: 4096)
+        let other = try Self.read(Self.file(lines, order: [6, 5, 4, 3, 2, 1, 0], crlf: crlf), chunkBytes: 4096)
+        #expect(canonical.totals.linesAccepted > 900)
+        #expect(canonical.totals.foreign.map(\.code) == ["JPY", "USD"] && canonical.totals.foreign[1].lines > 200)
+        #expect(canonical.totals.foreign[0].lines > 0)
+        #expect(canonical.rejects.contains { $0.reason.contains("unknown currency") })
+        #expect(canonical.rejects.contains { $0.reason.contains("no exchange rate for JPY") })
+        #expect(canonical.rejects.contains { $0.reason.contains("more than 0 decimal places") })
+        #expect(canonical.totals == other.totals)
+        #expect(canonical.rejects.map(\.line) == other.rejects.map(\.line))
+        #expect(canonical.rejects.map(\.reason) == other.rejects.map(\.reason))
+        #expect(canonical.columns.partner == other.columns.partner)
+        #expect(canonical.columns.day == other.columns.day)
+        #expect(canonical.columns.quantity == other.columns.quantity)
+        #expect(canonical.columns.amount == other.columns.amount)
+        #expect(canonical.columns.currency == other.columns.currency)
     }
 
     /// A few lines worked by hand, read through the fused path.

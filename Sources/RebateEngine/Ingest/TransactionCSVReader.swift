@@ -325,11 +325,16 @@ struct TransactionCSVReader {
                 if canonical, let r = Self.canonicalRecord(cx, base, position, n) {
                     out.append(
                         partner: r.partner, product: r.product, day: r.day, quantity: r.quantity, amount: r.amount,
-                        currency: 0, idHash: r.idHash, recordStart: position, line: UInt32(line))
+                        currency: r.currency, idHash: r.idHash, recordStart: position, line: UInt32(line))
                     chunk.totals.linesRead += 1
                     chunk.totals.linesAccepted += 1
                     chunk.totals.acceptedQuantity += Int128(r.quantity)
                     chunk.totals.acceptedAmount += Int128(r.amount)
+                    if r.currency > 0 {
+                        let listed = cx.rates.currencies[r.currency - 1]
+                        chunk.totals.addForeign(
+                            listed.code, decimals: listed.decimals, amount: r.invoiced, book: r.amount)
+                    }
                     position = r.lineEnd < n ? r.lineEnd + 1 : r.lineEnd
                     line += 1
                     continue
