@@ -41,6 +41,24 @@ import Testing
                 == "AG1,volume,P1,2026-01-01,2026-03-31,1,2350000.00,0,2350000.00,2,\(earned),2000000.00,17.5")
     }
 
+    /// explain shows a fixed baseline's proration with the days elapsed: February of Q1 is 59 of
+    /// 90 days, 2,000,000.00 x 59/90 = 1,311,111.11...; a baseline of 0 still shows its 59 days.
+    @Test func explainShowsAFixedBaselinesDays() throws {
+        for (baseline, expected) in [
+            ("2000000.00", "2000000.00 x 59/90 days = 1311111.11"), ("0", "0.00 x 59/90 days = 0"),
+        ] {
+            let dir = Fixture.folder(
+                agreements: Fixture.agreements([
+                    Self.agreement(#"{"baseline": "\#(baseline)", "measure": "absolute"}"#)
+                ]),
+                transactions: Fixture.lines(["2026-02-10,P1,B,1,2350000.00"]))
+            let text = try ExplainJob.run(
+                dataset: dir, agreementID: "AG1", month: CivilDate("2026-02-01")!, asOf: nil
+            ).text
+            #expect(text.contains(expected), "\(text)")
+        }
+    }
+
     /// A fixed baseline is taken pro rata to the days elapsed: at 31 January 2,000,000.00 x 31/90 =
     /// 688,888.888... -> 688888.89, nothing bought yet, growth -100 %; at 28 February x 59/90 =
     /// 1,311,111.11, growth (2,350,000 - 1,311,111.11) / 1,311,111.11 = 79.23728... % -> 79.2373, tier 3

@@ -92,6 +92,8 @@ public struct GrowthExplanation: Hashable, Sendable {
     var atDay: BaselineValue
     var atEnd: BaselineValue
     var atPreviousDay: BaselineValue?
+    /// The days of `period.start...day` a fixed baseline is prorated by (what `atDay` was made with).
+    var elapsedDays: Int128 = 0
 }
 
 extension Explanation {
@@ -283,7 +285,8 @@ extension Explanation {
                     growth: r.formula.growthFigure(basis: now.basis(a.basis), baseline: atDay, growth: rule),
                     measure: rule.measure),
                 atDay: atDay, atEnd: b0(period.end, prior.end),
-                atPreviousDay: previousDay.map { b0($0, prior.previous) })
+                atPreviousDay: previousDay.map { b0($0, prior.previous) },
+                elapsedDays: Int128(day.dayNumber - period.start.dayNumber + 1))
         }
         func accrued(_ sums: RebateFormula.Sums, through d: CivilDate, baseline: BaselineValue?) -> Int128 {
             let e = Int64(d.dayNumber - period.start.dayNumber) + 1

@@ -113,7 +113,7 @@ extension Explanation {
             }
         case .fixed(let value):
             out.append(
-                "Baseline B0 (fixed \(basisText(Int128(value))) per calendar period, pro rata by day): \(basisText(Int128(value))) x \(g.baselineNumerator / Int128(value == 0 ? 1 : value))/\(g.baselineDenominator) days = \(Self.exact(g.baselineNumerator, g.baselineDenominator, scale: unit))"
+                "Baseline B0 (fixed \(basisText(Int128(value))) per calendar period, pro rata by day): \(basisText(Int128(value))) x \(g.elapsedDays)/\(g.baselineDenominator) days = \(Self.exact(g.baselineNumerator, g.baselineDenominator, scale: unit))"
             )
         }
         if g.baselineNumerator < 0 { out.append("  B0 is below 0: it counts as 0") }
