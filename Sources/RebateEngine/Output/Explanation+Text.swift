@@ -69,7 +69,7 @@ extension Explanation {
                 "  posting = accrued_to_date - previous month's \(money(previousAccrued)) = \(money(posting))")
         }
         out.append("")
-        out.append("The \(lines.count) line\(lines.count == 1 ? "" : "s") that weigh most in B:")
+        out.append("The \(lines.count) line\(lines.count == 1 ? " that weighs" : "s that weigh") most in B:")
         // A column for the invoicing currency only when some line shown was converted (SPEC section 11).
         let foreign = lines.contains { $0.invoicedIn != currency }
         let header =
