@@ -80,7 +80,7 @@ struct PartitionPlan {
         linesAfterAsOf = after
         if grouped {
             lineStart = dataset.transactions.withUnsafeColumns {
-                Self.starts(ofGrouped: $0.partner, partners: partnerCount)
+                PartnerGrouping.partnerStarts(ofGrouped: $0.partner, partners: partnerCount)
             }
         } else {
             copied = true
@@ -118,14 +118,6 @@ struct PartitionPlan {
             }
         }
         return (results.allSatisfy(\.0), results.reduce(0) { $0 + $1.1 })
-    }
-
-    /// First line of each partner in lines already grouped by partner.
-    private static func starts(ofGrouped partner: UnsafeBufferPointer<Int32>, partners: Int) -> [Int] {
-        var starts = [Int](repeating: 0, count: partners + 1)
-        for p in partner { starts[Int(p) + 1] += 1 }
-        for p in 0..<partners { starts[p + 1] += starts[p] }
-        return starts
     }
 
     /// The lines regrouped by partner (see ``PartnerGrouping``), and where each partner starts.

@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// A run of lines to regroup: views of its five columns and the lines to leave out.
 ///
@@ -95,24 +96,18 @@ enum PartnerGrouping {
         return (columns, starts)
     }
 
-    /// Where each partner's lines start in a run already grouped by partner (`partners + 1` offsets),
-    /// or `nil` when the run is not grouped: one pass over its partner column, stopped at the first line
-    /// out of order.
-    static func partnerStarts(_ partner: UnsafeBufferPointer<Int32>, partners: Int) -> [Int]? {
+    /// Whether lines are grouped by partner (partner indices never decrease); stops at the first that does.
+    static func isGrouped(_ partner: UnsafeBufferPointer<Int32>) -> Bool {
+        guard partner.count > 1 else { return true }
+        for i in 1..<partner.count where partner[i] < partner[i - 1] { return false }
+        return true
+    }
+
+    /// Where each partner's lines start in lines already grouped by partner (`partners + 1` offsets).
+    static func partnerStarts(ofGrouped partner: UnsafeBufferPointer<Int32>, partners: Int) -> [Int] {
         var starts = [Int](repeating: 0, count: partners + 1)
-        var next = 0 // the first partner whose start is not yet known
-        for i in 0..<partner.count {
-            let p = Int(partner[i])
-            if p < next - 1 { return nil }
-            while next <= p {
-                starts[next] = i
-                next += 1
-            }
-        }
-        while next <= partners {
-            starts[next] = partner.count
-            next += 1
-        }
+        for p in partner { starts[Int(p) + 1] += 1 }
+        for p in 0..<partners { starts[p + 1] += starts[p] }
         return starts
     }
 
@@ -125,16 +120,25 @@ enum PartnerGrouping {
         guard !runs.isEmpty, runs.allSatisfy(\.skip.isEmpty) else { return nil }
         // Read-only: nothing writes the runs' columns while the workers read them.
         let input = UnsafeTransfer(runs)
-        var runStarts = [[Int]?](repeating: nil, count: runs.count)
-        runStarts.withUnsafeMutableBufferPointer { out in
+        // First whether every run is grouped (a CSV's chunks are not: each check stops at once, and
+        // nothing is allocated), then each run's partner offsets.
+        var runBlocks = [[Int]](repeating: [], count: runs.count)
+        let grouped = runBlocks.withUnsafeMutableBufferPointer { out in
             // Disjoint writes: run k writes only its own slot.
             let results = UnsafeTransfer(out)
+            let allGrouped = Atomic<Bool>(true)
             DispatchQueue.concurrentPerform(iterations: runs.count) { k in
-                results.wrappedValue[k] = partnerStarts(input.wrappedValue[k].columns.partner, partners: partners)
+                let partner = input.wrappedValue[k].columns.partner
+                guard allGrouped.load(ordering: .relaxed), isGrouped(partner) else {
+                    allGrouped.store(false, ordering: .relaxed)
+                    return
+                }
+                results.wrappedValue[k] = partnerStarts(ofGrouped: partner, partners: partners)
             }
+            return allGrouped.load(ordering: .relaxed)
         }
-        guard runStarts.allSatisfy({ $0 != nil }) else { return nil }
-        let blocks = runStarts.map { $0! }
+        guard grouped else { return nil }
+        let blocks = runBlocks
         var starts = [Int](repeating: 0, count: partners + 1)
         for p in 0..<partners {
             var lines = 0

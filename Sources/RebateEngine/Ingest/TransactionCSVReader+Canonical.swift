@@ -41,7 +41,8 @@ extension TransactionCSVReader {
         guard e0 < n, base[e0] == comma, e0 > p, e0 - p <= 64 else { return nil }
         // date: exactly YYYY-MM-DD.
         let d = e0 + 1
-        guard d + 10 < n, base[d + 10] == comma, let day = dayNumber(base, d, cx.monthStarts) else { return nil }
+        guard d + 10 < n, base[d + 10] == comma, let day = CivilDate.dayNumber(base + d, monthStarts: cx.monthStarts)
+        else { return nil }
         // partner_id and product_id: known ids.
         let s2 = d + 11
         let e2 = delimiter(base, s2, n)
@@ -56,7 +57,8 @@ extension TransactionCSVReader {
         guard product >= 0 else { return nil }
         // quantity (3 decimals); then the amount, in the book currency's decimals or, when a currency
         // column names a listed one, in that currency's, converted at its date's rate (SPEC section 11).
-        guard let (quantity, e4) = number(base, e3 + 1, n, maxFraction: 3), e4 < n, base[e4] == comma else {
+        guard let (quantity, e4) = DecimalText.parsePrefix(base, e3 + 1, n, maxFraction: 3), e4 < n, base[e4] == comma
+        else {
             return nil
         }
         let s5 = e4 + 1
@@ -75,11 +77,13 @@ extension TransactionCSVReader {
                 currency = k
             }
             let decimals = currency == 0 ? cx.decimals : cx.rates.currencies[currency - 1].decimals
-            guard let (a, end) = number(base, s5, n, maxFraction: decimals), end == e5 else { return nil }
+            guard let (a, end) = DecimalText.parsePrefix(base, s5, n, maxFraction: decimals), end == e5 else {
+                return nil
+            }
             invoiced = a
             if e6 < last { last = e6 }
         } else {
-            guard let (a, e5) = number(base, s5, n, maxFraction: cx.decimals) else { return nil }
+            guard let (a, e5) = DecimalText.parsePrefix(base, s5, n, maxFraction: cx.decimals) else { return nil }
             invoiced = a
             last = e5
         }
@@ -125,60 +129,5 @@ extension TransactionCSVReader {
             p += 1
         }
         return n
-    }
-
-    /// `YYYY-MM-DD` at `d`, years 1900...2999, as a day number; `nil` for anything else
-    /// (the general path then says why), as ``CivilDate/parse(_:)`` decides.
-    /// `monthStarts` is ``CivilDate/monthStarts``: one look-up replaces the calendar arithmetic.
-    @inline(__always)
-    static func dayNumber(_ base: UnsafePointer<UInt8>, _ d: Int, _ monthStarts: [Int32]) -> Int32? {
-        @inline(__always) func digit(_ i: Int) -> Int { Int(base[d + i] &- 48) }
-        guard base[d + 4] == UInt8(ascii: "-"), base[d + 7] == UInt8(ascii: "-"),
-            digit(0) < 10, digit(1) < 10, digit(2) < 10, digit(3) < 10,
-            digit(5) < 10, digit(6) < 10, digit(8) < 10, digit(9) < 10
-        else { return nil }
-        let year = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3)
-        let month = digit(5) * 10 + digit(6)
-        let day = digit(8) * 10 + digit(9)
-        guard year >= 1900, year <= 2999, month >= 1, month <= 12, day >= 1 else { return nil }
-        let m = (year - 1900) * 12 + month - 1
-        let first = monthStarts[m]
-        guard day <= Int(monthStarts[m + 1] - first) else { return nil }
-        return first + Int32(day - 1)
-    }
-
-    /// `-?d{1,12}(.d{1,maxFraction})?` at `i`, scaled by 10^`maxFraction`, and where it stopped;
-    /// `nil` for anything else, including forms ``DecimalText/parse(_:from:to:maxFraction:scale:maxInteger:)``
-    /// would still accept (leading zeros past 12 digits), which the general path then reads.
-    @inline(__always)
-    static func number(_ base: UnsafePointer<UInt8>, _ i: Int, _ n: Int, maxFraction: Int) -> (Int64, Int)? {
-        var i = i
-        guard i < n else { return nil }
-        let negative = base[i] == UInt8(ascii: "-")
-        if negative { i += 1 }
-        let integerStart = i
-        var integer: Int64 = 0
-        while i < n, base[i] &- 48 < 10 {
-            integer = integer &* 10 &+ Int64(base[i] &- 48)
-            i += 1
-        }
-        guard i > integerStart, i - integerStart <= DecimalText.maxIntegerDigits else { return nil }
-        var value = integer
-        var digits = 0
-        if i < n, base[i] == UInt8(ascii: ".") {
-            i += 1
-            while i < n, base[i] &- 48 < 10, digits < maxFraction {
-                value = value &* 10 &+ Int64(base[i] &- 48)
-                digits += 1
-                i += 1
-            }
-            // No fraction digit, or more than allowed: the general path names it.
-            guard digits > 0, i >= n || base[i] &- 48 >= 10 else { return nil }
-        }
-        while digits < maxFraction {
-            value &*= 10
-            digits += 1
-        }
-        return (negative ? -value : value, i)
     }
 }

@@ -80,6 +80,26 @@ struct TransactionCSVReader {
         var columns = ChunkColumns(capacity: 0)
         var rejects: [TransactionReject] = [] // `line` relative to `start`
         var totals = IngestTotals()
+
+        /// Keeps an accepted line: its columns, the accepted totals and, for a line in a listed
+        /// currency (`currency` k > 0, `invoiced` its amount as written), that currency's totals.
+        /// Both parse paths accept through here, so the totals reconcile whichever read a line.
+        @inline(__always)
+        mutating func accept(
+            partner: Int32, product: Int32, day: Int32, quantity: Int64, amount: Int64, currency: Int,
+            invoiced: Int64, idHash: UInt64, recordStart: Int, line: Int, rates: ExchangeRates
+        ) {
+            columns.append(
+                partner: partner, product: product, day: day, quantity: quantity, amount: amount, currency: currency,
+                idHash: idHash, recordStart: recordStart, line: UInt32(line))
+            totals.linesAccepted += 1
+            totals.acceptedQuantity += Int128(quantity)
+            totals.acceptedAmount += Int128(amount)
+            if currency > 0 {
+                let listed = rates.currencies[currency - 1]
+                totals.addForeign(listed.code, decimals: listed.decimals, amount: invoiced, book: amount)
+            }
+        }
     }
 
     /// Column positions and look-up tables shared read-only by the chunk parsers.
@@ -291,7 +311,6 @@ struct TransactionCSVReader {
             start: from, end: from,
             columns: ChunkColumns(
                 capacity: (to - from) / max(1, cx.fieldCount) + 1, currencies: !cx.rates.currencies.isEmpty))
-        let out = chunk.columns
         var scanner = CSVScanner(bytes: bytes, position: from, line: 0)
         scanner.expectedFields = cx.fieldCount
         var fields: [CSVField] = []
@@ -302,8 +321,9 @@ struct TransactionCSVReader {
         let n = bytes.count
         var position = from
         var line = 0
-        let canonical = isCanonical(cx) && n > 0
-        let base = canonical ? bytes.baseAddress.unsafelyUnwrapped : UnsafePointer(bitPattern: 1).unsafelyUnwrapped
+        let canonical = isCanonical(cx)
+        // Read only where a record starts before `to`, so where there are bytes.
+        let base = n > 0 ? bytes.baseAddress.unsafelyUnwrapped : UnsafePointer(bitPattern: 1).unsafelyUnwrapped
         withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * fieldCount) { range in
             while true {
                 // Blank lines are skipped; they still count for line numbers.
@@ -323,18 +343,11 @@ struct TransactionCSVReader {
                 guard position < to else { break }
                 // The canonical layout's fused path: each byte read once.
                 if canonical, let r = Self.canonicalRecord(cx, base, position, n) {
-                    out.append(
-                        partner: r.partner, product: r.product, day: r.day, quantity: r.quantity, amount: r.amount,
-                        currency: r.currency, idHash: r.idHash, recordStart: position, line: UInt32(line))
                     chunk.totals.linesRead += 1
-                    chunk.totals.linesAccepted += 1
-                    chunk.totals.acceptedQuantity += Int128(r.quantity)
-                    chunk.totals.acceptedAmount += Int128(r.amount)
-                    if r.currency > 0 {
-                        let listed = cx.rates.currencies[r.currency - 1]
-                        chunk.totals.addForeign(
-                            listed.code, decimals: listed.decimals, amount: r.invoiced, book: r.amount)
-                    }
+                    chunk.accept(
+                        partner: r.partner, product: r.product, day: r.day, quantity: r.quantity, amount: r.amount,
+                        currency: r.currency, invoiced: r.invoiced, idHash: r.idHash, recordStart: position,
+                        line: line, rates: cx.rates)
                     position = r.lineEnd < n ? r.lineEnd + 1 : r.lineEnd
                     line += 1
                     continue
@@ -344,24 +357,10 @@ struct TransactionCSVReader {
                 var field = 0
                 var plain = true
                 range[0] = p
-                scan: while p < n {
-                    if p + 8 <= n {
-                        // SWAR: flag bytes that are ',', '\n', '"' or not ASCII; the first flag is exact.
-                        let w = UnsafeRawPointer(bytes.baseAddress! + p).loadUnaligned(as: UInt64.self).littleEndian
-                        let ones: UInt64 = 0x0101_0101_0101_0101
-                        let highs: UInt64 = 0x8080_8080_8080_8080
-                        let comma = w ^ (ones &* 44)
-                        let newline = w ^ (ones &* 10)
-                        let quote = w ^ (ones &* 34)
-                        let m =
-                            ((comma &- ones) & ~comma | (newline &- ones) & ~newline | (quote &- ones) & ~quote | w)
-                            & highs
-                        if m == 0 {
-                            p += 8
-                            continue
-                        }
-                        p += m.trailingZeroBitCount >> 3
-                    }
+                scan: while true {
+                    // The next comma, line feed, quote or non-ASCII byte, eight bytes at a time.
+                    p = Self.delimiter(base, p, n)
+                    guard p < n else { break scan }
                     let c = bytes[p]
                     if c == 10 { break scan }
                     if c == 44 {
@@ -432,17 +431,10 @@ struct TransactionCSVReader {
                         q.magnitude < 1_000_000_000_000_000,
                         !((q > 0 && a < 0) || (q < 0 && a > 0))
                     {
-                        out.append(
+                        chunk.accept(
                             partner: partner, product: product, day: date.dayNumber, quantity: q, amount: book,
-                            currency: currency, idHash: ByteKeyTable.hash(bytes, i0, e0), recordStart: position,
-                            line: UInt32(line))
-                        chunk.totals.linesAccepted += 1
-                        chunk.totals.acceptedQuantity += Int128(q)
-                        chunk.totals.acceptedAmount += Int128(book)
-                        if currency > 0 {
-                            let listed = cx.rates.currencies[currency - 1]
-                            chunk.totals.addForeign(listed.code, decimals: listed.decimals, amount: a, book: book)
-                        }
+                            currency: currency, invoiced: a, idHash: ByteKeyTable.hash(bytes, i0, e0),
+                            recordStart: position, line: line, rates: cx.rates)
                     } else {
                         // Something is wrong: let the careful path name every reason.
                         fields.removeAll(keepingCapacity: true)

@@ -121,16 +121,29 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     /// Parses exactly ten bytes `YYYY-MM-DD`, years 1900...2999.
     @inline(__always)
     static func parse(_ b: Slice<UnsafeBufferPointer<UInt8>>) -> CivilDate? {
-        guard b.count == 10 else { return nil }
-        let s = b.startIndex
-        guard b[s + 4] == UInt8(ascii: "-"), b[s + 7] == UInt8(ascii: "-") else { return nil }
-        @inline(__always) func digit(_ i: Int) -> Int { Int(b[s + i] &- 48) }
-        for i in [0, 1, 2, 3, 5, 6, 8, 9] where b[s + i] &- 48 > 9 { return nil }
+        guard b.count == 10, let base = b.base.baseAddress else { return nil }
+        return dayNumber(base + b.startIndex, monthStarts: monthStarts).map(CivilDate.init(dayNumber:))
+    }
+
+    /// The day number of the ten bytes `YYYY-MM-DD` at `p`, years 1900...2999; `nil` for anything
+    /// else (a day the month does not have included). The one date parser: ``parse(_:)`` and the CSV
+    /// reader's fused path call it, the latter passing ``monthStarts`` it holds, so a hot loop does
+    /// not check a global's initialisation once a line.
+    @inline(__always)
+    static func dayNumber(_ p: UnsafePointer<UInt8>, monthStarts: [Int32]) -> Int32? {
+        @inline(__always) func digit(_ i: Int) -> Int { Int(p[i] &- 48) }
+        guard p[4] == UInt8(ascii: "-"), p[7] == UInt8(ascii: "-"),
+            digit(0) < 10, digit(1) < 10, digit(2) < 10, digit(3) < 10,
+            digit(5) < 10, digit(6) < 10, digit(8) < 10, digit(9) < 10
+        else { return nil }
         let year = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3)
         let month = digit(5) * 10 + digit(6)
         let day = digit(8) * 10 + digit(9)
-        guard year >= 1900, year <= 2999 else { return nil }
-        return CivilDate(year: year, month: month, day: day)
+        guard year >= 1900, year <= 2999, month >= 1, month <= 12, day >= 1 else { return nil }
+        let m = (year - 1900) * 12 + month - 1
+        let first = monthStarts[m]
+        guard day <= Int(monthStarts[m + 1] - first) else { return nil }
+        return first + Int32(day - 1)
     }
 
 }

@@ -122,7 +122,7 @@ extension DatasetGenerator {
         if configuration.priorYear {
             // The prior year first, in the same files: a dataset's lines in date order, year by year.
             let prior = try priorYearGenerator.writeLines(
-                to: sinks, shardOfPartner: shardOfPartner, threads: threads, header: true)
+                to: sinks, shardOfPartner: shardOfPartner, threads: threads, header: true, countingLines: true)
             written += prior.bytes
             lines += prior.lines // the prior year's lines are a share of those generated: counted as written
         }
@@ -135,11 +135,13 @@ extension DatasetGenerator {
     }
 
     /// Streams every line into the transactions file of its partner's target, chunks generated in
-    /// parallel while the ones before are written, in order; returns the bytes and lines written.
+    /// parallel while the ones before are written, in order; returns the bytes and, when
+    /// `countingLines`, the lines written (0 otherwise).
     /// - Parameter header: start with the header row (not when adding the current year after the prior one).
-    private func writeLines(to sinks: [FileSink], shardOfPartner: [Int32], threads: Int, header: Bool)
-        throws(GeneratorError) -> (bytes: UInt64, lines: Int)
-    {
+    /// - Parameter countingLines: count them (the prior year keeps a share of the lines it generates).
+    private func writeLines(
+        to sinks: [FileSink], shardOfPartner: [Int32], threads: Int, header: Bool, countingLines: Bool = false
+    ) throws(GeneratorError) -> (bytes: UInt64, lines: Int) {
         let headerRow = Array(
             ("line_id,date,partner_id,product_id,quantity,amount"
                 + (configuration.currencies.isEmpty ? "" : ",currency") + "\n").utf8)
@@ -193,7 +195,7 @@ extension DatasetGenerator {
                     for (k, b) in chunkBuffers.enumerated() where !b.isEmpty {
                         try sinks[k].write(b)
                         bytesWritten.add(UInt64(b.count), ordering: .relaxed)
-                        for byte in b where byte == 10 { lines += 1 }
+                        if countingLines { for byte in b where byte == 10 { lines += 1 } }
                     }
                 } catch {
                     failure.withLock { $0 = GeneratorError(error) }
