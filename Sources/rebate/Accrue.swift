@@ -31,7 +31,7 @@ let accrue = Subcommand(
         printWarnings(outcome.loaded, quiet: quiet)
         guard !quiet, let r = outcome.report else { return }
         let t = outcome.loaded.totals
-        let money = { (v: Int128) in Money.text(v, decimals: r.decimals, currency: r.currency) }
+        let money = { (v: Money) in v.text(decimals: r.decimals, currency: r.currency) }
         print(
             "read \(t.linesRead) lines from \(outcome.loaded.transactionsFile): \(t.linesAccepted) accepted, \(t.linesRejected) rejected"
         )

@@ -46,10 +46,10 @@ let close = Subcommand(
         printWarnings(outcome.loaded, quiet: quiet)
         guard !quiet, let close = outcome.close else { return }
         let d = close.report.decimals
-        let money = { (v: Int128) in Money.text(v, decimals: d, currency: close.report.currency) }
+        let money = { (v: Money) in v.text(decimals: d, currency: close.report.currency) }
         let t = close.totals
-        let paid = close.payments.filter { $0.amount > 0 }.reduce(Int128(0)) { $0 + $1.amount }
-        let clawed = close.payments.filter { $0.amount < 0 }.reduce(Int128(0)) { $0 - $1.amount }
+        let paid = close.payments.filter { $0.amount > .zero }.reduce(Money.zero) { $0 + $1.amount }
+        let clawed = close.payments.filter { $0.amount < .zero }.reduce(Money.zero) { $0 - $1.amount }
         print(
             "closed \(close.month.monthText) as of \(close.asOf): \(close.journal.count) journal entr\(close.journal.count == 1 ? "y" : "ies"), debits = credits = \(money(t.debits))"
         )

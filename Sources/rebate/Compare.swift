@@ -22,9 +22,9 @@ let compare = Subcommand(
             dataset: args.positional[0], agreements: args.required("--agreements"), outputFolder: out,
             options: AccrualOptions(asOf: args.asOf, threads: args.threads), columnar: !args.flag("--csv"))
         guard !args.flag("--quiet") else { return }
-        let money = { (v: Int128) in Money.text(v, decimals: c.decimals, currency: c.currency) }
-        let a = c.rows.reduce(Int128(0)) { $0 + ($1.earnedA ?? 0) }
-        let b = c.rows.reduce(Int128(0)) { $0 + ($1.earnedB ?? 0) }
+        let money = { (v: Money) in v.text(decimals: c.decimals, currency: c.currency) }
+        let a = c.rows.reduce(Money.zero) { $0 + ($1.earnedA ?? .zero) }
+        let b = c.rows.reduce(Money.zero) { $0 + ($1.earnedB ?? .zero) }
         print("\(c.rows.count) periods: A earns \(money(a)), B \(money(b)), difference \(money(b - a))")
         print("wrote \(out)/compare.csv and compare.html")
     } catch {

@@ -20,7 +20,7 @@ let merge = Subcommand(
         let outcome = try MergeJob.run(outputs: args.positional, outputFolder: out)
         guard !args.flag("--quiet") else { return }
         let r = outcome.report
-        let money = { (v: Int128) in Money.text(v, decimals: r.decimals, currency: r.currency) }
+        let money = { (v: Money) in v.text(decimals: r.decimals, currency: r.currency) }
         print("merged \(outcome.shards) shards: \(r.accruals.count) accrual rows, \(r.settlements.count) settlements")
         print("accrued \(money(r.totalAccrued)), settled \(money(r.totalSettled))")
         if let c = outcome.close { print("journal \(c.journal.count) entries, \(c.payments.count) payments") }

@@ -27,12 +27,12 @@ import Testing
     @Test func readmeExampleEarnsOnePercentInTheFirstQuarter() throws {
         let result = try AccrualEngine.run(Self.readmeDataset())
         // 4500.00 is below the 10000.00 threshold: tier 1, 1% = 45.00 in Q1, nothing after.
-        #expect(result.settlements.map(\.earned) == [45_00, 0, 0, 0])
+        #expect(result.settlements.map(\.earned.minorUnits) == [45_00, 0, 0, 0])
         #expect(
             result.settlements.map { $0.periodStart.description } == [
                 "2026-01-01", "2026-04-01", "2026-07-01", "2026-10-01",
             ])
-        #expect(Money.text(result.totalSettled, decimals: 2) == "45.00")
+        #expect(result.totalSettled.text(decimals: 2, currency: "EUR") == "45.00 EUR")
         let csv = String(decoding: result.settlementsCSV(), as: UTF8.self)
         #expect(csv.contains("VOL-1,volume,P1,2026-01-01,2026-03-31,12,4500.00,0,4500.00,1,45.00,,\n"))
     }
@@ -46,10 +46,10 @@ import Testing
         ]
         let march = try MonthEndClose.run(Self.readmeDataset(), month: CivilDate("2026-03-01")!, ledger: booked)
         #expect(march.journal.map(\.kind) == [.accrual, .settlement])
-        #expect(march.journal.map(\.amount) == [5_00, 45_00])
+        #expect(march.journal.map(\.amount) == [Money(minorUnits: 5_00), Money(minorUnits: 45_00)])
         #expect(march.journal.map(\.debit) == ["rebate_expense", "accrued_rebates"])
-        #expect(march.payments.map(\.amount) == [45_00])
-        #expect(march.ledger.map(\.paid) == [45_00])
+        #expect(march.payments.map(\.amount.minorUnits) == [45_00])
+        #expect(march.ledger.map(\.paid.minorUnits) == [45_00])
     }
 
     /// A growth agreement built in memory: Q1 2026 against Q1 2025, 2 % of the quarter from 10 % growth.
@@ -76,12 +76,20 @@ import Testing
         let result = try AccrualEngine.run(dataset)
         let q1 = try #require(result.settlements.first { $0.agreementID == "GRO-1" })
         // (11,500 - 10,000) / 10,000 = 15 %: tier 1, 2 % of 11,500.00 = 230.00.
-        #expect(q1.earned == 230_00)
-        #expect(q1.growth == GrowthFigures(baseline: 10_000_00, growth: 15_0000, measure: .percent))
+        #expect(q1.earned == Money(minorUnits: 230_00))
+        #expect(
+            q1.growth
+                == GrowthFigures(
+                    baseline: Volume(Money(minorUnits: 10_000_00)), growth: .percent(tenThousandths: 15_0000),
+                    measure: .percent))
         let fixedQ1 = try #require(result.settlements.first { $0.agreementID == "GRO-FIX" })
         // (11,500 - 20,000) / 20,000 = -42.5 %.
-        #expect(fixedQ1.earned == 0)
-        #expect(fixedQ1.growth == GrowthFigures(baseline: 20_000_00, growth: -42_5000, measure: .percent))
+        #expect(fixedQ1.earned == .zero)
+        #expect(
+            fixedQ1.growth
+                == GrowthFigures(
+                    baseline: Volume(Money(minorUnits: 20_000_00)), growth: .percent(tenThousandths: -42_5000),
+                    measure: .percent))
     }
 
     @Test func unitsCarryTheirScale() {
@@ -91,6 +99,15 @@ import Testing
         #expect(Quantity(units: 3).milliUnits == 3000)
         #expect(Rate("2.5")?.tenThousandths == 25_000)
         #expect(Rate("0.00001") == nil)
+        // Sums of outputs are exact past Int64, and a volume says its unit.
+        let big = Money(minorUnits: Int64.max) + Money(minorUnits: Int64.max)
+        #expect(big.minorUnits == 2 * Int128(Int64.max))
+        #expect(big.text(decimals: 2) == "184467440737095516.14")
+        let units = Volume(Quantity("1.5")!)
+        #expect(units.quantity == Quantity(milliUnits: 1500) && units.money == nil && units.text(decimals: 2) == "1.5")
+        let money = Volume(Money(minorUnits: 1250))
+        #expect(money.money == Money(minorUnits: 1250) && money.quantity == nil && money.text(decimals: 2) == "12.50")
+        #expect(TierFigure.percent(tenThousandths: 125_000).text(decimals: 2) == "12.5")
     }
 
     /// Builds the README dataset, breaks it with `change`, and returns the error's problems.
@@ -155,8 +172,8 @@ import Testing
         ]
         let report = try AccrualEngine.run(dataset, options: AccrualOptions(asOf: CivilDate("2026-03-15")))
         let row = try #require(report.statements.first)
-        #expect(row.isHeldByGate && row.earnedToDate == 0)
-        #expect(row.gates.first?.missing == 5_000 && row.gates.first?.isMet == false)
+        #expect(row.isHeldByGate && row.earnedToDate == .zero)
+        #expect(row.gates.first?.missing.quantity == Quantity(units: 5) && row.gates.first?.isMet == false)
         let portal = PartnerPortal(report, dataset: dataset, ledger: nil)
         #expect(portal.entries.map(\.id) == ["P1"])
         #expect(portal.entries[0].page == "beneficiaries/" + PartnerPortal.pageName(id: "P1", isGroup: false))

@@ -129,11 +129,11 @@ import Testing
         let g = DatasetGenerator(.init(lines: 6_000, partners: 30, products: 30, seed: 21))
         let d = g.makeDataset()
         let full = try AccrualEngine.run(d, options: AccrualOptions(asOf: CivilDate("2026-12-31"), threads: 2))
-        var expected: [String: Int128] = [:]
+        var expected: [String: Money] = [:]
         for r in full.accruals where r.posting != 0 {
             expected["\(r.agreementID) \(r.periodStart) \(r.month.monthText)"] = r.posting
         }
-        var booked: [String: Int128] = [:]
+        var booked: [String: Money] = [:]
         var ledger: [LedgerRow] = []
         for m in 1...12 {
             let month = "2026-" + (m < 10 ? "0\(m)" : "\(m)")

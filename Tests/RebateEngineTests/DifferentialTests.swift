@@ -224,7 +224,7 @@ import Testing
             if asOf == nil {
                 // The cases are not vacuous: growth agreements earn, and some have a baseline.
                 #expect(engine.settlements.contains { $0.earned > 0 })
-                #expect(engine.settlements.contains { ($0.growth?.baseline ?? 0) > 0 })
+                #expect(engine.settlements.contains { ($0.growth?.baseline.scaled ?? 0) > 0 })
             }
         }
     }
@@ -247,7 +247,7 @@ import Testing
             #expect(x.accruedToDate == row.accruedToDate && x.posting == row.posting, "\(context)")
             #expect(x.basis == row.basis && x.tier == row.tier, "\(context)")
             #expect(x.growth?.figures == row.growth, "\(context)")
-            if (row.growth?.baseline ?? 0) > 0 { withBaseline += 1 }
+            if (row.growth?.baseline.scaled ?? 0) > 0 { withBaseline += 1 }
             // The text shows the baseline and a growth tier line for every tier.
             let text = x.text
             #expect(text.contains("Baseline B0"), "\(context)")

@@ -29,8 +29,8 @@ import Testing
             // With every line listed, their contributions add up to the basis, and each has its id.
             #expect(x.lines.count == x.lineCount, "\(context)")
             var total: Int128 = 0
-            for line in x.lines { total += line.contribution }
-            #expect(total == x.basis, "\(context)")
+            for line in x.lines { total += line.contribution.scaled }
+            #expect(total == x.basis.scaled, "\(context)")
             let ids: [String] = x.lines.map { $0.lineID }
             #expect(!ids.contains(""), "\(context)")
             #expect(Set(ids).count == ids.count, "\(context)")
@@ -49,7 +49,7 @@ import Testing
         let x = try ExplainJob.run(
             dataset: dir, agreementID: "AG1", month: CivilDate("2026-03-01")!, asOf: nil, lines: 1)
         #expect(x.accruedToDate == 2750 && x.previousAccrued == 600 && x.posting == 2150)
-        #expect(x.lines.count == 1 && x.lines[0].lineID == "L1" && x.lines[0].contribution == 60_000)
+        #expect(x.lines.count == 1 && x.lines[0].lineID == "L1" && x.lines[0].contribution.scaled == 60_000)
         let text = x.text
         #expect(text.contains("B = A = 1100.00"))
         #expect(text.contains("tier 2 from 1000.00: 2.5% -- reached, the highest"))

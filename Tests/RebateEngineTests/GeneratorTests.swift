@@ -85,7 +85,7 @@ import Testing
         #expect(
             crossed.count * 5 >= report.settlements.count,
             "only \(crossed.count) of \(report.settlements.count) periods above tier 1")
-        #expect(report.settlements.contains { $0.earned > 0 && $0.basisKind == .pallets })
+        #expect(report.settlements.contains { $0.earned > 0 && $0.basis.kind == .pallets })
         #expect(report.anomalies.contains { $0.kind == .tierGaming }, "planted gaming is found")
     }
 
@@ -143,8 +143,8 @@ import Testing
         let growth = r.settlements.filter { $0.growth != nil }
         #expect(!growth.isEmpty)
         // New partners (no baseline), and partners that grow enough to earn.
-        #expect(growth.contains { $0.growth!.baseline == 0 })
-        #expect(growth.contains { $0.growth!.baseline > 0 && $0.earned > 0 })
+        #expect(growth.contains { $0.growth!.baseline.scaled == 0 })
+        #expect(growth.contains { $0.growth!.baseline.scaled > 0 && $0.earned > 0 })
         // The claims, decided at the year's end: some approved, some not.
         let claims = try ClaimsFile.read(path: a + "/claims.csv", decimals: 2)
         let close = try MonthEndClose.run(

@@ -75,7 +75,7 @@ final class XHTMLChecker: NSObject, XMLParserDelegate {
         // The June posting of UPS-G01 (3.00) is among June's biggest movements.
         #expect(checker.text.contains("2026-06UPS-G01-2026upsellG013.00\u{00A0}EUR"))
         // Thousands separators: the accepted amount 14,454.00 (11654 + 600 - 500 - 199 + ... as summed in summary.json).
-        let summaryAmount = HTMLText.grouped(DecimalText.money(loaded.totals.acceptedAmount, decimals: 2))
+        let summaryAmount = HTMLText.grouped(loaded.totals.acceptedAmount.text(decimals: 2))
         #expect(summaryAmount.contains(","))
         #expect(checker.text.contains(summaryAmount))
     }
@@ -86,7 +86,7 @@ final class XHTMLChecker: NSObject, XMLParserDelegate {
         let checker = try #require(XHTMLChecker.check(html))
         // statements.csv: VOL-P001 as of 2026-03-15 has 950.00, next tier 1000.00, 50.00 to go.
         let row = try #require(report.statements.first { $0.agreementID == "VOL-P001-2026" })
-        #expect(row.toNextTier == 5000)
+        #expect(row.toNextTier == Volume(Money(minorUnits: 5000)))
         #expect(checker.text.contains("50.00\u{00A0}EUR still to buy"))
         #expect(html.contains("aria-valuenow=\"95\"")) // 950 of the way from 0 to 1000
         #expect(checker.text.contains("XS-P001-2026"))

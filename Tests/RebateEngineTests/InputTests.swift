@@ -380,7 +380,7 @@ extension Int128 {
         let r = try Fixture.run(agreements: [a], lines: ["2026-01-01,P1,B,1,999.99"])
         // 999.99 * 0.1% = 0.99999 -> 1.00 (0.1 is exactly one tenth)
         #expect(Fixture.earned(r, period: "2026-01-01") == "1.00")
-        #expect(r.statements[0].nextTierFrom == 100_000)
+        #expect(r.statements[0].nextTierFrom == .volume(Volume(Money(minorUnits: 1000_00))))
     }
 
     @Test func nullOptionalMembersMeanTheirDefaults() throws {

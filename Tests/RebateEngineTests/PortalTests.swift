@@ -73,7 +73,9 @@ import Testing
         let loaded = try DatasetLoader.load(folder: dir)
         let report = try AccrualEngine.run(loaded.dataset, options: AccrualOptions(asOf: CivilDate("2026-03-01")))
         let row = try #require(report.statements.first)
-        #expect(row.gates.count == 1 && row.gates[0].bought == 50_000 && row.gates[0].missing == 50_000)
+        #expect(
+            row.gates.count == 1 && row.gates[0].bought == Volume(Quantity(units: 50))
+                && row.gates[0].missing == Volume(Quantity(units: 50)))
         #expect(row.isHeldByGate && row.earnedToDate == 0 && row.tier == 1)
         let html = try #require(PartnerStatement.html(report, loaded: loaded, beneficiary: "P1"))
         let text = try #require(XHTMLChecker.check(html)).text

@@ -159,8 +159,8 @@ import Testing
         let s = try #require(r.statements.first)
         #expect(s.asOf.description == "2026-01-31")
         #expect(s.earnedToDate == 1200) // 120 * 0.10
-        #expect(s.nextTierFrom == 300_000) // 300 units in milli
-        #expect(s.toNextTier == 180_000)
+        #expect(s.nextTierFrom == .volume(Volume(Quantity(units: 300))))
+        #expect(s.toNextTier == Volume(Quantity(units: 180)))
         // forecast: k = 90/31, k*Q*0.20 = 120*90/31*0.20 = 69.677 -> 69.68
         #expect(s.forecastEarned == 6968)
         #expect(r.settlements.isEmpty) // the quarter has not ended
@@ -260,7 +260,7 @@ import Testing
         let r = try Fixture.run(agreements: [a], lines: ["2026-01-05,P1,B,9.999,1.00"])
         #expect(r.settlements[0].tier == 0)
         #expect(Fixture.earned(r, period: "2026-01-01") == "0.00")
-        #expect(r.statements[0].toNextTier == 1) // 0.001 units
+        #expect(r.statements[0].toNextTier == Volume(Quantity(milliUnits: 1))) // 0.001 units
     }
 
     @Test func negativeResultIsClampedToZero() throws {
@@ -355,7 +355,7 @@ import Testing
                 "2026-05-01,P1,B,-1,-10.00",
             ])
         for s in r.settlements {
-            let postings = r.accruals.filter { $0.periodStart == s.periodStart }.reduce(Int128(0)) { $0 + $1.posting }
+            let postings = r.accruals.filter { $0.periodStart == s.periodStart }.reduce(Money.zero) { $0 + $1.posting }
             #expect(postings == s.earned)
         }
         try r.verifyInvariants()

@@ -37,11 +37,11 @@ import Testing
         // 1990.00 on 10 May 2025: growth 398 / 1990 = 20% -> tier 1: 2% of 2388.00 = 47.76.
         #expect(Fixture.earned(r, "GRO-P002-2026", period: "2026-04-01") == "47.76")
         let q2 = try #require(r.settlements.first { $0.agreementID == "GRO-P002-2026" && $0.tier == 1 })
-        #expect(q2.growth == GrowthFigures(baseline: 199_000, growth: 200_000, measure: .percent))
+        #expect(q2.growth == GrowthFigures(.amount, baseline: 199_000, growth: 200_000, measure: .percent))
         // April has no line in either year: B0 = 0, growth undefined, nothing earned.
         let april = try #require(
             r.accruals.first { $0.agreementID == "GRO-P002-2026" && $0.month.monthText == "2026-04" })
-        #expect(april.growth == GrowthFigures(baseline: 0, growth: nil, measure: .percent))
+        #expect(april.growth == GrowthFigures(.amount, baseline: 0, growth: nil, measure: .percent))
         #expect(april.accruedToDate == 0)
         // Q3: -398.00 on 1 July, +125.00 on 30 September, against 150.00 on 20 August 2025:
         // (-273 - 150) / 150 = -282% -> nothing, and a negative basis.
@@ -69,7 +69,7 @@ import Testing
         let v = try #require(r.statements.first { $0.agreementID == "VOL-P001-2026" })
         #expect(v.earnedToDate == 950)
         #expect(v.forecastEarned == 2889)
-        #expect(v.toNextTier == 5000)
+        #expect(v.toNextTier == Volume(Money(minorUnits: 5000)))
     }
 }
 

@@ -85,14 +85,25 @@ enum Fixture {
     /// Money text of the settlement of a period, e.g. `"12.50"`.
     static func earned(_ report: AccrualReport, _ id: String = "AG1", period: String) -> String? {
         report.settlements.first { $0.agreementID == id && $0.periodStart.description == period }
-            .map { DecimalText.money($0.earned, decimals: report.decimals) }
+            .map { $0.earned.text(decimals: report.decimals) }
     }
 
     /// Money text of an agreement's accrued value in a month `YYYY-MM`.
     static func accrued(_ report: AccrualReport, _ id: String = "AG1", month: String) -> String? {
         report.accruals.first { $0.agreementID == id && $0.month.monthText == month }
-            .map { DecimalText.money($0.accruedToDate, decimals: report.decimals) }
+            .map { $0.accruedToDate.text(decimals: report.decimals) }
     }
 
     static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
+}
+
+// The tests write hand-worked amounts as integer literals of minor units (`230_00` is 230.00) and
+// quantities as literals of thousandths, as SPEC section 1 scales them; the library itself keeps the
+// scale in the name of every initializer.
+extension Money: ExpressibleByIntegerLiteral {
+    public init(integerLiteral value: Int64) { self.init(minorUnits: value) }
+}
+
+extension Quantity: ExpressibleByIntegerLiteral {
+    public init(integerLiteral value: Int64) { self.init(milliUnits: value) }
 }

@@ -80,12 +80,12 @@ public struct ClaimsOutcome: Sendable {
     public var notYetReceived = 0
 
     /// Count and sum of the claimed amounts, and the sum approved, of one status.
-    public func totals(_ status: ClaimStatus) -> (count: Int, claimed: Int128, approved: Int128) {
-        var out = (count: 0, claimed: Int128(0), approved: Int128(0))
+    public func totals(_ status: ClaimStatus) -> (count: Int, claimed: Money, approved: Money) {
+        var out = (count: 0, claimed: Money.zero, approved: Money.zero)
         for d in decisions where d.status == status {
             out.count += 1
-            out.claimed += Int128(d.claim.amount.minorUnits)
-            out.approved += Int128(d.approved.minorUnits)
+            out.claimed += d.claim.amount
+            out.approved += d.approved
         }
         return out
     }
@@ -196,7 +196,7 @@ extension ClaimsOutcome {
                 isClaimed[p] = true
                 firstClaimed.append(p)
             }
-            let amount = Int128(claims[received[i]].amount.minorUnits)
+            let amount = claims[received[i]].amount.minorUnits
             claimed[p] += amount
             let approve = min(amount, max(0, earnedValue - approved[p]))
             approved[p] += approve
@@ -229,7 +229,7 @@ extension ClaimsOutcome {
             let i = entry.index
             return ClaimDecision(
                 claim: claims[received[i]],
-                earned: earnedOf[i] == noEarned ? nil : Money(minorUnits: Int64(earnedOf[i])),
+                earned: earnedOf[i] == noEarned ? nil : Money(minorUnits: earnedOf[i]),
                 approved: Money(minorUnits: approvedOf[i]), status: statusOf[i], reason: reasonOf[i])
         }
         return out
@@ -238,7 +238,7 @@ extension ClaimsOutcome {
     /// What each ended period of an `on_claim` agreement can still be claimed for (`earned − approved`),
     /// the claims decided as a close on the report's as-of date would decide them; for the partner pages.
     static func claimable(_ report: AccrualReport, agreements: AgreementSet, claims: [Claim]?)
-        -> [LedgerRow.Key: Int128]
+        -> [LedgerRow.Key: Money]
     {
         let onClaim = Set(agreements.agreements.filter { $0.payment == .onClaim }.map(\.id))
         guard !onClaim.isEmpty else { return [:] }
@@ -247,7 +247,9 @@ extension ClaimsOutcome {
         let approved = decide(
             claims ?? [], agreements: agreements, earned: earned, asOf: day, decimals: report.decimals
         ).approvedByPeriod
-        return earned.reduce(into: [:]) { out, item in out[item.key] = max(0, item.value - (approved[item.key] ?? 0)) }
+        return earned.reduce(into: [:]) { out, item in
+            out[item.key] = Money(minorUnits: max(0, item.value - (approved[item.key] ?? 0)))
+        }
     }
 
     /// The checks of SPEC section 12: every received claim has one status, and no period is approved
@@ -278,9 +280,9 @@ extension ClaimsOutcome {
             w.text(d.claim.periodStart.description)
             w.text(d.claim.periodEnd.description)
             w.text(d.claim.submitted.description)
-            w.decimal(Int128(d.claim.amount.minorUnits), scale: decimals, keepZeros: true)
-            if let e = d.earned { w.decimal(Int128(e.minorUnits), scale: decimals, keepZeros: true) } else { w.empty() }
-            w.decimal(Int128(d.approved.minorUnits), scale: decimals, keepZeros: true)
+            w.money(d.claim.amount, decimals: decimals)
+            if let e = d.earned { w.money(e, decimals: decimals) } else { w.empty() }
+            w.money(d.approved, decimals: decimals)
             w.text(d.status.rawValue)
             w.text(d.reason)
             w.endRow()
@@ -343,6 +345,6 @@ extension SettlementRow {
 extension AccrualReport {
     /// What each ended period earned, by the ledger's key: what claims are approved against.
     var earnedByPeriod: [LedgerRow.Key: Int128] {
-        Dictionary(settlements.map { ($0.periodKey, $0.earned) }, uniquingKeysWith: { a, _ in a })
+        Dictionary(settlements.map { ($0.periodKey, $0.earned.minorUnits) }, uniquingKeysWith: { a, _ in a })
     }
 }

@@ -37,10 +37,10 @@ public struct JournalEntry: Hashable, Sendable {
     /// The account credited.
     public var credit: String
     /// `|Δ|`, minor units: never negative, so every row balances.
-    public var amount: Int128
+    public var amount: Money
     /// The signed change (`Δa` or `Δp`), minor units; the direction is also in `debit` and `credit`
     /// (a merged journal, read back from journal.csv, has the magnitude only).
-    var change: Int128
+    var change: Money
     /// What drove it.
     public var driver: TrueUpDriver
 }
@@ -55,32 +55,32 @@ public struct Payment: Hashable, Sendable {
     public var periodStart: CivilDate
     /// The settlement period's last day.
     public var periodEnd: CivilDate
-    /// What the period earned (0 for a removed agreement or a period not ended), minor units.
-    public var earned: Int128
-    /// What the ledger says was paid before, minor units.
-    public var paidBefore: Int128
-    /// `Δp`: positive is paid to the beneficiary, negative clawed back; minor units.
-    public var amount: Int128
+    /// What the period earned (0 for a removed agreement or a period not ended).
+    public var earned: Money
+    /// What the ledger says was paid before.
+    public var paidBefore: Money
+    /// `Δp`: positive is paid to the beneficiary, negative clawed back.
+    public var amount: Money
 }
 
 /// Control totals of a close; they reconcile: after = before + journal.
 public struct CloseTotals: Hashable, Sendable {
-    /// Sum of `accrued` of the ledger read, minor units.
-    public var accruedBefore: Int128 = 0
-    /// Sum of `paid` of the ledger read, minor units.
-    public var paidBefore: Int128 = 0
-    /// Signed sum of the accrual entries (`Δa`), minor units.
-    public var accrualEntries: Int128 = 0
-    /// Signed sum of the settlement entries (`Δp`), minor units.
-    public var settlementEntries: Int128 = 0
-    /// Sum of `accrued` of the ledger written, minor units.
-    public var accruedAfter: Int128 = 0
-    /// Sum of `paid` of the ledger written, minor units.
-    public var paidAfter: Int128 = 0
-    /// Sum of the journal's debits (equal to its credits), minor units.
-    public var debits: Int128 = 0
-    /// Sum of the journal's credits, minor units.
-    public var credits: Int128 = 0
+    /// Sum of `accrued` of the ledger read.
+    public var accruedBefore: Money = .zero
+    /// Sum of `paid` of the ledger read.
+    public var paidBefore: Money = .zero
+    /// Signed sum of the accrual entries (`Δa`).
+    public var accrualEntries: Money = .zero
+    /// Signed sum of the settlement entries (`Δp`).
+    public var settlementEntries: Money = .zero
+    /// Sum of `accrued` of the ledger written.
+    public var accruedAfter: Money = .zero
+    /// Sum of `paid` of the ledger written.
+    public var paidAfter: Money = .zero
+    /// Sum of the journal's debits (equal to its credits).
+    public var debits: Money = .zero
+    /// Sum of the journal's credits.
+    public var credits: Money = .zero
     /// Ledger rows read.
     public var rowsBefore = 0
     /// Ledger rows written.

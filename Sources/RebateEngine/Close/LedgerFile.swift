@@ -12,8 +12,8 @@ public enum LedgerFile {
             w.text(r.beneficiary)
             w.text(r.periodStart.description)
             w.text(r.periodEnd.description)
-            w.decimal(r.accrued, scale: decimals, keepZeros: true)
-            w.decimal(r.paid, scale: decimals, keepZeros: true)
+            w.money(r.accrued, decimals: decimals)
+            w.money(r.paid, decimals: decimals)
             w.endRow()
         }
         return w.bytes
@@ -57,8 +57,9 @@ public enum LedgerFile {
             }
             guard let id, let beneficiary, let start, let end, let accrued, let paid else { return }
             let r = LedgerRow(
-                agreementID: id, beneficiary: beneficiary, periodStart: start, periodEnd: end, accrued: Int128(accrued),
-                paid: Int128(paid))
+                agreementID: id, beneficiary: beneficiary, periodStart: start, periodEnd: end,
+                accrued: Money(minorUnits: accrued),
+                paid: Money(minorUnits: paid))
             rows.append(r)
         }
         if !problems.isEmpty { throw .invalidInput(problems) }

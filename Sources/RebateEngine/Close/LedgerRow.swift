@@ -8,24 +8,15 @@ public struct LedgerRow: Hashable, Sendable {
     public var periodStart: CivilDate
     /// The settlement period's last day.
     public var periodEnd: CivilDate
-    /// The rebate expense booked for the period so far (credited to the liability), minor units.
-    public var accrued: Int128
-    /// What was settled with the beneficiary so far, minor units.
-    public var paid: Int128
+    /// The rebate expense booked for the period so far (credited to the liability).
+    public var accrued: Money
+    /// What was settled with the beneficiary so far.
+    public var paid: Money
 
-    /// Creates a ledger row; money in minor units of the dataset's currency.
+    /// Creates a ledger row; money in the dataset's book currency.
     public init(
         agreementID: String, beneficiary: String, periodStart: CivilDate, periodEnd: CivilDate, accrued: Money,
         paid: Money
-    ) {
-        self.init(
-            agreementID: agreementID, beneficiary: beneficiary, periodStart: periodStart, periodEnd: periodEnd,
-            accrued: Int128(accrued.minorUnits), paid: Int128(paid.minorUnits))
-    }
-
-    init(
-        agreementID: String, beneficiary: String, periodStart: CivilDate, periodEnd: CivilDate, accrued: Int128,
-        paid: Int128
     ) {
         self.agreementID = agreementID
         self.beneficiary = beneficiary

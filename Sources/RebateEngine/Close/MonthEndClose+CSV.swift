@@ -17,7 +17,7 @@ extension MonthEndClose {
             w.text(e.kind.rawValue)
             w.text(e.debit)
             w.text(e.credit)
-            w.decimal(e.amount, scale: d, keepZeros: true)
+            w.money(e.amount, decimals: d)
             w.endRow()
         }
         return w.bytes
@@ -32,9 +32,9 @@ extension MonthEndClose {
             w.text(p.agreementID)
             w.text(p.periodStart.description)
             w.text(p.periodEnd.description)
-            w.decimal(p.earned, scale: d, keepZeros: true)
-            w.decimal(p.paidBefore, scale: d, keepZeros: true)
-            w.decimal(p.amount, scale: d, keepZeros: true)
+            w.money(p.earned, decimals: d)
+            w.money(p.paidBefore, decimals: d)
+            w.money(p.amount, decimals: d)
             w.endRow()
         }
         return w.bytes

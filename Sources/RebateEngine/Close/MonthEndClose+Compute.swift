@@ -51,7 +51,7 @@ extension MonthEndClose {
                 claims ?? [], agreements: agreements, earned: earned, asOf: asOf, decimals: report.decimals)
             for i in targets.indices
             where onClaim.contains(targets[i].row.agreementID) && targets[i].row.periodEnd <= asOf {
-                targets[i].row.paid = outcome.approvedByPeriod[targets[i].row.key] ?? 0
+                targets[i].row.paid = Money(minorUnits: outcome.approvedByPeriod[targets[i].row.key] ?? 0)
             }
             if !outcome.overClaims.isEmpty {
                 report.anomalies += outcome.overClaims
@@ -82,10 +82,10 @@ extension MonthEndClose {
             // SPEC section 8: the agreement's own accounts, also for a period that no longer matches its
             // dates; only an agreement that was removed books on the top-level accounts.
             let accounts = accountsByID[key.agreementID] ?? agreements.accounts
-            let deltaAccrued = (target?.row.accrued ?? 0) - (before?.accrued ?? 0)
-            let deltaPaid = (target?.row.paid ?? 0) - (before?.paid ?? 0)
+            let deltaAccrued = (target?.row.accrued ?? .zero) - (before?.accrued ?? .zero)
+            let deltaPaid = (target?.row.paid ?? .zero) - (before?.paid ?? .zero)
             let ended = row.periodEnd <= asOf
-            func entry(_ kind: JournalEntryKind, _ change: Int128, _ positive: (String, String)) -> JournalEntry {
+            func entry(_ kind: JournalEntryKind, _ change: Money, _ positive: (String, String)) -> JournalEntry {
                 let driver: TrueUpDriver
                 if target == nil {
                     driver = .reversal
@@ -97,18 +97,18 @@ extension MonthEndClose {
                 return JournalEntry(
                     date: asOf, agreementID: row.agreementID, beneficiary: row.beneficiary,
                     periodStart: row.periodStart, periodEnd: row.periodEnd, kind: kind,
-                    debit: change > 0 ? positive.0 : positive.1, credit: change > 0 ? positive.1 : positive.0,
-                    amount: change < 0 ? -change : change, change: change, driver: driver)
+                    debit: change > .zero ? positive.0 : positive.1, credit: change > .zero ? positive.1 : positive.0,
+                    amount: change < .zero ? -change : change, change: change, driver: driver)
             }
-            if deltaAccrued != 0 {
+            if deltaAccrued != .zero {
                 close.journal.append(entry(.accrual, deltaAccrued, (accounts.expense, accounts.liability)))
             }
-            if deltaPaid != 0 {
+            if deltaPaid != .zero {
                 close.journal.append(entry(.settlement, deltaPaid, (accounts.liability, accounts.payable)))
                 close.payments.append(
                     Payment(
                         beneficiary: row.beneficiary, agreementID: row.agreementID, periodStart: row.periodStart,
-                        periodEnd: row.periodEnd, earned: target?.earned ?? 0, paidBefore: before?.paid ?? 0,
+                        periodEnd: row.periodEnd, earned: target?.earned ?? .zero, paidBefore: before?.paid ?? .zero,
                         amount: deltaPaid))
             }
             if let target { close.ledger.append(target.row) }
@@ -133,9 +133,9 @@ extension MonthEndClose {
     }
 
     /// Each period started by `asOf`: its target ledger row (`accrued`, `paid`) and what it earned.
-    static func targets(_ report: AccrualReport, asOf: CivilDate) -> [(row: LedgerRow, earned: Int128)] {
+    static func targets(_ report: AccrualReport, asOf: CivilDate) -> [(row: LedgerRow, earned: Money)] {
         let asOfMonth = CivilDate.firstDay(ofMonthIndex: asOf.monthIndex)
-        var out: [(row: LedgerRow, earned: Int128)] = []
+        var out: [(row: LedgerRow, earned: Money)] = []
         var settled = Set<LedgerRow.Key>()
         for s in report.settlements where s.periodEnd <= asOf {
             let row = LedgerRow(
@@ -147,9 +147,9 @@ extension MonthEndClose {
         for a in report.accruals where a.month == asOfMonth && a.periodStart <= asOf {
             let row = LedgerRow(
                 agreementID: a.agreementID, beneficiary: a.beneficiary, periodStart: a.periodStart,
-                periodEnd: a.periodEnd, accrued: a.accruedToDate, paid: 0)
+                periodEnd: a.periodEnd, accrued: a.accruedToDate, paid: .zero)
             if settled.contains(row.key) { continue }
-            out.append((row, 0))
+            out.append((row, .zero))
         }
         return out
     }
@@ -184,30 +184,32 @@ extension MonthEndClose {
 
     /// Checks what SPEC section 8 promises on every run; a failure is a bug (exit 70).
     func verifyInvariants(ledgerBefore: [LedgerRow]) throws(RebateError) {
-        guard totals.reconciles else {
+        let t = totals
+        guard t.reconciles else {
             throw .invariantViolated(
-                "close does not reconcile: ledger after \(totals.accruedAfter)/\(totals.paidAfter) is not before "
-                    + "\(totals.accruedBefore)/\(totals.paidBefore) plus journal \(totals.accrualEntries)/\(totals.settlementEntries)"
+                "close does not reconcile: ledger after \(t.accruedAfter.minorUnits)/\(t.paidAfter.minorUnits) is not before "
+                    + "\(t.accruedBefore.minorUnits)/\(t.paidBefore.minorUnits) plus journal "
+                    + "\(t.accrualEntries.minorUnits)/\(t.settlementEntries.minorUnits) (minor units)"
             )
         }
         // Applying the journal to the ledger read gives the ledger written, key by key.
-        var balance: [LedgerRow.Key: (Int128, Int128)] = [:]
+        var balance: [LedgerRow.Key: (Money, Money)] = [:]
         for row in ledgerBefore { balance[row.key] = (row.accrued, row.paid) }
         for e in journal {
             let key = LedgerRow.Key(
                 agreementID: e.agreementID, start: e.periodStart.dayNumber, end: e.periodEnd.dayNumber)
-            var b = balance[key] ?? (0, 0)
+            var b = balance[key] ?? (.zero, .zero)
             if e.kind == .accrual { b.0 += e.change } else { b.1 += e.change }
             balance[key] = b
         }
         for row in ledger
         where balance.removeValue(forKey: row.key).map({ $0 != (row.accrued, row.paid) })
-            ?? (row.accrued != 0 || row.paid != 0)
+            ?? (row.accrued != .zero || row.paid != .zero)
         {
             throw .invariantViolated(
                 "ledger row \(row.agreementID) \(row.periodStart) does not equal the books plus the journal")
         }
-        if balance.values.contains(where: { $0 != (0, 0) }) {
+        if balance.values.contains(where: { $0 != (.zero, .zero) }) {
             throw .invariantViolated("a reversed ledger row does not come to zero")
         }
     }

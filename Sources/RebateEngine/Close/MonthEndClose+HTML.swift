@@ -5,17 +5,17 @@ extension MonthEndClose {
     func htmlSection() -> String {
         let d = report.decimals
         let cur = report.currency
-        let money = { (v: Int128) in HTMLText.money(v, d, cur) }
+        let money = { (v: Money) in HTMLText.money(v, d, cur) }
         let e = HTMLText.escape
         var h = "<h2>Month-end close \(month.monthText): what to book</h2>"
-        let paid = payments.filter { $0.amount > 0 }.reduce(Int128(0)) { $0 + $1.amount }
-        let clawed = payments.filter { $0.amount < 0 }.reduce(Int128(0)) { $0 + $1.amount }
+        let paid = payments.filter { $0.amount > .zero }.reduce(Money.zero) { $0 + $1.amount }
+        let clawed = payments.filter { $0.amount < .zero }.reduce(Money.zero) { $0 + $1.amount }
         h += "<div class=\"cards\">"
         h += HTMLText.card("Journal entries", HTMLText.grouped(String(journal.count)))
         h += HTMLText.card("Debits = credits", money(totals.debits))
         h += HTMLText.card("Net accrual booked", money(totals.accrualEntries))
         h += HTMLText.card("To pay", money(paid))
-        h += HTMLText.card("To claw back", "<span class=\"\(clawed < 0 ? "warn" : "")\">\(money(-clawed))</span>")
+        h += HTMLText.card("To claw back", "<span class=\"\(clawed < .zero ? "warn" : "")\">\(money(-clawed))</span>")
         h += "</div>"
 
         // Totals by entry and account: each account's debits and credits; the last row shows they balance.
@@ -23,10 +23,10 @@ extension MonthEndClose {
             let kind: String
             let account: String
         }
-        var sums: [Line: (debit: Int128, credit: Int128)] = [:]
+        var sums: [Line: (debit: Money, credit: Money)] = [:]
         for j in journal {
-            sums[Line(kind: j.kind.rawValue, account: j.debit), default: (0, 0)].debit += j.amount
-            sums[Line(kind: j.kind.rawValue, account: j.credit), default: (0, 0)].credit += j.amount
+            sums[Line(kind: j.kind.rawValue, account: j.debit), default: (.zero, .zero)].debit += j.amount
+            sums[Line(kind: j.kind.rawValue, account: j.credit), default: (.zero, .zero)].credit += j.amount
         }
         var rows = sums.keys.sorted { ($0.kind, $0.account) < ($1.kind, $1.account) }.map { k in
             [e(k.kind), e(k.account), money(sums[k]!.debit), money(sums[k]!.credit)]
@@ -52,9 +52,9 @@ extension MonthEndClose {
                     ]
                 })
             // Amounts, not signed changes: the direction is in the accounts (and a merged journal has no sign).
-            var byDriver: [TrueUpDriver: (count: Int, amount: Int128)] = [:]
+            var byDriver: [TrueUpDriver: (count: Int, amount: Money)] = [:]
             for j in journal {
-                let sum = byDriver[j.driver, default: (0, 0)]
+                let sum = byDriver[j.driver, default: (0, .zero)]
                 byDriver[j.driver] = (sum.count + 1, sum.amount + j.amount)
             }
             let drivers = byDriver.keys.sorted { $0.rawValue < $1.rawValue }.map {
@@ -75,7 +75,7 @@ extension MonthEndClose {
                     [
                         e($0.beneficiary), e($0.agreementID), "\($0.periodStart) – \($0.periodEnd)", money($0.earned),
                         money($0.paidBefore),
-                        $0.amount < 0 ? "<span class=\"warn\">\(money($0.amount))</span>" : money($0.amount),
+                        $0.amount < .zero ? "<span class=\"warn\">\(money($0.amount))</span>" : money($0.amount),
                     ]
                 })
             if payments.count > 100 { h += "<p class=\"note\">… and \(payments.count - 100) more in payments.csv.</p>" }

@@ -24,7 +24,8 @@ extension AgreementAccumulator {
         let growthFigures = { (basis: Int128, b0: BaselineValue) -> GrowthFigures? in
             a.growth.map {
                 GrowthFigures(
-                    baseline: b0.clamped.rounded, growth: f.growthFigure(basis: basis, baseline: b0, growth: $0),
+                    a.basis, baseline: b0.clamped.rounded,
+                    growth: f.growthFigure(basis: basis, baseline: b0, growth: $0),
                     measure: $0.measure)
             }
         }
@@ -70,9 +71,9 @@ extension AgreementAccumulator {
                 var row = AccrualRow(
                     agreementID: a.id, program: a.program, beneficiary: a.beneficiary.id,
                     periodStart: period.start, periodEnd: period.end, month: monthStart,
-                    quantity: sums.quantity, amount: sums.amount, pallets: sums.pallets,
-                    basisKind: a.basis, basis: basis, tier: tier,
-                    accruedToDate: accrued, posting: accrued - previous)
+                    quantity: Quantity(milliUnits: sums.quantity), amount: Money(minorUnits: sums.amount),
+                    pallets: sums.pallets, basis: Volume(a.basis, scaled: basis), tier: tier,
+                    accruedToDate: Money(minorUnits: accrued), posting: Money(minorUnits: accrued - previous))
                 row.growth = figures
                 out.accruals.append(row)
                 previous = accrued
@@ -97,8 +98,9 @@ extension AgreementAccumulator {
                 var row = SettlementRow(
                     agreementID: a.id, program: a.program, beneficiary: a.beneficiary.id,
                     periodStart: period.start, periodEnd: period.end,
-                    quantity: sums.quantity, amount: sums.amount, pallets: sums.pallets,
-                    basisKind: a.basis, basis: basis, tier: tier, earned: earned)
+                    quantity: Quantity(milliUnits: sums.quantity), amount: Money(minorUnits: sums.amount),
+                    pallets: sums.pallets, basis: Volume(a.basis, scaled: basis), tier: tier,
+                    earned: Money(minorUnits: earned))
                 row.growth = endBaseline.flatMap { growthFigures(basis, $0) }
                 out.settlements.append(row)
                 out.anomalies += anomalies(period: p, basis: basis, tier: tier) { tierAt($0, endBaseline) }
@@ -121,8 +123,14 @@ extension AgreementAccumulator {
                     out.statement = StatementRow(
                         beneficiary: a.beneficiary.id, agreementID: a.id, program: a.program,
                         periodStart: period.start, periodEnd: period.end, asOf: day,
-                        basisKind: a.basis, basis: basis, tier: tier, earnedToDate: earned,
-                        nextTierFrom: next, toNextTier: toNext, forecastEarned: forecast,
+                        basis: Volume(a.basis, scaled: basis), tier: tier, earnedToDate: Money(minorUnits: earned),
+                        nextTierFrom: next.map { from in
+                            a.growth?.measure == .percent
+                                ? .percent(tenThousandths: Int128(from))
+                                : .volume(Volume(a.basis, scaled: Int128(from)))
+                        },
+                        toNextTier: toNext.map { Volume(a.basis, scaled: $0) },
+                        forecastEarned: Money(minorUnits: forecast),
                         gates: a.gates.enumerated().map { g, gate in
                             GateProgress(
                                 scope: gate.scope, measure: gate.measure, minimum: gate.minimum, bought: sums.gates[g])

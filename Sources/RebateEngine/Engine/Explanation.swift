@@ -11,12 +11,12 @@ public struct Explanation: Sendable {
         public var partner: String
         /// The product id.
         public var product: String
-        /// Quantity in milli-units.
-        public var quantity: Int128
-        /// Amount in minor units.
-        public var amount: Int128
-        /// What the line adds to the basis `B`, in basis units (milli for quantity and pallets, minor for amount).
-        public var contribution: Int128
+        /// The line's quantity.
+        public var quantity: Quantity
+        /// The line's amount, in book money.
+        public var amount: Money
+        /// What the line adds to the basis `B`.
+        public var contribution: Volume
         /// The currency the line was invoiced in (SPEC section 11): the book currency, or the listed
         /// currency its amount was converted from at its date's rate (``amount`` is always book money).
         public var invoicedIn: String
@@ -36,14 +36,14 @@ public struct Explanation: Sendable {
     public var month: CivilDate
     /// The day the figure is taken at: the month's end, the period's end or the as-of date, whichever is first.
     public var day: CivilDate
-    /// The period's sums through ``day``: quantity (milli-units), amount (minor units), whole pallets.
-    public var quantity: Int128
-    /// Amount in minor units.
-    public var amount: Int128
-    /// Whole pallets.
+    /// The period's quantity through ``day``.
+    public var quantity: Quantity
+    /// The period's amount through ``day``, in book money.
+    public var amount: Money
+    /// The period's count of whole pallets through ``day``.
     public var pallets: Int128
-    /// The basis `B` in basis units.
-    public var basis: Int128
+    /// The basis `B`.
+    public var basis: Volume
     /// The highest tier reached by `B` (1-based; 0 for none).
     public var tier: Int
     /// Each gate with the period's sum in its scope.
@@ -54,12 +54,12 @@ public struct Explanation: Sendable {
     public var daysInPeriod: Int64
     /// `e`, the period's days elapsed through ``day``.
     public var daysElapsed: Int64
-    /// The month's `accrued_to_date`, minor units, as `accruals.csv` has it.
-    public var accruedToDate: Int128
+    /// The month's `accrued_to_date`, as `accruals.csv` has it.
+    public var accruedToDate: Money
     /// The previous month's `accrued_to_date` in the same period (0 in the period's first month).
-    public var previousAccrued: Int128
+    public var previousAccrued: Money
     /// The month's `posting`: `accruedToDate - previousAccrued`.
-    public var posting: Int128 { accruedToDate - previousAccrued }
+    public var posting: Money { accruedToDate - previousAccrued }
     /// The lines that weigh most in `B`, largest contribution (in magnitude) first.
     public var lines: [Line]
 
@@ -257,8 +257,8 @@ extension Explanation {
             Self.strongest(top, c, lineLimit).map { i, contribution in
                 Line(
                     lineID: "", date: CivilDate(dayNumber: c.day[i]), partner: dataset.partners[Int(c.partner[i])].id,
-                    product: dataset.products[Int(c.product[i])].id, quantity: Int128(c.quantity[i]),
-                    amount: Int128(c.amount[i]), contribution: contribution,
+                    product: dataset.products[Int(c.product[i])].id, quantity: Quantity(milliUnits: c.quantity[i]),
+                    amount: Money(minorUnits: c.amount[i]), contribution: Volume(a.basis, scaled: contribution),
                     invoicedIn: c.currency.map { k in
                         k[i] == 0 ? dataset.agreements.currency : dataset.rates.currencies[Int(k[i]) - 1].code
                     } ?? dataset.agreements.currency)
@@ -281,7 +281,7 @@ extension Explanation {
                 priorLineCount: priorYear ? priorCounted : 0, baselineNumerator: atDay.numerator,
                 baselineDenominator: atDay.denominator,
                 figures: GrowthFigures(
-                    baseline: atDay.clamped.rounded,
+                    a.basis, baseline: atDay.clamped.rounded,
                     growth: r.formula.growthFigure(basis: now.basis(a.basis), baseline: atDay, growth: rule),
                     measure: rule.measure),
                 atDay: atDay, atEnd: b0(period.end, prior.end),
@@ -307,13 +307,16 @@ extension Explanation {
         return Explanation(
             agreement: a, currency: dataset.agreements.currency, decimals: dataset.agreements.decimals,
             periodStart: period.start, periodEnd: period.end, month: CivilDate.firstDay(ofMonthIndex: monthIndex),
-            day: day, quantity: now.quantity, amount: now.amount, pallets: now.pallets, basis: basis, tier: tier,
+            day: day, quantity: Quantity(milliUnits: now.quantity), amount: Money(minorUnits: now.amount),
+            pallets: now.pallets,
+            basis: Volume(a.basis, scaled: basis), tier: tier,
             gates: a.gates.enumerated().map { g, gate in
                 GateProgress(scope: gate.scope, measure: gate.measure, minimum: gate.minimum, bought: now.gates[g])
             },
             lineCount: counted, daysInPeriod: D, daysElapsed: Int64(day.dayNumber - period.start.dayNumber) + 1,
-            accruedToDate: accrued(now, through: day, baseline: growth?.atDay),
-            previousAccrued: previousDay.map { accrued(earlier, through: $0, baseline: growth?.atPreviousDay) } ?? 0,
+            accruedToDate: Money(minorUnits: accrued(now, through: day, baseline: growth?.atDay)),
+            previousAccrued: Money(
+                minorUnits: previousDay.map { accrued(earlier, through: $0, baseline: growth?.atPreviousDay) } ?? 0),
             lines: lines, growth: growth, sums: now)
     }
 

@@ -15,10 +15,10 @@ public struct Growth: Hashable, Sendable {
         case fixed(Int64)
 
         /// A fixed baseline of money, for an agreement on amount.
-        public static func fixed(_ value: Money) -> Baseline { .fixed(value.minorUnits) }
+        public static func fixed(_ value: Money) -> Baseline { .fixed(value.inputValue) }
 
         /// A fixed baseline of units (or pallets), for an agreement on quantity or pallets.
-        public static func fixed(_ value: Quantity) -> Baseline { .fixed(value.milliUnits) }
+        public static func fixed(_ value: Quantity) -> Baseline { .fixed(value.inputValue) }
     }
 
     /// How growth is measured.
@@ -75,18 +75,32 @@ extension CivilDate {
 
 /// What a growth agreement's row shows (SPEC section 10): the baseline and the growth at the row's day.
 public struct GrowthFigures: Hashable, Sendable {
-    /// `B0` rounded half away from zero to basis units (minor units for amount, milli otherwise).
-    public var baseline: Int128
-    /// `g` rounded half away from zero: 10^-4 percent, or basis units; `nil` where it is undefined.
-    public var growth: Int128?
-    /// How growth is measured, which says how `growth` is written.
+    /// `B0` rounded half away from zero to the basis's unit.
+    public var baseline: Volume
+    /// `g` rounded half away from zero: a percent (to 10^-4 percent), or a volume of the basis; `nil`
+    /// where it is undefined.
+    public var growth: TierFigure?
+    /// How growth is measured: `growth` is a `.percent` figure for `percent`, a `.volume` otherwise.
     public var measure: Growth.Measure
 
     /// Creates the figures from their values.
-    public init(baseline: Int128, growth: Int128?, measure: Growth.Measure) {
+    public init(baseline: Volume, growth: TierFigure?, measure: Growth.Measure) {
         self.baseline = baseline
         self.growth = growth
         self.measure = measure
+    }
+}
+
+extension GrowthFigures {
+    /// The figures from the engine's scaled values: a baseline and growth in `kind`'s units, or growth
+    /// in 10^-4 percent for `measure` `percent`.
+    init(_ kind: RebateBasis, baseline: Int128, growth: Int128?, measure: Growth.Measure) {
+        self.init(
+            baseline: Volume(kind, scaled: baseline),
+            growth: growth.map {
+                measure == .percent ? .percent(tenThousandths: $0) : .volume(Volume(kind, scaled: $0))
+            },
+            measure: measure)
     }
 }
 

@@ -247,8 +247,9 @@ public enum ColumnarFile {
     static func encode(_ t: IngestTotals) -> [UInt8] {
         var out: [UInt8] = []
         for v in [
-            Int128(t.linesRead), Int128(t.linesAccepted), Int128(t.linesRejected), t.acceptedQuantity, t.acceptedAmount,
-            t.rejectedQuantity, t.rejectedAmount, Int128(t.rejectedUnreadable),
+            Int128(t.linesRead), Int128(t.linesAccepted), Int128(t.linesRejected), t.acceptedQuantity.milliUnits,
+            t.acceptedAmount.minorUnits, t.rejectedQuantity.milliUnits, t.rejectedAmount.minorUnits,
+            Int128(t.rejectedUnreadable),
         ] {
             withUnsafeBytes(of: v.littleEndian) { out += $0 }
         }
@@ -258,7 +259,7 @@ public enum ColumnarFile {
             var code = Array(f.code.utf8.prefix(16))
             code += [UInt8](repeating: 0, count: 16 - code.count)
             out += code
-            for v in [Int128(f.lines), Int128(f.decimals), f.amount, f.bookAmount] {
+            for v in [Int128(f.lines), Int128(f.decimals), f.amount.minorUnits, f.bookAmount.minorUnits] {
                 withUnsafeBytes(of: v.littleEndian) { out += $0 }
             }
         }
@@ -273,7 +274,10 @@ public enum ColumnarFile {
             let unreadable = Int(exactly: v[7])
         else { return nil }
         (t.linesRead, t.linesAccepted, t.linesRejected, t.rejectedUnreadable) = (read, accepted, rejected, unreadable)
-        (t.acceptedQuantity, t.acceptedAmount, t.rejectedQuantity, t.rejectedAmount) = (v[3], v[4], v[5], v[6])
+        t.acceptedQuantity = Quantity(milliUnits: v[3])
+        t.acceptedAmount = Money(minorUnits: v[4])
+        t.rejectedQuantity = Quantity(milliUnits: v[5])
+        t.rejectedAmount = Money(minorUnits: v[6])
         var o = 8 * 16
         while o < p.count {
             let code = String(
@@ -285,7 +289,7 @@ public enum ColumnarFile {
                 return nil
             }
             var f = ForeignCurrencyTotals(code: code, decimals: decimals)
-            (f.lines, f.amount, f.bookAmount) = (lines, w[2], w[3])
+            (f.lines, f.amount, f.bookAmount) = (lines, Money(minorUnits: w[2]), Money(minorUnits: w[3]))
             t.foreign.append(f)
             o += 80
         }

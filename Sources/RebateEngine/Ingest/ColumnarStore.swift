@@ -219,10 +219,10 @@ extension IngestTotals {
     mutating func move(quantity: Int64, amount: Int64) {
         linesAccepted -= 1
         linesRejected += 1
-        acceptedQuantity -= Int128(quantity)
-        acceptedAmount -= Int128(amount)
-        rejectedQuantity += Int128(quantity)
-        rejectedAmount += Int128(amount)
+        acceptedQuantity -= Quantity(milliUnits: quantity)
+        acceptedAmount -= Money(minorUnits: amount)
+        rejectedQuantity += Quantity(milliUnits: quantity)
+        rejectedAmount += Money(minorUnits: amount)
     }
 }
 

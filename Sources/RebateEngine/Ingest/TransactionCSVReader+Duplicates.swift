@@ -47,8 +47,8 @@ extension TransactionCSVReader {
                         ? "line_id: duplicate of line \(firstLine)"
                         : "line_id: duplicate of \(firstFile) line \(firstLine)",
                     raw: Array(UnsafeBufferPointer(rebasing: cx.bytes[start..<end]))))
-            let q = Int128(chunks[c].columns.quantity[i])
-            let a = Int128(chunks[c].columns.amount[i])
+            let q = Quantity(milliUnits: chunks[c].columns.quantity[i])
+            let a = Money(minorUnits: chunks[c].columns.amount[i])
             totals.linesAccepted -= 1
             totals.linesRejected += 1
             totals.acceptedQuantity -= q

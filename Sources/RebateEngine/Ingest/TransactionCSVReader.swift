@@ -93,8 +93,8 @@ struct TransactionCSVReader {
                 partner: partner, product: product, day: day, quantity: quantity, amount: amount, currency: currency,
                 idHash: idHash, recordStart: recordStart, line: UInt32(line))
             totals.linesAccepted += 1
-            totals.acceptedQuantity += Int128(quantity)
-            totals.acceptedAmount += Int128(amount)
+            totals.acceptedQuantity += Quantity(milliUnits: quantity)
+            totals.acceptedAmount += Money(minorUnits: amount)
             if currency > 0 {
                 let listed = rates.currencies[currency - 1]
                 totals.addForeign(listed.code, decimals: listed.decimals, amount: invoiced, book: amount)
@@ -560,8 +560,8 @@ struct TransactionCSVReader {
             partner: partner, product: product, day: date!.dayNumber, quantity: quantity!, amount: amount!,
             currency: currency ?? 0, idHash: idHash, recordStart: record.start, line: UInt32(record.line))
         chunk.totals.linesAccepted += 1
-        chunk.totals.acceptedQuantity += Int128(quantity!)
-        chunk.totals.acceptedAmount += Int128(amount!)
+        chunk.totals.acceptedQuantity += Quantity(milliUnits: quantity!)
+        chunk.totals.acceptedAmount += Money(minorUnits: amount!)
         if let c = currency, c > 0 {
             let listed = cx.rates.currencies[c - 1]
             chunk.totals.addForeign(listed.code, decimals: listed.decimals, amount: written!, book: amount!)
@@ -604,8 +604,8 @@ struct TransactionCSVReader {
                 raw: Array(UnsafeBufferPointer(rebasing: cx.bytes[record.start..<record.end]))))
         chunk.totals.linesRejected += 1
         if let quantity, let amount {
-            chunk.totals.rejectedQuantity += Int128(quantity)
-            chunk.totals.rejectedAmount += Int128(amount)
+            chunk.totals.rejectedQuantity += Quantity(milliUnits: quantity)
+            chunk.totals.rejectedAmount += Money(minorUnits: amount)
         } else {
             chunk.totals.rejectedUnreadable += 1
         }

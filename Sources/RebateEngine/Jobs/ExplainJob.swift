@@ -22,7 +22,7 @@ public enum ExplainJob {
         let values = x.lines.map { l in
             LineLocator.Values(
                 partner: partnerIndex[l.partner]!, product: productIndex[l.product]!, day: l.date.dayNumber,
-                quantity: Int64(l.quantity), amount: Int64(l.amount))
+                quantity: l.quantity.inputValue, amount: l.amount.inputValue)
         }
         let ids = try LineLocator.find(
             Set(values), partners: Array(Set(values.map(\.partner))).sorted(), dataset: d, source: source,

@@ -42,11 +42,12 @@ extension MergeJob {
                 AccrualRow(
                     agreementID: f[0], program: try program(f[1], "accruals.csv", i), beneficiary: f[2],
                     periodStart: try date(f[3], "accruals.csv", i), periodEnd: try date(f[4], "accruals.csv", i),
-                    month: month, quantity: try wide(f[6], 3, "accruals.csv", i),
-                    amount: try wide(f[7], d, "accruals.csv", i),
-                    pallets: try wide(f[8], 0, "accruals.csv", i), basisKind: k,
-                    basis: try wide(f[9], k == .amount ? d : 3, "accruals.csv", i), tier: tier,
-                    accruedToDate: try wide(f[11], d, "accruals.csv", i), posting: try wide(f[12], d, "accruals.csv", i)
+                    month: month, quantity: Quantity(milliUnits: try wide(f[6], 3, "accruals.csv", i)),
+                    amount: Money(minorUnits: try wide(f[7], d, "accruals.csv", i)),
+                    pallets: try wide(f[8], 0, "accruals.csv", i),
+                    basis: Volume(k, scaled: try wide(f[9], k == .amount ? d : 3, "accruals.csv", i)), tier: tier,
+                    accruedToDate: Money(minorUnits: try wide(f[11], d, "accruals.csv", i)),
+                    posting: Money(minorUnits: try wide(f[12], d, "accruals.csv", i))
                 ))
         }
         for (i, r) in t["settlements.csv"]!.rows.enumerated() {
@@ -59,10 +60,11 @@ extension MergeJob {
                 SettlementRow(
                     agreementID: f[0], program: try program(f[1], "settlements.csv", i), beneficiary: f[2],
                     periodStart: try date(f[3], "settlements.csv", i), periodEnd: try date(f[4], "settlements.csv", i),
-                    quantity: try wide(f[5], 3, "settlements.csv", i), amount: try wide(f[6], d, "settlements.csv", i),
-                    pallets: try wide(f[7], 0, "settlements.csv", i), basisKind: k,
-                    basis: try wide(f[8], k == .amount ? d : 3, "settlements.csv", i), tier: tier,
-                    earned: try wide(f[10], d, "settlements.csv", i)))
+                    quantity: Quantity(milliUnits: try wide(f[5], 3, "settlements.csv", i)),
+                    amount: Money(minorUnits: try wide(f[6], d, "settlements.csv", i)),
+                    pallets: try wide(f[7], 0, "settlements.csv", i),
+                    basis: Volume(k, scaled: try wide(f[8], k == .amount ? d : 3, "settlements.csv", i)), tier: tier,
+                    earned: Money(minorUnits: try wide(f[10], d, "settlements.csv", i))))
         }
         for (i, r) in t["statements.csv"]!.rows.enumerated() {
             let f = r.fields
@@ -71,16 +73,17 @@ extension MergeJob {
             }
             let k = kinds[f[1]] ?? .quantity
             let scale = k == .amount ? d : 3
-            let next: Int64? = f[9].isEmpty ? nil : Int64(exactly: try wide(f[9], scale, "statements.csv", i))
+            let next = f[9].isEmpty ? nil : Volume(k, scaled: try wide(f[9], scale, "statements.csv", i))
             report.statements.append(
                 StatementRow(
                     beneficiary: f[0], agreementID: f[1], program: try program(f[2], "statements.csv", i),
                     periodStart: try date(f[3], "statements.csv", i), periodEnd: try date(f[4], "statements.csv", i),
-                    asOf: try date(f[5], "statements.csv", i), basisKind: k,
-                    basis: try wide(f[6], scale, "statements.csv", i),
-                    tier: tier, earnedToDate: try wide(f[8], d, "statements.csv", i), nextTierFrom: next,
-                    toNextTier: f[10].isEmpty ? nil : try wide(f[10], scale, "statements.csv", i),
-                    forecastEarned: try wide(f[11], d, "statements.csv", i)))
+                    asOf: try date(f[5], "statements.csv", i),
+                    basis: Volume(k, scaled: try wide(f[6], scale, "statements.csv", i)),
+                    tier: tier, earnedToDate: Money(minorUnits: try wide(f[8], d, "statements.csv", i)),
+                    nextTierFrom: next.map(TierFigure.volume),
+                    toNextTier: f[10].isEmpty ? nil : Volume(k, scaled: try wide(f[10], scale, "statements.csv", i)),
+                    forecastEarned: Money(minorUnits: try wide(f[11], d, "statements.csv", i))))
         }
         for (i, r) in t["anomalies.csv"]!.rows.enumerated() {
             let f = r.fields
@@ -100,9 +103,9 @@ extension MergeJob {
         throws(RebateError) -> MonthEndClose
     {
         let d = report.decimals
-        func money(_ s: String, _ table: String, _ i: Int) throws(RebateError) -> Int128 {
+        func money(_ s: String, _ table: String, _ i: Int) throws(RebateError) -> Money {
             guard let v = DecimalText.parseWide(s, scale: d) else { throw bad(table, i, "money \"\(s)\"") }
-            return v
+            return Money(minorUnits: v)
         }
         func date(_ s: String, _ table: String, _ i: Int) throws(RebateError) -> CivilDate {
             guard let v = CivilDate(s) else { throw bad(table, i, "date \"\(s)\"") }
@@ -150,8 +153,8 @@ extension MergeJob {
         // Totals: the ledgers read are the shards'; the journal's signed sums come from the shards' summaries.
         for run in runs {
             guard let c = run.summary["close"] else { continue }
-            func sum(_ object: String, _ member: String) -> Int128 {
-                DecimalText.parseWide(string(c[object]?[member]), scale: d) ?? 0
+            func sum(_ object: String, _ member: String) -> Money {
+                Money(minorUnits: DecimalText.parseWide(string(c[object]?[member]), scale: d) ?? 0)
             }
             close.totals.accruedBefore += sum("ledger_before", "accrued")
             close.totals.paidBefore += sum("ledger_before", "paid")
@@ -184,10 +187,11 @@ extension MergeJob {
             totals.linesAccepted += Int(number(t?["lines_accepted"])) ?? 0
             totals.linesRejected += Int(number(t?["lines_rejected"])) ?? 0
             totals.rejectedUnreadable += Int(number(t?["rejected_lines_with_unreadable_numbers"])) ?? 0
-            totals.acceptedQuantity += DecimalText.parseWide(string(t?["quantity_accepted"]), scale: 3) ?? 0
-            totals.acceptedAmount += DecimalText.parseWide(string(t?["amount_accepted"]), scale: d) ?? 0
-            totals.rejectedQuantity += DecimalText.parseWide(string(t?["quantity_rejected"]), scale: 3) ?? 0
-            totals.rejectedAmount += DecimalText.parseWide(string(t?["amount_rejected"]), scale: d) ?? 0
+            let wide = { (name: String, scale: Int) in DecimalText.parseWide(string(t?[name]), scale: scale) ?? 0 }
+            totals.acceptedQuantity += Quantity(milliUnits: wide("quantity_accepted", 3))
+            totals.acceptedAmount += Money(minorUnits: wide("amount_accepted", d))
+            totals.rejectedQuantity += Quantity(milliUnits: wide("quantity_rejected", 3))
+            totals.rejectedAmount += Money(minorUnits: wide("amount_rejected", d))
             agreements += Int(number(run.summary["agreements"])) ?? 0
             if case .array(let list)? = run.summary["warnings"] {
                 for case .string(let w) in list { warnings.insert(w) }
@@ -215,7 +219,7 @@ extension MergeJob {
                 rows[i] += Int(number(run.summary["rows"]?[name])) ?? 0
             }
         }
-        guard accrued == report.totalAccrued, settled == report.totalSettled,
+        guard accrued == report.totalAccrued.minorUnits, settled == report.totalSettled.minorUnits,
             rows == [report.accruals.count, report.settlements.count, report.statements.count, report.anomalies.count]
         else {
             throw .invariantViolated("the merged outputs' totals are not the sums of the shards' summaries")
@@ -227,7 +231,9 @@ extension MergeJob {
                     DecimalText.parseWide(string(run.summary["close"]?["ledger_after"]?["accrued"]), scale: d) ?? 0
                 after.1 += DecimalText.parseWide(string(run.summary["close"]?["ledger_after"]?["paid"]), scale: d) ?? 0
             }
-            guard after == (close.totals.accruedAfter, close.totals.paidAfter), close.totals.reconciles else {
+            guard after == (close.totals.accruedAfter.minorUnits, close.totals.paidAfter.minorUnits),
+                close.totals.reconciles
+            else {
                 throw .invariantViolated("the merged ledger does not reconcile with the shards' closes")
             }
         }

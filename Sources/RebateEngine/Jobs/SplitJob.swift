@@ -180,8 +180,8 @@ public enum SplitJob {
         split: String, status: String, source: TransactionSource, totals t: IngestTotals, shards: [ShardSummary],
         decimals: Int
     ) -> [UInt8] {
-        let q = { (v: Int128) in "\"" + DecimalText.plain(v, scale: 3) + "\"" }
-        let m = { (v: Int128) in "\"" + DecimalText.money(v, decimals: decimals) + "\"" }
+        let q = { (v: Quantity) in "\"" + v.description + "\"" }
+        let m = { (v: Money) in "\"" + v.text(decimals: decimals) + "\"" }
         let most = shards.map(\.lines).max() ?? 0
         let total = shards.reduce(0) { $0 + $1.lines }
         // max / mean as a decimal with 3 digits, in integers: most * count * 1000 / total.

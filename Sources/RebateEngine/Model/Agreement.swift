@@ -92,7 +92,7 @@ public struct Tier: Hashable, Sendable {
 
     /// A tier of an agreement on quantity or pallets: reached from `from` units (or pallets).
     public init(from: Quantity, value: TierValue) {
-        self.from = from.milliUnits
+        self.from = from.inputValue
         self.value = value.scaled
         kind = value.kind
         thresholdIsMoney = false
@@ -100,7 +100,7 @@ public struct Tier: Hashable, Sendable {
 
     /// A tier of an agreement on amount: reached from `from` money.
     public init(from: Money, value: TierValue) {
-        self.from = from.minorUnits
+        self.from = from.inputValue
         self.value = value.scaled
         kind = value.kind
         thresholdIsMoney = true
@@ -127,12 +127,12 @@ public struct Gate: Hashable, Sendable {
 
     /// A gate met when the scope's quantity in the period reaches `minimum`.
     public init(scope: ProductScope, minimum: Quantity) {
-        self.init(scope: scope, measure: .quantity, minimum: minimum.milliUnits)
+        self.init(scope: scope, measure: .quantity, minimum: minimum.inputValue)
     }
 
     /// A gate met when the scope's amount in the period reaches `minimum`.
     public init(scope: ProductScope, minimum: Money) {
-        self.init(scope: scope, measure: .amount, minimum: minimum.minorUnits)
+        self.init(scope: scope, measure: .amount, minimum: minimum.inputValue)
     }
 }
 
@@ -194,7 +194,7 @@ public struct Agreement: Hashable, Sendable {
         self.tiering = tiering
         self.valueKind = valueKind
         self.tiers = tiers
-        self.cap = cap?.minorUnits
+        self.cap = cap?.inputValue
         self.gates = gates
         self.accrual = accrual
     }

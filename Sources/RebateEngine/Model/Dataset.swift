@@ -34,7 +34,7 @@ public struct Product: Hashable, Sendable {
         self.id = id
         self.name = name
         self.category = category
-        self.palletQuantity = palletQuantity?.milliUnits ?? 0
+        self.palletQuantity = palletQuantity?.inputValue ?? 0
     }
 }
 

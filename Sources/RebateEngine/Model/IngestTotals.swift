@@ -6,14 +6,14 @@ public struct IngestTotals: Hashable, Sendable {
     public var linesAccepted = 0
     /// Lines rejected (each is in the rejects).
     public var linesRejected = 0
-    /// Sums of accepted lines: milli-units and minor units.
-    public var acceptedQuantity: Int128 = 0
-    /// Sum of accepted amounts, minor units.
-    public var acceptedAmount: Int128 = 0
-    /// Sums over rejected lines whose number fields could be read.
-    public var rejectedQuantity: Int128 = 0
-    /// Sum of rejected amounts that could be read, minor units.
-    public var rejectedAmount: Int128 = 0
+    /// Sum of accepted quantities.
+    public var acceptedQuantity: Quantity = .zero
+    /// Sum of accepted amounts, in book money.
+    public var acceptedAmount: Money = .zero
+    /// Sum of the quantities of rejected lines whose number fields could be read.
+    public var rejectedQuantity: Quantity = .zero
+    /// Sum of rejected amounts that could be read (as written: a rejected line is not converted).
+    public var rejectedAmount: Money = .zero
     /// Rejected lines whose quantity or amount could not be read at all.
     public var rejectedUnreadable = 0
     /// Accepted lines in each listed currency (SPEC section 11), by code; book-currency lines are the rest.
@@ -31,10 +31,10 @@ public struct ForeignCurrencyTotals: Hashable, Sendable {
     public var lines = 0
     /// The currency's minor-unit digits.
     public var decimals = 2
-    /// Their amounts as written, in its minor units.
-    public var amount: Int128 = 0
-    /// Their book amounts, in the book currency's minor units.
-    public var bookAmount: Int128 = 0
+    /// Their amounts as written, in this currency's minor units.
+    public var amount: Money = .zero
+    /// Their amounts converted, in book money.
+    public var bookAmount: Money = .zero
 
     /// Zero totals for a currency.
     public init(code: String, decimals: Int) {
@@ -46,19 +46,19 @@ public struct ForeignCurrencyTotals: Hashable, Sendable {
 extension IngestTotals {
     /// Accepted lines in the book currency, and their amount: what the foreign ones leave of the totals.
     public var bookCurrencyLines: Int { linesAccepted - foreign.reduce(0) { $0 + $1.lines } }
-    public var bookCurrencyAmount: Int128 { acceptedAmount - foreign.reduce(Int128(0)) { $0 + $1.bookAmount } }
+    public var bookCurrencyAmount: Money { acceptedAmount - foreign.reduce(.zero) { $0 + $1.bookAmount } }
 
     /// Counts an accepted line in a listed currency.
     mutating func addForeign(_ code: String, decimals: Int, amount: Int64, book: Int64) {
         if let k = foreign.firstIndex(where: { $0.code == code }) {
             foreign[k].lines += 1
-            foreign[k].amount += Int128(amount)
-            foreign[k].bookAmount += Int128(book)
+            foreign[k].amount += Money(minorUnits: amount)
+            foreign[k].bookAmount += Money(minorUnits: book)
         } else {
             var t = ForeignCurrencyTotals(code: code, decimals: decimals)
             t.lines = 1
-            t.amount = Int128(amount)
-            t.bookAmount = Int128(book)
+            t.amount = Money(minorUnits: amount)
+            t.bookAmount = Money(minorUnits: book)
             foreign.append(t)
             foreign.sort { Bytewise.less($0.code, $1.code) }
         }

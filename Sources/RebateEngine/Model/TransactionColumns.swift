@@ -73,8 +73,8 @@ public struct TransactionColumns: Sendable {
         partner: Int32, product: Int32, date: CivilDate, quantity: Quantity, amount: Money, currency: UInt8 = 0
     ) {
         append(
-            partner: partner, product: product, day: date.dayNumber, quantity: quantity.milliUnits,
-            amount: amount.minorUnits, currency: currency)
+            partner: partner, product: product, day: date.dayNumber, quantity: quantity.inputValue,
+            amount: amount.inputValue, currency: currency)
     }
 
     /// Appends one line from scaled integers.

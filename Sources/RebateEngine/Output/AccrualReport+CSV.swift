@@ -2,7 +2,7 @@
 enum RebateReportFormat {
     /// A value in basis units: money for amount, plain decimal for quantity and pallets.
     static func basisText(_ v: Int128, _ basis: RebateBasis, decimals: Int) -> String {
-        basis == .amount ? DecimalText.money(v, decimals: decimals) : DecimalText.plain(v, scale: 3)
+        Volume(basis, scaled: v).text(decimals: decimals)
     }
 }
 
@@ -24,22 +24,14 @@ extension AccrualReport {
     /// SPEC v3 section 10's `baseline` (in the basis's format) and `growth` (4 decimals for percent,
     /// the basis's format for absolute); both empty for an agreement without `growth`, `growth` empty
     /// where it is undefined.
-    static func appendGrowth(_ w: inout CSVWriter, _ figures: GrowthFigures?, _ basis: RebateBasis, decimals: Int) {
+    static func appendGrowth(_ w: inout CSVWriter, _ figures: GrowthFigures?, decimals: Int) {
         guard let figures else {
             w.empty()
             w.empty()
             return
         }
-        w.basis(figures.baseline, basis, decimals: decimals)
-        if let g = figures.growth {
-            if figures.measure == .percent {
-                w.decimal(g, scale: 4, keepZeros: false)
-            } else {
-                w.basis(g, basis, decimals: decimals)
-            }
-        } else {
-            w.empty()
-        }
+        w.basis(figures.baseline, decimals: decimals)
+        if let g = figures.growth { w.figure(g, decimals: decimals) } else { w.empty() }
     }
 
     /// `accruals.csv`, bytes as written.
@@ -53,14 +45,14 @@ extension AccrualReport {
             w.text(r.periodStart.description)
             w.text(r.periodEnd.description)
             w.text(r.month.monthText)
-            w.decimal(r.quantity, scale: 3, keepZeros: false)
-            w.decimal(r.amount, scale: d, keepZeros: true)
+            w.quantity(r.quantity)
+            w.money(r.amount, decimals: d)
             w.integer(Int(r.pallets))
-            w.basis(r.basis, r.basisKind, decimals: d)
+            w.basis(r.basis, decimals: d)
             w.integer(r.tier)
-            w.decimal(r.accruedToDate, scale: d, keepZeros: true)
-            w.decimal(r.posting, scale: d, keepZeros: true)
-            Self.appendGrowth(&w, r.growth, r.basisKind, decimals: d)
+            w.money(r.accruedToDate, decimals: d)
+            w.money(r.posting, decimals: d)
+            Self.appendGrowth(&w, r.growth, decimals: d)
             w.endRow()
         }
         return w.bytes
@@ -76,13 +68,13 @@ extension AccrualReport {
             w.text(r.beneficiary)
             w.text(r.periodStart.description)
             w.text(r.periodEnd.description)
-            w.decimal(r.quantity, scale: 3, keepZeros: false)
-            w.decimal(r.amount, scale: d, keepZeros: true)
+            w.quantity(r.quantity)
+            w.money(r.amount, decimals: d)
             w.integer(Int(r.pallets))
-            w.basis(r.basis, r.basisKind, decimals: d)
+            w.basis(r.basis, decimals: d)
             w.integer(r.tier)
-            w.decimal(r.earned, scale: d, keepZeros: true)
-            Self.appendGrowth(&w, r.growth, r.basisKind, decimals: d)
+            w.money(r.earned, decimals: d)
+            Self.appendGrowth(&w, r.growth, decimals: d)
             w.endRow()
         }
         return w.bytes
@@ -99,22 +91,13 @@ extension AccrualReport {
             w.text(r.periodStart.description)
             w.text(r.periodEnd.description)
             w.text(r.asOf.description)
-            w.basis(r.basis, r.basisKind, decimals: d)
+            w.basis(r.basis, decimals: d)
             w.integer(r.tier)
-            w.decimal(r.earnedToDate, scale: d, keepZeros: true)
-            if let next = r.nextTierFrom {
-                // A growth agreement's next tier is a growth figure: a percentage, or basis units.
-                if r.growth?.measure == .percent {
-                    w.decimal(Int128(next), scale: 4, keepZeros: false)
-                } else {
-                    w.basis(Int128(next), r.basisKind, decimals: d)
-                }
-            } else {
-                w.empty()
-            }
-            if let missing = r.toNextTier { w.basis(missing, r.basisKind, decimals: d) } else { w.empty() }
-            w.decimal(r.forecastEarned, scale: d, keepZeros: true)
-            Self.appendGrowth(&w, r.growth, r.basisKind, decimals: d)
+            w.money(r.earnedToDate, decimals: d)
+            if let next = r.nextTierFrom { w.figure(next, decimals: d) } else { w.empty() }
+            if let missing = r.toNextTier { w.basis(missing, decimals: d) } else { w.empty() }
+            w.money(r.forecastEarned, decimals: d)
+            Self.appendGrowth(&w, r.growth, decimals: d)
             w.endRow()
         }
         return w.bytes

@@ -5,11 +5,11 @@ extension AccrualReport {
     /// - Every accrual row's posting is the change of its accrued value.
     /// - Throws: ``RebateError/invariantViolated(_:)``.
     public func verifyInvariants() throws(RebateError) {
-        var postings: [String: Int128] = [:]
-        var previous: (key: String, accrued: Int128)?
+        var postings: [String: Money] = [:]
+        var previous: (key: String, accrued: Money)?
         for row in accruals {
             let key = row.agreementID + "\u{0}" + row.periodStart.description
-            postings[key, default: 0] += row.posting
+            postings[key, default: .zero] += row.posting
             let expected = previous?.key == key ? row.accruedToDate - previous!.accrued : row.accruedToDate
             if expected != row.posting {
                 throw .invariantViolated(
@@ -19,7 +19,7 @@ extension AccrualReport {
         }
         for s in settlements {
             let key = s.agreementID + "\u{0}" + s.periodStart.description
-            if postings[key, default: 0] != s.earned {
+            if postings[key, default: .zero] != s.earned {
                 throw .invariantViolated(
                     "postings of \(s.agreementID) \(s.periodStart)...\(s.periodEnd) do not add up to its settlement")
             }

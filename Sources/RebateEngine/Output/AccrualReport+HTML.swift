@@ -33,7 +33,7 @@ extension AccrualReport {
     private func headerSection(_ loaded: RunContext, title: String) -> String {
         let d = decimals
         let cur = currency
-        let money = { (v: Int128) in HTMLText.money(v, d, cur) }
+        let money = { (v: Money) in HTMLText.money(v, d, cur) }
         let t = loaded.totals
         var h = HTMLText.head(title)
         h += "<h1>\(HTMLText.escape(title))</h1>"
@@ -64,7 +64,7 @@ extension AccrualReport {
     private func monthlySections() -> String {
         let d = decimals
         let cur = currency
-        let money = { (v: Int128) in HTMLText.money(v, d, cur) }
+        let money = { (v: Money) in HTMLText.money(v, d, cur) }
         var h = ""
         // Month by month, stacked by program.
         let months = Array(Set(accruals.map(\.month))).sorted()
@@ -75,9 +75,9 @@ extension AccrualReport {
         var postings = liability
         for r in accruals {
             let i = index[r.month]!
-            postings[r.program]![i] += r.posting
+            postings[r.program]![i] += r.posting.minorUnits
             // Liability at a month's end: what the periods running then have accrued (settled ones stay owed until paid).
-            liability[r.program]![i] += r.accruedToDate
+            liability[r.program]![i] += r.accruedToDate.minorUnits
         }
         let axis = { (v: Int128) in
             HTMLText.grouped(DecimalText.money(v / Int128(DecimalText.powersOfTen[d]), decimals: 0))
@@ -100,8 +100,8 @@ extension AccrualReport {
         h += HTMLText.table(
             ["Month"] + RebateProgram.allCases.map(\.rawValue) + ["Total posting"], numeric: Set(1...5),
             rows: months.enumerated().map { i, m in
-                [m.monthText] + RebateProgram.allCases.map { money(postings[$0]![i]) } + [
-                    money(RebateProgram.allCases.reduce(0) { $0 + postings[$1]![i] })
+                [m.monthText] + RebateProgram.allCases.map { money(Money(minorUnits: postings[$0]![i])) } + [
+                    money(Money(minorUnits: RebateProgram.allCases.reduce(0) { $0 + postings[$1]![i] }))
                 ]
             })
 
@@ -109,17 +109,17 @@ extension AccrualReport {
         h +=
             "<h2>Biggest movements of each month</h2><p class=\"note\">The five largest postings (in absolute value) of every month, and what drove them.</p>"
         var byMonth: [CivilDate: [AccrualRow]] = [:]
-        for r in accruals where r.posting != 0 { byMonth[r.month, default: []].append(r) }
+        for r in accruals where r.posting != .zero { byMonth[r.month, default: []].append(r) }
         var moves: [[String]] = []
         for m in months {
             let top = (byMonth[m] ?? []).sorted {
-                ($0.posting.magnitude, $1.agreementID) > ($1.posting.magnitude, $0.agreementID)
+                ($0.posting.minorUnits.magnitude, $1.agreementID) > ($1.posting.minorUnits.magnitude, $0.agreementID)
             }.prefix(5)
             for r in top {
                 moves.append([
                     m.monthText, HTMLText.escape(r.agreementID), r.program.rawValue, HTMLText.escape(r.beneficiary),
                     money(r.posting),
-                    "tier \(r.tier), basis \(HTMLText.basis(r.basis, r.basisKind, d, cur))", money(r.accruedToDate),
+                    "tier \(r.tier), basis \(HTMLText.basis(r.basis, d, cur))", money(r.accruedToDate),
                 ])
             }
         }
@@ -134,14 +134,14 @@ extension AccrualReport {
     private func partiesSections() -> String {
         let d = decimals
         let cur = currency
-        let money = { (v: Int128) in HTMLText.money(v, d, cur) }
+        let money = { (v: Money) in HTMLText.money(v, d, cur) }
         var h = ""
         // To whom.
-        var byAgreement: [String: (AccrualRow, Int128)] = [:]
-        var byBeneficiary: [String: Int128] = [:]
+        var byAgreement: [String: (AccrualRow, Money)] = [:]
+        var byBeneficiary: [String: Money] = [:]
         for r in accruals {
-            byAgreement[r.agreementID, default: (r, 0)].1 += r.posting
-            byBeneficiary[r.beneficiary, default: 0] += r.posting
+            byAgreement[r.agreementID, default: (r, .zero)].1 += r.posting
+            byBeneficiary[r.beneficiary, default: .zero] += r.posting
         }
         h += "<h2>Biggest agreements</h2>"
         h += HTMLText.table(
@@ -160,9 +160,9 @@ extension AccrualReport {
             })
 
         // Settlements by period end.
-        var settledBy: [String: (count: Int, earned: Int128)] = [:]
+        var settledBy: [String: (count: Int, earned: Money)] = [:]
         for s in settlements {
-            settledBy[s.periodEnd.monthText, default: (0, 0)].count += 1
+            settledBy[s.periodEnd.monthText, default: (0, .zero)].count += 1
             settledBy[s.periodEnd.monthText]!.earned += s.earned
         }
         h += "<h2>Settlements by period end</h2>"
@@ -225,14 +225,14 @@ extension AccrualReport {
     }
 
     /// Accrued to date of the periods that have not been settled: what is still owed.
-    public var openLiability: Int128 {
+    public var openLiability: Money {
         // Rows come agreement by agreement, period by period: the last row of a period holds its latest figure.
         struct Key: Hashable {
             let agreement: String
             let start: Int32
         }
         let settled = Set(settlements.map { Key(agreement: $0.agreementID, start: $0.periodStart.dayNumber) })
-        var open: Int128 = 0
+        var open = Money.zero
         for (i, r) in accruals.enumerated() {
             let last =
                 i + 1 == accruals.count || accruals[i + 1].agreementID != r.agreementID

@@ -6,7 +6,7 @@ extension AccrualReport {
     func v3Sections(_ loaded: RunContext, claims: ClaimsOutcome?) -> String {
         let d = decimals
         let cur = currency
-        let money = { (v: Int128) in HTMLText.money(v, d, cur) }
+        let money = { (v: Money) in HTMLText.money(v, d, cur) }
         var h = ""
         let growth = statements.filter { $0.growth != nil }
         if !growth.isEmpty {
@@ -18,16 +18,11 @@ extension AccrualReport {
                 numeric: [3, 4, 5, 6, 7],
                 rows: growth.prefix(200).map { s in
                     let g = s.growth!
-                    let growthText =
-                        g.growth.map {
-                            g.measure == .percent
-                                ? DecimalText.plain($0, scale: 4) + "\u{00A0}%"
-                                : HTMLText.basis($0, s.basisKind, d, cur)
-                        } ?? "undefined (no baseline)"
+                    let growthText = g.growth.map { HTMLText.figure($0, d, cur) } ?? "undefined (no baseline)"
                     return [
                         HTMLText.escape(s.agreementID), HTMLText.escape(s.beneficiary),
-                        "\(s.periodStart) – \(s.periodEnd)", HTMLText.basis(s.basis, s.basisKind, d, cur),
-                        HTMLText.basis(g.baseline, s.basisKind, d, cur), growthText, String(s.tier),
+                        "\(s.periodStart) – \(s.periodEnd)", HTMLText.basis(s.basis, d, cur),
+                        HTMLText.basis(g.baseline, d, cur), growthText, String(s.tier),
                         money(s.earnedToDate),
                     ]
                 })

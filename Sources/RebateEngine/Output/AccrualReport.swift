@@ -24,9 +24,9 @@ public struct AccrualReport: Sendable {
     public var stageTimings: [(stage: String, nanoseconds: UInt64)] = []
 
     /// The sum of all postings: the liability booked by this run, minor units.
-    public var totalAccrued: Int128 { accruals.reduce(0) { $0 + $1.posting } }
+    public var totalAccrued: Money { accruals.reduce(.zero) { $0 + $1.posting } }
     /// The sum of the settled periods' earnings, minor units.
-    public var totalSettled: Int128 { settlements.reduce(0) { $0 + $1.earned } }
+    public var totalSettled: Money { settlements.reduce(.zero) { $0 + $1.earned } }
 
     /// Creates a row from its values.
     public init(

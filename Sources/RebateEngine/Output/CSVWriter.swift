@@ -50,6 +50,23 @@ struct CSVWriter {
         }
     }
 
+    /// A volume in its unit's format (the `basis` columns).
+    mutating func basis(_ v: Volume, decimals: Int) { basis(v.scaled, v.kind, decimals: decimals) }
+
+    /// Money with exactly the currency's `decimals`.
+    mutating func money(_ m: Money, decimals: Int) { decimal(m.minorUnits, scale: decimals, keepZeros: true) }
+
+    /// A quantity as a plain decimal.
+    mutating func quantity(_ q: Quantity) { decimal(q.milliUnits, scale: 3, keepZeros: false) }
+
+    /// A tier figure: a volume in its unit's format, a percent with up to 4 decimals.
+    mutating func figure(_ f: TierFigure, decimals: Int) {
+        switch f {
+        case .volume(let v): basis(v, decimals: decimals)
+        case .percent(let p): decimal(p, scale: 4, keepZeros: false)
+        }
+    }
+
     mutating func empty() { separate() }
 }
 

@@ -12,12 +12,12 @@ public struct Comparison: Sendable {
         public var periodStart: CivilDate
         /// The settlement period's last day.
         public var periodEnd: CivilDate
-        /// What the period earns under the first file (ended periods) or has earned to date, minor units.
-        public var earnedA: Int128?
+        /// What the period earns under the first file (ended periods) or has earned to date.
+        public var earnedA: Money?
         /// The same under the second file.
-        public var earnedB: Int128?
+        public var earnedB: Money?
         /// `earnedB - earnedA`, an absent side counting as 0.
-        public var difference: Int128 { (earnedB ?? 0) - (earnedA ?? 0) }
+        public var difference: Money { (earnedB ?? .zero) - (earnedA ?? .zero) }
     }
 
     /// The currency's minor-unit digits.
@@ -29,11 +29,13 @@ public struct Comparison: Sendable {
     /// Rows sorted bytewise by agreement, beneficiary and period.
     public var rows: [Row]
 
-    /// Totals by program: under each file and the difference, minor units.
-    public var totalsByProgram: [(program: RebateProgram, a: Int128, b: Int128)] {
+    /// Totals by program: under each file and the difference.
+    public var totalsByProgram: [(program: RebateProgram, a: Money, b: Money)] {
         RebateProgram.allCases.map { p in
             let rows = self.rows.filter { $0.program == p }
-            return (p, rows.reduce(0) { $0 + ($1.earnedA ?? 0) }, rows.reduce(0) { $0 + ($1.earnedB ?? 0) })
+            return (
+                p, rows.reduce(.zero) { $0 + ($1.earnedA ?? .zero) }, rows.reduce(.zero) { $0 + ($1.earnedB ?? .zero) }
+            )
         }
     }
 
@@ -51,7 +53,7 @@ public struct Comparison: Sendable {
         }
         var rows: [Key: Row] = [:]
         func add(_ r: AccrualReport, _ side: Int) {
-            var earned: [Key: (RebateProgram, String, CivilDate, CivilDate, Int128)] = [:]
+            var earned: [Key: (RebateProgram, String, CivilDate, CivilDate, Money)] = [:]
             for s in r.settlements {
                 earned[Key(id: s.agreementID, start: s.periodStart.dayNumber, end: s.periodEnd.dayNumber)] =
                     (s.program, s.beneficiary, s.periodStart, s.periodEnd, s.earned)
@@ -99,9 +101,9 @@ public struct Comparison: Sendable {
             w.text(r.beneficiary)
             w.text(r.periodStart.description)
             w.text(r.periodEnd.description)
-            if let v = r.earnedA { w.decimal(v, scale: decimals, keepZeros: true) } else { w.empty() }
-            if let v = r.earnedB { w.decimal(v, scale: decimals, keepZeros: true) } else { w.empty() }
-            w.decimal(r.difference, scale: decimals, keepZeros: true)
+            if let v = r.earnedA { w.money(v, decimals: decimals) } else { w.empty() }
+            if let v = r.earnedB { w.money(v, decimals: decimals) } else { w.empty() }
+            w.money(r.difference, decimals: decimals)
             w.endRow()
         }
         return w.bytes
@@ -109,7 +111,7 @@ public struct Comparison: Sendable {
 
     /// `compare.html`: totals by program, the biggest differences, every agreement that changed.
     public func html(fileA: String, fileB: String) -> String {
-        let money = { (v: Int128) in HTMLText.money(v, decimals, currency) }
+        let money = { (v: Money) in HTMLText.money(v, decimals, currency) }
         let e = HTMLText.escape
         let table = { (header: [String], numeric: Set<Int>, rows: [[String]]) in
             HTMLText.table(header, numeric: numeric, rows: rows)
@@ -119,16 +121,16 @@ public struct Comparison: Sendable {
         h +=
             "<p class=\"sub\">A: \(e(fileA)) · B: \(e(fileB)) · the same lines · \(asOf.map { "as of \($0)" } ?? "all lines known") · \(e(currency))</p>"
         let totals = totalsByProgram
-        let (ta, tb) = totals.reduce((Int128(0), Int128(0))) { ($0.0 + $1.a, $0.1 + $1.b) }
+        let (ta, tb) = totals.reduce((Money.zero, Money.zero)) { ($0.0 + $1.a, $0.1 + $1.b) }
         h += "<h2>Totals by program</h2>"
         h += table(
             ["Program", "Earned under A", "Earned under B", "Difference"], [1, 2, 3],
             totals.map { [$0.program.rawValue, money($0.a), money($0.b), money($0.b - $0.a)] }
                 + [["<b>total</b>", "<b>\(money(ta))</b>", "<b>\(money(tb))</b>", "<b>\(money(tb - ta))</b>"]])
-        let changed = rows.filter { $0.difference != 0 || ($0.earnedA == nil) != ($0.earnedB == nil) }
+        let changed = rows.filter { $0.difference != .zero || ($0.earnedA == nil) != ($0.earnedB == nil) }
         h += "<h2>Biggest differences</h2>"
         let biggest = changed.sorted {
-            ($0.difference.magnitude, $1.agreementID) > ($1.difference.magnitude, $0.agreementID)
+            ($0.difference.minorUnits.magnitude, $1.agreementID) > ($1.difference.minorUnits.magnitude, $0.agreementID)
         }.prefix(25)
         if biggest.isEmpty {
             h += "<p class=\"note\">Both files earn the same in every period.</p>"

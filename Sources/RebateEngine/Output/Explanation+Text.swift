@@ -1,10 +1,13 @@
 extension Explanation {
+    /// `B` in the basis's scaled units, for the arithmetic of the worked steps.
+    private var basisValue: Int128 { basis.scaled }
+
     /// The explanation for an auditor, as plain text: the period, the sums, each tier and gate,
     /// the cap, the formula with the actual numbers, the posting, and the lines that weigh most.
     public var text: String {
         let a = agreement
         let d = decimals
-        let money = { (v: Int128) in DecimalText.money(v, decimals: d) }
+        let money = { (v: Money) in v.text(decimals: d) }
         let basisText = { (v: Int128) in RebateReportFormat.basisText(v, a.basis, decimals: d) }
         let formula = RebateFormula(a, decimals: d)
         var out: [String] = []
@@ -22,11 +25,11 @@ extension Explanation {
         )
         out.append("")
         out.append("Sums of the period through \(day), over \(lineCount) line\(lineCount == 1 ? "" : "s"):")
-        out.append("  Q (quantity) = \(DecimalText.plain(quantity, scale: 3))")
+        out.append("  Q (quantity) = \(quantity)")
         out.append("  A (amount)   = \(money(amount)) \(currency)")
         out.append("  N (pallets)  = \(pallets)")
         let letter = ["quantity": "Q", "amount": "A", "pallets": "N"][a.basis.rawValue]!
-        out.append("  B = \(letter) = \(basisText(basis))")
+        out.append("  B = \(letter) = \(basisText(basisValue))")
         out.append("")
         if let g = growth {
             out += growthLines(g, formula)
@@ -35,11 +38,11 @@ extension Explanation {
         if growth == nil {
             out.append("Tiers (\(a.tiering.rawValue), \(a.valueKind.rawValue)):")
             for (i, t) in a.tiers.enumerated() {
-                let reached = basis >= Int128(t.from)
+                let reached = basisValue >= Int128(t.from)
                 let state =
                     reached
                     ? (i + 1 == tier ? "reached, the highest" : "reached")
-                    : "not reached, \(basisText(Int128(t.from) - basis)) missing"
+                    : "not reached, \(basisText(Int128(t.from) - basisValue)) missing"
                 out.append("  tier \(i + 1) from \(basisText(Int128(t.from))): \(valueText(t.value)) -- \(state)")
             }
             out.append("  tier reached: \(tier)")
@@ -47,15 +50,13 @@ extension Explanation {
         if !gates.isEmpty {
             out.append("Gates (each must be met, or the period earns nothing):")
             for (g, gate) in gates.enumerated() {
-                let v = { (x: Int128) in
-                    gate.measure == .amount ? money(x) + " " + self.currency : DecimalText.plain(x, scale: 3)
-                }
+                let v = { (x: Volume) in x.text(decimals: d) + (x.kind == .amount ? " " + self.currency : "") }
                 out.append(
-                    "  gate \(g + 1): \(gate.measure.rawValue) of \(PartnerStatement.scopeText(gate.scope)) >= \(v(Int128(gate.minimum))): \(v(gate.bought)) -- \(gate.isMet ? "met" : "not met, \(v(gate.missing)) missing")"
+                    "  gate \(g + 1): \(gate.measure.rawValue) of \(PartnerStatement.scopeText(gate.scope)) >= \(v(gate.minimum)): \(v(gate.bought)) -- \(gate.isMet ? "met" : "not met, \(v(gate.missing)) missing")"
                 )
             }
         }
-        out.append("Cap: \(a.cap.map { money(Int128($0)) + " " + currency + " per period" } ?? "none")")
+        out.append("Cap: \(a.cap.map { money(Money(minorUnits: $0)) + " " + currency + " per period" } ?? "none")")
         out.append("")
         out.append(
             "Formula (SPEC sections 4 and 5\(growth == nil ? "" : ", with growth as section 10 says")), exact; rounded once, half away from zero:"
@@ -79,8 +80,8 @@ extension Explanation {
         for l in lines {
             rows.append(
                 [
-                    l.lineID, l.date.description, l.partner, l.product, DecimalText.plain(l.quantity, scale: 3),
-                    money(l.amount), basisText(l.contribution),
+                    l.lineID, l.date.description, l.partner, l.product, l.quantity.description,
+                    money(l.amount), l.contribution.text(decimals: d),
                 ] + (foreign ? [l.invoicedIn] : []))
         }
         var widths = Array(repeating: 0, count: header.count)
@@ -121,16 +122,16 @@ extension Explanation {
         switch g.rule.measure {
         case .percent:
             if let growth = g.figures.growth {
-                let exact = Self.exact((basis * b0.denominator - b0.numerator) * 1_000_000, b0.numerator, scale: 4)
+                let exact = Self.exact((basisValue * b0.denominator - b0.numerator) * 1_000_000, b0.numerator, scale: 4)
                 out.append(
-                    "Growth g = (B - B0) / B0 x 100 = \(exact)% (the growth column: \(DecimalText.plain(growth, scale: 4))%)"
+                    "Growth g = (B - B0) / B0 x 100 = \(exact)% (the growth column: \(growth.text(decimals: decimals))%)"
                 )
             } else {
                 out.append("Growth g = (B - B0) / B0 x 100: undefined, as B0 is 0; no growth tier is reached")
             }
         case .absolute:
             out.append(
-                "Growth g = B - B0 = \(Self.exact(basis * b0.denominator - b0.numerator, b0.denominator, scale: unit))"
+                "Growth g = B - B0 = \(Self.exact(basisValue * b0.denominator - b0.numerator, b0.denominator, scale: unit))"
             )
         }
         out.append(
@@ -145,7 +146,9 @@ extension Explanation {
             let state: String
             if i < tier {
                 state = i + 1 == tier ? "reached, the highest" : "reached"
-            } else if let missing = formula.basisToGrowthTier(t.from, basis: basis, baseline: g.atDay, growth: g.rule) {
+            } else if let missing = formula.basisToGrowthTier(
+                t.from, basis: basisValue, baseline: g.atDay, growth: g.rule)
+            {
                 state = "not reached, \(basisText(max(missing, 0))) more basis to buy"
             } else {
                 state = "not reached (no baseline)"
@@ -169,12 +172,12 @@ extension Explanation {
         let kb = forecast ? "k*B" : "B"
         if forecast {
             out.append(
-                "  forecast: k = D/e = \(D)/\(e); k*B = \(Self.exact(basis * Int128(D), Int128(e), scale: unit)) against B0 at the period's end = \(Self.exact(b0.numerator, b0.denominator, scale: unit))"
+                "  forecast: k = D/e = \(D)/\(e); k*B = \(Self.exact(basisValue * Int128(D), Int128(e), scale: unit)) against B0 at the period's end = \(Self.exact(b0.numerator, b0.denominator, scale: unit))"
             )
         }
         // Growth and thresholds over one denominator, e*b0d (times 10^6 for percent), as the engine compares them.
         let million: Int128 = percent ? 1_000_000 : 1
-        let growthE = (basis * Int128(D) * b0.denominator - b0.numerator * Int128(e)) * million
+        let growthE = (basisValue * Int128(D) * b0.denominator - b0.numerator * Int128(e)) * million
         let units = Int128(e) * b0.denominator * million
         let threshold = { (i: Int) -> Int128 in
             let f = Int128(a.tiers[i].from)
@@ -201,7 +204,7 @@ extension Explanation {
             out.append("  retroactive on the total: R = \(xv) x tier \(j + 1)'s value = \(xText) x \(v(j))")
         case (_, .retroactive, .increment):
             out.append(
-                "  retroactive on the increment: R = \(xv) x tier \(j + 1)'s value x (\(kb) - B0) / \(kb) = \(xText) x \(v(j)) x \(Self.exact(growthE, units, scale: unit)) / \(Self.exact(basis * Int128(D), Int128(e), scale: unit))"
+                "  retroactive on the increment: R = \(xv) x tier \(j + 1)'s value x (\(kb) - B0) / \(kb) = \(xText) x \(v(j)) x \(Self.exact(growthE, units, scale: unit)) / \(Self.exact(basisValue * Int128(D), Int128(e), scale: unit))"
             )
         case (_, .incremental, _):
             out.append(
@@ -228,8 +231,8 @@ extension Explanation {
     /// (amount for percent, quantity per unit, pallets per pallet; nothing for a fixed sum).
     private var scaledVolume: (name: String, scale: Int, value: Int128) {
         switch agreement.valueKind {
-        case .percent: return ("A", decimals, amount)
-        case .perUnit: return ("Q", 3, quantity)
+        case .percent: return ("A", decimals, amount.minorUnits)
+        case .perUnit: return ("Q", 3, quantity.milliUnits)
         case .perPallet: return ("N", 0, pallets)
         case .fixed: return ("", 0, 0)
         }
@@ -257,11 +260,11 @@ extension Explanation {
         let scaled = { (v: Int128, scale: Int) in Self.exact(v * Int128(D), Int128(e), scale: scale) }
         if forecast {
             out.append(
-                "  forecast: R is evaluated on k*B = \(scaled(basis, a.basis == .amount ? d : 3)), k*\(xName.isEmpty ? "B" : xName) = \(xName.isEmpty ? scaled(basis, a.basis == .amount ? d : 3) : scaled(x, xScale))\(k)"
+                "  forecast: R is evaluated on k*B = \(scaled(basisValue, a.basis == .amount ? d : 3)), k*\(xName.isEmpty ? "B" : xName) = \(xName.isEmpty ? scaled(basisValue, a.basis == .amount ? d : 3) : scaled(x, xScale))\(k)"
             )
         }
         let kb = forecast ? "k*B" : "B"
-        let reached = (0..<a.tiers.count).last { i in basis * Int128(D) >= Int128(a.tiers[i].from) * Int128(e) }
+        let reached = (0..<a.tiers.count).last { i in basisValue * Int128(D) >= Int128(a.tiers[i].from) * Int128(e) }
         guard let j = reached else {
             out.append("  no tier reached by \(kb): R = 0")
             return out + closing(formula, D: D, e: e)
@@ -284,7 +287,7 @@ extension Explanation {
             )
             let unit = a.basis == .amount ? d : 3
             for i in 0...j {
-                let upper = i < j ? Int128(a.tiers[i + 1].from) * Int128(e) : basis * Int128(D)
+                let upper = i < j ? Int128(a.tiers[i + 1].from) * Int128(e) : basisValue * Int128(D)
                 let slice = upper - Int128(a.tiers[i].from) * Int128(e)
                 out.append("    tier \(i + 1): s = \(Self.exact(slice, Int128(e), scale: unit)) at \(v(i))")
             }
@@ -303,8 +306,11 @@ extension Explanation {
     /// Gates, the clamp to 0...cap, and the forecast's division by k.
     private func closing(_ formula: RebateFormula, D: Int64, e: Int64) -> [String] {
         let a = agreement
+        // Gate minimums are inputs (Int64 by construction).
+        let gateMinimums = gates.map { Int64($0.minimum.scaled) }
         var out: [String] = []
-        let unmet = gates.indices.filter { g in gates[g].bought * Int128(D) < Int128(gates[g].minimum) * Int128(e) }
+        let unmet = gates.indices.filter { g in gates[g].bought.scaled * Int128(D) < gates[g].minimum.scaled * Int128(e)
+        }
         if !unmet.isEmpty {
             out.append(
                 "  gate\(unmet.count == 1 ? "" : "s") \(unmet.map { "\($0 + 1)" }.joined(separator: ", ")) not met\(D == e ? "" : " (judged on the sums times k)"): R = 0"
@@ -313,10 +319,10 @@ extension Explanation {
         let projected =
             growth.map { g in
                 formula.result(
-                    sums, baseline: D == e ? g.atDay : g.atEnd, growth: g.rule, gateMinimums: gates.map(\.minimum),
+                    sums, baseline: D == e ? g.atDay : g.atEnd, growth: g.rule, gateMinimums: gateMinimums,
                     scaleUp: D, scaleDown: e
                 ).projected
-            } ?? formula.result(sums, gateMinimums: gates.map(\.minimum), scaleUp: D, scaleDown: e).projected
+            } ?? formula.result(sums, gateMinimums: gateMinimums, scaleUp: D, scaleDown: e).projected
         if let cap = a.cap {
             out.append(
                 "  clamped to 0...cap \(DecimalText.money(Int128(cap), decimals: decimals)): R = \(DecimalText.money(projected, decimals: decimals)) (rounded)"

@@ -8,21 +8,29 @@ public struct GateProgress: Hashable, Sendable {
     public var scope: ProductScope
     /// Whether the gate sums quantity or amount.
     public var measure: Gate.Measure
-    /// The minimum: milli-units for quantity, minor units for amount.
-    public var minimum: Int64
-    /// What the period's lines in the gate's scope add up to so far, in the same units.
-    public var bought: Int128
+    /// The minimum, in the gate's unit.
+    public var minimum: Volume
+    /// What the period's lines in the gate's scope add up to so far, in the same unit.
+    public var bought: Volume
 
     /// Creates a row from its values.
-    public init(scope: ProductScope, measure: Gate.Measure, minimum: Int64, bought: Int128) {
+    public init(scope: ProductScope, measure: Gate.Measure, minimum: Volume, bought: Volume) {
         self.scope = scope
         self.measure = measure
         self.minimum = minimum
         self.bought = bought
     }
 
+    /// Creates a row from the gate's scaled values (thousandths of a unit, or minor units).
+    init(scope: ProductScope, measure: Gate.Measure, minimum: Int64, bought: Int128) {
+        let kind: RebateBasis = measure == .amount ? .amount : .quantity
+        self.init(
+            scope: scope, measure: measure, minimum: Volume(kind, scaled: Int128(minimum)),
+            bought: Volume(kind, scaled: bought))
+    }
+
     /// Whether the period's actual sum reaches the minimum.
-    public var isMet: Bool { bought >= Int128(minimum) }
-    /// What is still to buy to meet the gate; 0 once met.
-    public var missing: Int128 { max(0, Int128(minimum) - bought) }
+    public var isMet: Bool { bought.scaled >= minimum.scaled }
+    /// What is still to buy to meet the gate; nothing once met.
+    public var missing: Volume { Volume(minimum.kind, scaled: max(0, minimum.scaled - bought.scaled)) }
 }

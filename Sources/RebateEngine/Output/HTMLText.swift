@@ -47,6 +47,24 @@ enum HTMLText {
         grouped(DecimalText.money(minor, decimals: decimals)) + "\u{00A0}" + escape(currency)
     }
 
+    /// Money for people: grouped digits and the currency code (`12,345.60 EUR`).
+    static func money(_ m: Money, _ decimals: Int, _ currency: String) -> String {
+        money(m.minorUnits, decimals, currency)
+    }
+
+    /// A volume for people, with its unit.
+    static func basis(_ v: Volume, _ decimals: Int, _ currency: String) -> String {
+        basis(v.scaled, v.kind, decimals, currency)
+    }
+
+    /// A growth figure or tier threshold for people: a percent (`12.5 %`), or a volume with its unit.
+    static func figure(_ f: TierFigure, _ decimals: Int, _ currency: String) -> String {
+        switch f {
+        case .volume(let v): return basis(v, decimals, currency)
+        case .percent(let p): return DecimalText.plain(p, scale: 4) + "\u{00A0}%"
+        }
+    }
+
     /// A basis value for people: money for amount, grouped plain decimal otherwise, with its unit.
     static func basis(_ v: Int128, _ kind: RebateBasis, _ decimals: Int, _ currency: String) -> String {
         switch kind {

@@ -12,30 +12,28 @@ public struct AccrualRow: Hashable, Sendable {
     public var periodEnd: CivilDate
     /// The first day of the calendar month.
     public var month: CivilDate
-    /// Period-to-date sums: milli-units, minor units, whole pallets.
-    public var quantity: Int128
-    /// Amount in minor units of the currency.
-    public var amount: Int128
-    /// Whole pallets.
+    /// The period-to-date quantity of the agreement's lines.
+    public var quantity: Quantity
+    /// The period-to-date amount of the agreement's lines, in book money.
+    public var amount: Money
+    /// The period-to-date count of whole pallets (a count: no unit to scale).
     public var pallets: Int128
-    /// The basis kind, and its period-to-date value in basis units (milli for quantity and pallets).
-    public var basisKind: RebateBasis
-    /// The basis in basis units: milli for quantity and pallets, minor units for amount.
-    public var basis: Int128
+    /// The period-to-date basis, in the unit the agreement's tiers measure.
+    public var basis: Volume
     /// The highest tier reached by the actual basis (1-based; 0 for none).
     public var tier: Int
-    /// Minor units.
-    public var accruedToDate: Int128
-    /// The month's change of `accruedToDate` within its period, minor units.
-    public var posting: Int128
+    /// What the period has accrued by the month's end.
+    public var accruedToDate: Money
+    /// The month's change of `accruedToDate` within its period.
+    public var posting: Money
     /// Baseline and growth at the month's day, for a growth agreement (SPEC section 10).
     public var growth: GrowthFigures?
 
     /// Creates a row from its values.
     public init(
         agreementID: String, program: RebateProgram, beneficiary: String, periodStart: CivilDate, periodEnd: CivilDate,
-        month: CivilDate, quantity: Int128, amount: Int128, pallets: Int128, basisKind: RebateBasis, basis: Int128,
-        tier: Int, accruedToDate: Int128, posting: Int128
+        month: CivilDate, quantity: Quantity, amount: Money, pallets: Int128, basis: Volume, tier: Int,
+        accruedToDate: Money, posting: Money
     ) {
         self.agreementID = agreementID
         self.program = program
@@ -46,7 +44,6 @@ public struct AccrualRow: Hashable, Sendable {
         self.quantity = quantity
         self.amount = amount
         self.pallets = pallets
-        self.basisKind = basisKind
         self.basis = basis
         self.tier = tier
         self.accruedToDate = accruedToDate
@@ -66,28 +63,25 @@ public struct SettlementRow: Hashable, Sendable {
     public var periodStart: CivilDate
     /// The settlement period's last day.
     public var periodEnd: CivilDate
-    /// Quantity in milli-units.
-    public var quantity: Int128
-    /// Amount in minor units of the currency.
-    public var amount: Int128
-    /// Whole pallets.
+    /// The period's quantity.
+    public var quantity: Quantity
+    /// The period's amount, in book money.
+    public var amount: Money
+    /// The period's count of whole pallets (a count: no unit to scale).
     public var pallets: Int128
-    /// What the tiers measure.
-    public var basisKind: RebateBasis
-    /// The basis in basis units: milli for quantity and pallets, minor units for amount.
-    public var basis: Int128
+    /// The period's basis, in the unit the agreement's tiers measure.
+    public var basis: Volume
     /// The highest tier reached by the actual basis (1-based; 0 for none).
     public var tier: Int
-    /// Minor units.
-    public var earned: Int128
+    /// What the period earned.
+    public var earned: Money
     /// Baseline and growth at the period's end, for a growth agreement (SPEC section 10).
     public var growth: GrowthFigures?
 
     /// Creates a row from its values.
     public init(
         agreementID: String, program: RebateProgram, beneficiary: String, periodStart: CivilDate, periodEnd: CivilDate,
-        quantity: Int128, amount: Int128, pallets: Int128, basisKind: RebateBasis, basis: Int128, tier: Int,
-        earned: Int128
+        quantity: Quantity, amount: Money, pallets: Int128, basis: Volume, tier: Int, earned: Money
     ) {
         self.agreementID = agreementID
         self.program = program
@@ -97,7 +91,6 @@ public struct SettlementRow: Hashable, Sendable {
         self.quantity = quantity
         self.amount = amount
         self.pallets = pallets
-        self.basisKind = basisKind
         self.basis = basis
         self.tier = tier
         self.earned = earned
@@ -118,24 +111,23 @@ public struct StatementRow: Hashable, Sendable {
     public var periodEnd: CivilDate
     /// The day the figures are taken at.
     public var asOf: CivilDate
-    /// What the tiers measure.
-    public var basisKind: RebateBasis
-    /// The basis in basis units: milli for quantity and pallets, minor units for amount.
-    public var basis: Int128
+    /// The period's basis so far, in the unit the agreement's tiers measure.
+    public var basis: Volume
     /// The highest tier reached by the actual basis (1-based; 0 for none).
     public var tier: Int
-    /// Minor units.
-    public var earnedToDate: Int128
-    /// The next tier's threshold in basis units, `nil` at the top tier.
-    public var nextTierFrom: Int64?
+    /// What the period has earned so far.
+    public var earnedToDate: Money
+    /// Where the next tier starts, `nil` at the top tier: a volume of the basis, or for a growth
+    /// agreement a growth figure (a percent, or a volume of growth).
+    public var nextTierFrom: TierFigure?
     /// How much basis is still missing to reach it, `nil` at the top tier.
-    public var toNextTier: Int128?
-    /// The period's expected total at run-rate, minor units.
-    public var forecastEarned: Int128
+    public var toNextTier: Volume?
+    /// The period's expected total at run-rate.
+    public var forecastEarned: Money
     /// Each gate of the agreement with what the period has bought toward it (not a `statements.csv` column).
     public var gates: [GateProgress]
     /// Baseline and growth at the statement's day, for a growth agreement (SPEC section 10); with it,
-    /// `nextTierFrom` is a growth figure (10^-4 percent, or basis units).
+    /// `nextTierFrom` is a growth figure.
     public var growth: GrowthFigures?
 
     /// Whether a tier is reached but an unmet gate holds the rebate back.
@@ -144,8 +136,8 @@ public struct StatementRow: Hashable, Sendable {
     /// Creates a row from its values.
     public init(
         beneficiary: String, agreementID: String, program: RebateProgram, periodStart: CivilDate, periodEnd: CivilDate,
-        asOf: CivilDate, basisKind: RebateBasis, basis: Int128, tier: Int, earnedToDate: Int128, nextTierFrom: Int64?,
-        toNextTier: Int128?, forecastEarned: Int128, gates: [GateProgress] = []
+        asOf: CivilDate, basis: Volume, tier: Int, earnedToDate: Money, nextTierFrom: TierFigure?,
+        toNextTier: Volume?, forecastEarned: Money, gates: [GateProgress] = []
     ) {
         self.gates = gates
         self.beneficiary = beneficiary
@@ -154,7 +146,6 @@ public struct StatementRow: Hashable, Sendable {
         self.periodStart = periodStart
         self.periodEnd = periodEnd
         self.asOf = asOf
-        self.basisKind = basisKind
         self.basis = basis
         self.tier = tier
         self.earnedToDate = earnedToDate
@@ -200,5 +191,22 @@ public struct Anomaly: Hashable, Sendable {
         self.periodStart = periodStart
         self.periodEnd = periodEnd
         self.detail = detail
+    }
+}
+
+/// A tier's threshold or a growth figure (SPEC section 10): a volume of the basis, or a percent.
+public enum TierFigure: Hashable, Sendable {
+    /// A volume of the basis; for growth measured `absolute`, a volume of growth.
+    case volume(Volume)
+    /// Growth in percent, in ten-thousandths of a percent (2.5 % is 25,000).
+    case percent(tenThousandths: Int128)
+
+    /// The figure as the outputs write it: a volume in its unit's format, a percent with up to 4
+    /// decimals and no sign (`12.5`).
+    public func text(decimals: Int) -> String {
+        switch self {
+        case .volume(let v): return v.text(decimals: decimals)
+        case .percent(let p): return DecimalText.plain(p, scale: 4)
+        }
     }
 }

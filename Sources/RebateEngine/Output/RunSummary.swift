@@ -17,8 +17,8 @@ enum RunSummary {
     ) -> [UInt8] {
         let t = context.totals
         let d = context.decimals
-        let q = { (v: Int128) in "\"" + DecimalText.plain(v, scale: 3) + "\"" }
-        let m = { (v: Int128) in "\"" + DecimalText.money(v, decimals: d) + "\"" }
+        let q = { (v: Quantity) in "\"" + v.description + "\"" }
+        let m = { (v: Money) in "\"" + v.text(decimals: d) + "\"" }
         var lines: [String] = []
         lines.append("  \"status\": \"\(report == nil ? "too_many_rejects" : "ok")\",")
         lines.append("  \"currency\": \"\(JSONText.escaped(context.currency))\",")
@@ -56,7 +56,7 @@ enum RunSummary {
                     ))
             }
             for f in t.foreign {
-                let written = "\"" + DecimalText.money(f.amount, decimals: f.decimals) + "\""
+                let written = "\"" + f.amount.text(decimals: f.decimals) + "\""
                 rows.append(
                     (f.code, "{\"lines\": \(f.lines), \"amount\": \(written), \"book_amount\": \(m(f.bookAmount))}"))
             }
@@ -71,14 +71,14 @@ enum RunSummary {
             )
             lines.append("  \"total_accrued\": \(m(r.totalAccrued)),")
             lines.append("  \"total_settled\": \(m(r.totalSettled)),")
-            lines.append("  \"total_earned_to_date\": \(m(r.statements.reduce(0) { $0 + $1.earnedToDate })),")
+            lines.append("  \"total_earned_to_date\": \(m(r.statements.reduce(.zero) { $0 + $1.earnedToDate })),")
         } else {
             lines.append("  \"rows\": {\"rejects\": \(context.rejects.count)},")
         }
         if let close {
             let c = close.totals
-            let paid = close.payments.filter { $0.amount > 0 }.reduce(Int128(0)) { $0 + $1.amount }
-            let clawed = close.payments.filter { $0.amount < 0 }.reduce(Int128(0)) { $0 + $1.amount }
+            let paid = close.payments.filter { $0.amount > .zero }.reduce(Money.zero) { $0 + $1.amount }
+            let clawed = close.payments.filter { $0.amount < .zero }.reduce(Money.zero) { $0 + $1.amount }
             lines.append("  \"close\": {")
             lines.append("    \"month\": \"\(close.month.monthText)\",")
             lines.append("    \"ledger_read\": \(ledgerFile.map { JSONText.string($0) } ?? "null"),")

@@ -60,7 +60,7 @@ extension PartnerPortal {
         h += "<p class=\"sub\">\(sub) · figures as of \(asOfText) · \(HTMLText.escape(cur))</p>"
         h += "<div class=\"cards\">"
         h += HTMLText.card("Earned to date, current periods", HTMLText.money(e.earnedThisPeriod, d, cur))
-        let forecast = e.agreementIDs.reduce(Int128(0)) { $0 + (statements[$1]?.forecastEarned ?? 0) }
+        let forecast = e.agreementIDs.reduce(Money.zero) { $0 + (statements[$1]?.forecastEarned ?? .zero) }
         h += HTMLText.card("Expected for these periods at the current pace", HTMLText.money(forecast, d, cur))
         h += HTMLText.card(
             hasLedger ? "Open liability (accrued, not yet paid)" : "Accrued (no ledger: nothing paid)",
@@ -94,14 +94,14 @@ extension PartnerPortal {
             for p in history {
                 let r = p.row
                 var row = [
-                    "\(r.periodStart) to \(r.periodEnd)", HTMLText.basis(r.basis, r.basisKind, d, cur), "\(r.tier)",
+                    "\(r.periodStart) to \(r.periodEnd)", HTMLText.basis(r.basis, d, cur), "\(r.tier)",
                     HTMLText.money(r.earned, d, cur),
                 ]
                 if let paid = p.paid {
                     let due = r.earned - paid
                     row += [
-                        HTMLText.money(paid, d, cur), due > 0 ? HTMLText.money(due, d, cur) : "",
-                        due < 0 ? "<span class=\"warn\">\(HTMLText.money(-due, d, cur))</span>" : "",
+                        HTMLText.money(paid, d, cur), due > .zero ? HTMLText.money(due, d, cur) : "",
+                        due < .zero ? "<span class=\"warn\">\(HTMLText.money(-due, d, cur))</span>" : "",
                     ]
                 }
                 if claimable { row.append(p.claimable.map { HTMLText.money($0, d, cur) } ?? "") }

@@ -15,11 +15,11 @@ public struct PartnerPortal: Sendable {
         public var group: String?
         /// The agreements whose beneficiary this is, bytewise by id.
         public var agreementIDs: [String]
-        /// Earned to date in the current periods (the sum of its `statements.csv` rows), minor units.
-        public var earnedThisPeriod: Int128
+        /// Earned to date in the current periods (the sum of its `statements.csv` rows).
+        public var earnedThisPeriod: Money
         /// What the books should hold as owed and not yet paid: each started period's accrual
-        /// target (``MonthEndClose``) less what the ledger says was paid, minor units.
-        public var openLiability: Int128
+        /// target (``MonthEndClose``) less what the ledger says was paid.
+        public var openLiability: Money
         /// The page's path inside the portal folder (`beneficiaries/…html`), safe for any id.
         public var page: String
     }
@@ -28,9 +28,9 @@ public struct PartnerPortal: Sendable {
     struct SettledPeriod: Sendable {
         var row: SettlementRow
         /// What the ledger says was paid for it; `nil` without a ledger.
-        var paid: Int128?
+        var paid: Money?
         /// For an `on_claim` agreement, what is still claimable (`earned − approved`, SPEC section 12).
-        var claimable: Int128?
+        var claimable: Money?
     }
 
     /// The currency code and its minor-unit digits.
@@ -76,21 +76,21 @@ public struct PartnerPortal: Sendable {
         var statements: [String: StatementRow] = [:]
         for s in report.statements { statements[s.agreementID] = s }
         self.statements = statements
-        var paid: [LedgerRow.Key: Int128] = [:]
+        var paid: [LedgerRow.Key: Money] = [:]
         for row in ledger ?? [] { paid[row.key] = row.paid }
         // The claims decided as a close on the same day would (SPEC section 12).
         let claimable = ClaimsOutcome.claimable(report, agreements: dataset.agreements, claims: claims)
         var settled: [String: [SettledPeriod]] = [:]
         for s in report.settlements {
             let key = s.periodKey
-            var period = SettledPeriod(row: s, paid: ledger == nil ? nil : paid[key] ?? 0)
+            var period = SettledPeriod(row: s, paid: ledger == nil ? nil : paid[key] ?? .zero)
             period.claimable = claimable[key]
             settled[s.agreementID, default: []].append(period)
         }
         self.settled = settled
         // What the books should hold for each started period: the close's targets.
-        var liability: [String: Int128] = [:]
-        let targets: [(row: LedgerRow, earned: Int128)]
+        var liability: [String: Money] = [:]
+        let targets: [(row: LedgerRow, earned: Money)]
         if let asOf = report.asOf {
             targets = MonthEndClose.targets(report, asOf: asOf)
         } else {
@@ -102,7 +102,7 @@ public struct PartnerPortal: Sendable {
                 )
             }
         }
-        for t in targets { liability[t.row.agreementID, default: 0] += t.row.accrued - (paid[t.row.key] ?? 0) }
+        for t in targets { liability[t.row.agreementID, default: .zero] += t.row.accrued - (paid[t.row.key] ?? .zero) }
 
         var byBeneficiary: [String: (isGroup: Bool, ids: [String])] = [:]
         for a in dataset.agreements.agreements {
@@ -118,8 +118,8 @@ public struct PartnerPortal: Sendable {
                 id: id, name: value.isGroup ? id : names[id] ?? id, isGroup: value.isGroup,
                 members: value.isGroup ? members[id] ?? [] : [], group: value.isGroup ? nil : groupOf[id],
                 agreementIDs: ids,
-                earnedThisPeriod: ids.reduce(0) { $0 + (statements[$1]?.earnedToDate ?? 0) },
-                openLiability: ids.reduce(0) { $0 + (liability[$1] ?? 0) },
+                earnedThisPeriod: ids.reduce(.zero) { $0 + (statements[$1]?.earnedToDate ?? .zero) },
+                openLiability: ids.reduce(.zero) { $0 + (liability[$1] ?? .zero) },
                 page: "beneficiaries/" + Self.pageName(id: id, isGroup: value.isGroup))
         }
         entries.sort { Bytewise.less($0.page, $1.page) }

@@ -6,7 +6,7 @@ extension PartnerStatement {
     {
         var h = "<tr><th>Period</th><td>\(r.periodStart) to \(r.periodEnd), figures on \(r.asOf)</td></tr>"
         h +=
-            "<tr><th>Bought so far (\(r.basisKind.rawValue))</th><td class=\"n\">\(HTMLText.basis(r.basis, r.basisKind, d, cur))</td></tr>"
+            "<tr><th>Bought so far (\(r.basis.kind.rawValue))</th><td class=\"n\">\(HTMLText.basis(r.basis, d, cur))</td></tr>"
         h +=
             "<tr><th>Tier reached</th><td class=\"n\">\(r.tier == 0 ? "none yet" : "\(r.tier) of \(a?.tiers.count ?? r.tier)")</td></tr>"
         for (g, gate) in r.gates.enumerated() {
@@ -22,18 +22,15 @@ extension PartnerStatement {
         if let g = r.growth {
             // A growth agreement: its tiers measure growth over the baseline, so say both, and the next
             // tier as growth and as basis still to buy.
-            let growthText = { (v: Int128) in
-                g.measure == .percent
-                    ? DecimalText.plain(v, scale: 4) + "\u{00A0}%" : HTMLText.basis(v, r.basisKind, d, cur)
-            }
+            let growthText = { (f: TierFigure) in HTMLText.figure(f, d, cur) }
             h +=
-                "<tr><th>Baseline so far</th><td class=\"n\">\(HTMLText.basis(g.baseline, r.basisKind, d, cur))</td></tr>"
+                "<tr><th>Baseline so far</th><td class=\"n\">\(HTMLText.basis(g.baseline, d, cur))</td></tr>"
             h +=
                 "<tr><th>Growth so far</th><td class=\"n\">\(g.growth.map(growthText) ?? "not measurable yet: no baseline")</td></tr>"
             if let next = r.nextTierFrom {
-                h += "<tr><th>Next tier</th><td>tier \(r.tier + 1) from growth of \(growthText(Int128(next)))"
+                h += "<tr><th>Next tier</th><td>tier \(r.tier + 1) from growth of \(growthText(next))"
                 if let missing = r.toNextTier {
-                    h += ": <strong>\(HTMLText.basis(missing, r.basisKind, d, cur)) still to buy</strong>"
+                    h += ": <strong>\(HTMLText.basis(missing, d, cur)) still to buy</strong>"
                 }
                 h += "</td></tr>"
             } else {
@@ -41,11 +38,13 @@ extension PartnerStatement {
             }
         } else if let next = r.nextTierFrom, let missing = r.toNextTier {
             let from = r.tier == 0 ? Int128(0) : Int128(a?.tiers[r.tier - 1].from ?? 0)
-            let span = Int128(next) - from
-            let done = span > 0 ? max(0, min(100, (r.basis - from) * 100 / span)) : 0
+            let nextFrom: Int128
+            if case .volume(let v) = next { nextFrom = v.scaled } else { nextFrom = from }
+            let span = nextFrom - from
+            let done = span > 0 ? max(0, min(100, (r.basis.scaled - from) * 100 / span)) : 0
             h +=
-                "<tr><th>Next tier</th><td>tier \(r.tier + 1) from \(HTMLText.basis(Int128(next), r.basisKind, d, cur)): "
-            h += "<strong>\(HTMLText.basis(missing, r.basisKind, d, cur)) still to buy</strong>"
+                "<tr><th>Next tier</th><td>tier \(r.tier + 1) from \(HTMLText.figure(next, d, cur)): "
+            h += "<strong>\(HTMLText.basis(missing, d, cur)) still to buy</strong>"
             h += progressBar(done, title: "\(done)% of the way from tier \(r.tier) to tier \(r.tier + 1)")
             h += "</td></tr>"
         } else {
@@ -58,17 +57,15 @@ extension PartnerStatement {
 
     /// One gate for people: its scope, minimum, what is bought, and what is missing or that it is met.
     static func gateText(_ g: GateProgress, decimals d: Int, currency cur: String) -> String {
-        let value = { (v: Int128) in
-            g.measure == .amount ? HTMLText.money(v, d, cur) : HTMLText.basis(v, .quantity, d, cur)
-        }
-        var h = "at least \(value(Int128(g.minimum))) of \(HTMLText.escape(scopeText(g.scope))) "
+        let value = { (v: Volume) in HTMLText.basis(v, d, cur) }
+        var h = "at least \(value(g.minimum)) of \(HTMLText.escape(scopeText(g.scope))) "
         h += "(\(g.measure == .amount ? "amount" : "quantity")) in the period: \(value(g.bought)) bought, "
         if g.isMet {
             h += "<strong>met</strong>"
         } else {
             h += "<strong class=\"warn\">\(value(g.missing)) still missing</strong>"
         }
-        let done = g.minimum > 0 ? max(0, min(100, g.bought * 100 / Int128(g.minimum))) : 100
+        let done = g.minimum.scaled > 0 ? max(0, min(100, g.bought.scaled * 100 / g.minimum.scaled)) : 100
         return h + progressBar(done, title: "\(done)% of the condition's minimum")
     }
 

@@ -34,11 +34,11 @@ public enum PartnerStatement {
         sub +=
             " · figures as of \(report.asOf.map(\.description) ?? "the end of each period") · \(HTMLText.escape(cur))"
         h += "<p class=\"sub\">\(sub)</p>"
-        let earned = rows.reduce(Int128(0)) { $0 + $1.earnedToDate }
+        let earned = rows.reduce(Money.zero) { $0 + $1.earnedToDate }
         h +=
             "<div class=\"cards\"><div class=\"card\"><div class=\"k\">Rebate earned to date, current periods</div><div class=\"v\">\(HTMLText.money(earned, d, cur))</div></div>"
         h +=
-            "<div class=\"card\"><div class=\"k\">Expected for these periods at the current pace</div><div class=\"v\">\(HTMLText.money(rows.reduce(0) { $0 + $1.forecastEarned }, d, cur))</div></div></div>"
+            "<div class=\"card\"><div class=\"k\">Expected for these periods at the current pace</div><div class=\"v\">\(HTMLText.money(rows.reduce(Money.zero) { $0 + $1.forecastEarned }, d, cur))</div></div></div>"
         for r in rows {
             let a = agreements[r.agreementID]
             h +=

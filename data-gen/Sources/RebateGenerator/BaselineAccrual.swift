@@ -129,7 +129,7 @@ public enum BaselineAccrual {
                         accrued = roundHalfAway(
                             rebate(a, s, k: k, baseline: compared, decimals: d) / k * Fraction(pow10(d), 1))
                         reached = growthTier(a, Fraction(b, 1), b0)
-                        figures = Self.figures(growth, b, b0)
+                        figures = Self.figures(growth, a.basis, b, b0)
                     } else {
                         accrued = roundHalfAway(rebate(a, s, k: k, decimals: d) / k * Fraction(pow10(d), 1))
                     }
@@ -137,8 +137,9 @@ public enum BaselineAccrual {
                         agreementID: a.id, program: a.program, beneficiary: a.beneficiary.id,
                         periodStart: period.start, periodEnd: period.end,
                         month: CivilDate.firstDay(ofMonthIndex: month),
-                        quantity: s.quantity, amount: s.amount, pallets: s.pallets, basisKind: a.basis, basis: b,
-                        tier: reached, accruedToDate: accrued, posting: accrued - previous)
+                        quantity: Quantity(milliUnits: s.quantity), amount: Money(minorUnits: s.amount),
+                        pallets: s.pallets, basis: Volume(a.basis, scaled: b), tier: reached,
+                        accruedToDate: Money(minorUnits: accrued), posting: Money(minorUnits: accrued - previous))
                     row.growth = figures
                     report.accruals.append(row)
                     previous = accrued
@@ -160,10 +161,10 @@ public enum BaselineAccrual {
                     let earned = value(Fraction(1, 1), endBaseline)
                     var row = SettlementRow(
                         agreementID: a.id, program: a.program, beneficiary: a.beneficiary.id,
-                        periodStart: period.start, periodEnd: period.end, quantity: s.quantity,
-                        amount: s.amount, pallets: s.pallets, basisKind: a.basis, basis: b,
-                        tier: tierAtEnd(b), earned: earned)
-                    row.growth = a.growth.flatMap { g in endBaseline.map { Self.figures(g, b, $0) } }
+                        periodStart: period.start, periodEnd: period.end, quantity: Quantity(milliUnits: s.quantity),
+                        amount: Money(minorUnits: s.amount), pallets: s.pallets, basis: Volume(a.basis, scaled: b),
+                        tier: tierAtEnd(b), earned: Money(minorUnits: earned))
+                    row.growth = a.growth.flatMap { g in endBaseline.map { Self.figures(g, a.basis, b, $0) } }
                     report.settlements.append(row)
                     // Anomalies, straight from the daily sums.
                     let weekStart = max(period.start.dayNumber, period.end.dayNumber - 6)
@@ -198,10 +199,16 @@ public enum BaselineAccrual {
                     var row = StatementRow(
                         beneficiary: a.beneficiary.id, agreementID: a.id, program: a.program,
                         periodStart: period.start, periodEnd: period.end,
-                        asOf: asOfDay, basisKind: a.basis, basis: b, tier: t,
-                        earnedToDate: value(Fraction(1, 1), b0), nextTierFrom: next, toNextTier: toNext,
-                        forecastEarned: value(Fraction(D, e), endBaseline))
-                    row.growth = a.growth.flatMap { g in b0.map { Self.figures(g, b, $0) } }
+                        asOf: asOfDay, basis: Volume(a.basis, scaled: b), tier: t,
+                        earnedToDate: Money(minorUnits: value(Fraction(1, 1), b0)),
+                        nextTierFrom: next.map { from -> TierFigure in
+                            a.growth?.measure == .percent
+                                ? .percent(tenThousandths: Int128(from))
+                                : .volume(Volume(a.basis, scaled: Int128(from)))
+                        },
+                        toNextTier: toNext.map { Volume(a.basis, scaled: $0) },
+                        forecastEarned: Money(minorUnits: value(Fraction(D, e), endBaseline)))
+                    row.growth = a.growth.flatMap { g in b0.map { Self.figures(g, a.basis, b, $0) } }
                     report.statements.append(row)
                 }
             }
@@ -358,14 +365,19 @@ public enum BaselineAccrual {
     }
 
     /// A row's baseline and growth, rounded half away from zero (basis units; growth in 10^-4 percent).
-    static func figures(_ growth: Growth, _ b: Int128, _ b0: Fraction) -> GrowthFigures {
+    static func figures(_ growth: Growth, _ kind: RebateBasis, _ b: Int128, _ b0: Fraction) -> GrowthFigures {
         let g: Int128?
         switch growth.measure {
         case .absolute: g = roundHalfAway(Fraction(b, 1) - b0)
         case .percent:
             g = b0.numerator == 0 ? nil : roundHalfAway((Fraction(b, 1) - b0) / b0 * Fraction(1_000_000, 1))
         }
-        return GrowthFigures(baseline: roundHalfAway(b0), growth: g, measure: growth.measure)
+        return GrowthFigures(
+            baseline: Volume(kind, scaled: roundHalfAway(b0)),
+            growth: g.map {
+                growth.measure == .percent ? .percent(tenThousandths: $0) : .volume(Volume(kind, scaled: $0))
+            },
+            measure: growth.measure)
     }
 
     /// Basis still to buy to reach the growth tier from `from`, rounded up to basis units.

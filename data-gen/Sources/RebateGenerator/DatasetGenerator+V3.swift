@@ -179,16 +179,16 @@ extension DatasetGenerator {
             let m = v.magnitude
             return (v < 0 ? "-" : "") + String(m / 100) + "." + (m % 100 < 10 ? "0" : "") + String(m % 100)
         }
-        for s in report.settlements where onClaim.contains(s.agreementID) && s.earned > 0 {
+        for s in report.settlements where onClaim.contains(s.agreementID) && s.earned > .zero {
             let r = rng.below(100)
             var beneficiary = s.beneficiary
-            var amount = s.earned
+            var amount = s.earned.minorUnits
             var submitted = s.periodEnd.dayNumber + 5 + Int32(rng.below(36))
             var repeats = 1
             switch r {
             case 0..<70: break // exact
-            case 70..<80: amount = max(1, s.earned / 2) // partial
-            case 80..<88: amount = s.earned * 6 / 5 + 1 // over-claim
+            case 70..<80: amount = max(1, s.earned.minorUnits / 2) // partial
+            case 80..<88: amount = s.earned.minorUnits * 6 / 5 + 1 // over-claim
             case 88..<92: repeats = 2 // the same claim sent twice
             case 92..<95: submitted = s.periodEnd.dayNumber - 10 // before the period ended
             case 95..<97: beneficiary = partners[(rng.below(partners.count))].id // the wrong partner, mostly

@@ -67,7 +67,7 @@ let cases: [(String, Dataset)] = [
 
 var failures = 0
 let good = try AccrualEngine.run(dataset())
-print("good dataset: Q1 earned \(Money.text(good.settlements[0].earned, decimals: 2))")
+print("good dataset: Q1 earned \(good.settlements[0].earned.text(decimals: 2, currency: "EUR"))")
 for (name, d) in cases {
     do {
         _ = try AccrualEngine.run(d)
@@ -77,4 +77,4 @@ for (name, d) in cases {
         print("thrown, exit code \(error.exitCode): \(name): \(error.description.split(separator: "\n").last ?? "")")
     }
 }
-exit(failures == 0 && good.settlements[0].earned == 45_00 ? 0 : 1)
+exit(failures == 0 && good.settlements[0].earned == Money(minorUnits: 45_00) ? 0 : 1)
