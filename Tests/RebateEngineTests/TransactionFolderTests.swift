@@ -187,6 +187,75 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir + "/transactions.rbc.d/2026-a.csv.rbc"))
     }
 
+    /// The engine walks a store's segments where they are mapped, skipping the duplicates the
+    /// manifest drops, instead of joining them: every output equals the CSV's for any thread count,
+    /// piece size and as-of date, every kept line is in exactly one piece, and the join that
+    /// `Dataset.transactions` gives holds the same lines as the CSV.
+    @Test func theEngineReadsAStoresSegmentsInPlace() throws {
+        let dir = Fixture.temporaryFolder()
+        let config = DatasetGenerator.Configuration(
+            lines: 8_000, partners: 25, products: 20, seed: 9, badLinesPerMillion: 5_000)
+        _ = try DatasetGenerator(config).write(to: dir, threads: 2)
+        try Self.keepOneLineRecords(dir)
+        try Self.splitIntoFolder(dir, cuts: [3_000, 5_500], names: ["2026-a.csv", "2026-b.csv", "2026-c.csv"])
+        // Two lines repeating earlier ids, in the middle of a partner's lines of a later file: dropped.
+        try
+            "line_id,date,partner_id,product_id,quantity,amount\nL0000000002,2026-12-01,P000001,SKU-00001,1,1.00\nLNEW,2026-12-02,P000001,SKU-00001,2,2.00\nL0000000003,2026-12-03,P000001,SKU-00001,4,4.00\nLNEW2,2026-12-04,P000001,SKU-00001,8,8.00\n"
+            .write(toFile: dir + "/transactions/2026-d.csv", atomically: true, encoding: .utf8)
+        _ = try ImportJob.runReporting(dataset: dir, threads: 2)
+        let store = try DatasetLoader.load(folder: dir, threads: 2)
+        let csv = try DatasetLoader.load(folder: dir, threads: 2, columnar: false)
+        let segments = try #require(store.dataset.segments)
+        // The new file's two repeats (after grouping, the first and third of its P000001 lines), and the
+        // generator's own planted duplicates in earlier files.
+        #expect(segments.parts.count == 4 && segments.drops[3] == [0, 2], "\(segments.drops)")
+        for asOf in [nil, CivilDate("2026-06-15"), CivilDate("2026-12-02")] {
+            let whole = try AccrualEngine.run(csv.dataset, options: AccrualOptions(asOf: asOf, threads: 1))
+            for (threads, pieceLines) in [(1, nil), (3, 1), (2, 7), (2, 500)] as [(Int, Int?)] {
+                var options = AccrualOptions(asOf: asOf, threads: threads)
+                options.pieceLines = pieceLines
+                let r = try AccrualEngine.run(store.dataset, options: options)
+                #expect(
+                    Fixture.text(r.accrualsCSV()) == Fixture.text(whole.accrualsCSV()),
+                    "\(String(describing: asOf)) \(threads)")
+                #expect(Fixture.text(r.settlementsCSV()) == Fixture.text(whole.settlementsCSV()))
+                #expect(Fixture.text(r.statementsCSV()) == Fixture.text(whole.statementsCSV()))
+                #expect(Fixture.text(r.anomaliesCSV()) == Fixture.text(whole.anomaliesCSV()))
+                #expect(r.linesAfterAsOf == whole.linesAfterAsOf)
+            }
+        }
+        // Every kept line in one piece, none of the dropped ones.
+        let resolved = try ResolvedAgreement.resolve(store.dataset)
+        let plan = PartitionPlan(dataset: store.dataset, agreements: resolved, asOf: nil, threads: 2)
+        let csvPlan = PartitionPlan(dataset: csv.dataset, agreements: resolved, asOf: nil, threads: 2)
+        #expect(plan.parts.count == 4 && !plan.copied)
+        for limit in [1, 5, 1 << 20] {
+            var seen: [[Bool]] = segments.parts.map { [Bool](repeating: false, count: $0.count) }
+            for piece in plan.pieces(limit: limit) {
+                for run in piece.runs {
+                    for i in run.lines {
+                        #expect(!seen[run.part][i])
+                        seen[run.part][i] = true
+                    }
+                }
+            }
+            for (k, dropped) in segments.drops.enumerated() { #expect(dropped.allSatisfy { !seen[k][$0] }) }
+            // The lines of partners some agreement watches.
+            let watched = (0..<csvPlan.partitionCount).reduce(0) { $0 + csvPlan.lineCount(ofPartition: $1) }
+            #expect(seen.joined().filter { $0 }.count == watched && watched > 7_000)
+        }
+        for p in 0..<plan.partitionCount {
+            #expect(plan.lineCount(ofPartition: p) == csvPlan.lineCount(ofPartition: p))
+        }
+        // The join: the same lines as the CSV's, partner by partner in file order.
+        let joined = store.dataset.transactions
+        let grouped = PartitionPlan.groupByPartner(
+            csv.dataset.transactions, partners: csv.dataset.partners.count, threads: 2
+        ).0
+        #expect(joined.partner == grouped.partner && joined.day == grouped.day && joined.quantity == grouped.quantity)
+        #expect(joined.amount == grouped.amount && joined.product == grouped.product)
+    }
+
     /// The radix sort of the id index equals a comparison sort by (hash, line).
     @Test func idIndexRadixSortIsAStableSortByHash() {
         var state: UInt64 = 7

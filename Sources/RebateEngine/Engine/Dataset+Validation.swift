@@ -29,7 +29,7 @@ extension Dataset {
         let bounds = TransactionColumns.LineBounds(
             partners: partners.count, products: products.count, decimals: agreements.decimals,
             currencies: rates.currencies.count)
-        if problems.isEmpty, transactions.checkedFor != bounds { problems += validateLines(threads: threads) }
+        if problems.isEmpty, linesCheckedFor != bounds { problems += validateLines(threads: threads) }
         if !problems.isEmpty { throw .invalidInput(problems) }
     }
 

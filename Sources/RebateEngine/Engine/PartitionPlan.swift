@@ -6,14 +6,18 @@ import Synchronization
 /// Partners joined by an agreement (a buying group and its members) form one
 /// partition, so partitions run in parallel without sharing anything. Lines
 /// are grouped by partner index: when the input already is (a columnar file
-/// written by `rebate import`), its columns are used as they are; otherwise a
-/// stable parallel counting sort copies them once. The hot loop then walks one
-/// partner's lines once per agreement it feeds, every agreement constant hoisted.
+/// written by `rebate import`, or each segment of a folder store), its columns
+/// are used as they are; otherwise a stable parallel counting sort copies them
+/// once. The hot loop then walks one partner's lines once per agreement it
+/// feeds, every agreement constant hoisted; a store's partner has a run of lines
+/// in each segment, and the runs' sums add up like the pieces of a split partition.
 struct PartitionPlan {
-    /// The grouped columns (the input's own arrays when it was already grouped).
-    private(set) var columns: TransactionColumns
-    /// Lines of partner `p`: `lineStart[p]..<lineStart[p + 1]`.
-    private(set) var lineStart: [Int] = []
+    /// The grouped columns: one set, or a store's segments (each grouped by partner).
+    private(set) var parts: [TransactionColumns]
+    /// Lines of partner `p` in part `k`: `lineStart[k][p]..<lineStart[k][p + 1]`.
+    private(set) var lineStart: [[Int]] = []
+    /// Positions of each part's lines left out (a store's duplicates), ascending.
+    private var drops: [[Int]] = []
     /// Resolved agreements of each partition, and the partners whose lines feed them.
     private(set) var agreementsOf: [[Int]] = []
     private(set) var partnersOf: [[Int]] = []
@@ -27,14 +31,38 @@ struct PartitionPlan {
     private let palletQuantity: [Int64]
 
     var partitionCount: Int { agreementsOf.count }
-    func lineCount(ofPartition p: Int) -> Int { partnersOf[p].reduce(0) { $0 + lineStart[$1 + 1] - lineStart[$1] } }
+    func lineCount(ofPartition p: Int) -> Int {
+        partnersOf[p].reduce(0) { sum, partner in
+            sum + parts.indices.reduce(0) { $0 + runs(ofPartner: partner, part: $1).reduce(0) { $0 + $1.count } }
+        }
+    }
+
+    /// The lines of `partner` in part `k`, as ranges around the part's dropped lines.
+    func runs(ofPartner partner: Int, part k: Int) -> [Range<Int>] {
+        let lines = lineStart[k][partner]..<lineStart[k][partner + 1]
+        guard !drops[k].isEmpty, !lines.isEmpty else { return lines.isEmpty ? [] : [lines] }
+        var out: [Range<Int>] = []
+        var from = lines.lowerBound
+        // The first drop at or after the partner's first line (drops are ascending).
+        var (i, hi) = (0, drops[k].count)
+        while i < hi {
+            let mid = (i + hi) / 2
+            if drops[k][mid] < lines.lowerBound { i = mid + 1 } else { hi = mid }
+        }
+        while i < drops[k].count, drops[k][i] < lines.upperBound {
+            if drops[k][i] > from { out.append(from..<drops[k][i]) }
+            from = drops[k][i] + 1
+            i += 1
+        }
+        if from < lines.upperBound { out.append(from..<lines.upperBound) }
+        return out
+    }
 
     /// - Complexity: O(lines + partners + agreements); the lines are copied only when not grouped by partner.
     // One piece: survey, grouping and partitioning share their intermediate tables; each step is commented.
     init(dataset: Dataset, agreements: [ResolvedAgreement], asOf: CivilDate?, threads: Int) {
         let partnerCount = dataset.partners.count
         palletQuantity = dataset.products.map(\.palletQuantity)
-        columns = dataset.transactions
         // Union-find over partners: an agreement joins all of its partners.
         var parent = Array(0..<partnerCount)
         func find(_ x: Int) -> Int {
@@ -76,15 +104,42 @@ struct PartitionPlan {
         for p in 0..<partnerCount where !feedsOfPartner[p].isEmpty { partnersOf[partitionOfRoot[find(p)]].append(p) }
 
         let limit = asOf?.dayNumber ?? Int32.max
-        let (grouped, after) = Self.survey(dataset.transactions, limit: limit, threads: threads)
-        linesAfterAsOf = after
-        if grouped {
-            lineStart = dataset.transactions.withUnsafeColumns {
-                PartnerGrouping.partnerStarts(ofGrouped: $0.partner, partners: partnerCount)
+        parts = []
+        if let segments = dataset.segments {
+            // A store: each segment read in place when every one is grouped (as `rebate import` writes them).
+            let surveys = segments.parts.map { Self.survey($0, limit: limit, threads: threads) }
+            if surveys.allSatisfy(\.grouped) {
+                parts = segments.parts
+                drops = segments.drops
+                linesAfterAsOf = surveys.reduce(0) { $0 + $1.afterAsOf }
+                for (part, dropped) in zip(parts, drops) {
+                    let day = part.mapping!.columns.day
+                    linesAfterAsOf -= dropped.reduce(0) { $0 + (day[$1] > limit ? 1 : 0) }
+                    lineStart.append(
+                        part.withUnsafeColumns {
+                            PartnerGrouping.partnerStarts(ofGrouped: $0.partner, partners: partnerCount)
+                        })
+                }
             }
-        } else {
-            copied = true
-            (columns, lineStart) = Self.groupByPartner(dataset.transactions, partners: partnerCount, threads: threads)
+        }
+        if parts.isEmpty {
+            let lines = dataset.transactions
+            let (grouped, after) = Self.survey(lines, limit: limit, threads: threads)
+            linesAfterAsOf = after
+            drops = [[]]
+            if grouped {
+                parts = [lines]
+                lineStart = [
+                    lines.withUnsafeColumns {
+                        PartnerGrouping.partnerStarts(ofGrouped: $0.partner, partners: partnerCount)
+                    }
+                ]
+            } else {
+                copied = true
+                let (columns, starts) = Self.groupByPartner(lines, partners: partnerCount, threads: threads)
+                parts = [columns]
+                lineStart = [starts]
+            }
         }
 
         // Day-to-month table over every day an agreement watches.
@@ -130,25 +185,32 @@ struct PartitionPlan {
         }
     }
 
-    /// Runs `body` with bounds-check-free views of the columns: the one scoped place they are taken.
-    func withLineView<R>(_ body: (LineView) -> R) -> R {
-        columns.withUnsafeColumns { c in
-            palletQuantity.withUnsafeBufferPointer { palletQuantity in
-                monthOfDay.withUnsafeBufferPointer { monthOfDay in
-                    body(
-                        LineView(
-                            lines: c,
-                            palletQuantity: palletQuantity, monthOfDay: monthOfDay, firstDay: firstDay))
+    /// Runs `body` with bounds-check-free views of each part's columns: the one scoped place they are taken.
+    func withLineViews<R>(_ body: ([LineView]) -> R) -> R {
+        palletQuantity.withUnsafeBufferPointer { palletQuantity in
+            monthOfDay.withUnsafeBufferPointer { monthOfDay in
+                // One nested scope a part, so every part's pointers are valid inside `body`.
+                func nest(_ k: Int, _ views: [LineView]) -> R {
+                    guard k < parts.count else { return body(views) }
+                    return parts[k].withUnsafeColumns { c in
+                        nest(
+                            k + 1,
+                            views + [
+                                LineView(
+                                    lines: c, palletQuantity: palletQuantity, monthOfDay: monthOfDay,
+                                    firstDay: firstDay)
+                            ])
+                    }
                 }
+                return nest(0, [])
             }
         }
     }
 
-    /// Runs every partition, biggest first, on `threads` workers; returns each agreement's output.
-    /// A share of one partition's lines: runs of its partners' lines.
+    /// A share of one partition's lines: runs of its partners' lines, each in one part.
     struct Piece: Sendable {
         let partition: Int
-        var runs: [(partner: Int, lines: Range<Int>)] = []
+        var runs: [(part: Int, partner: Int, lines: Range<Int>)] = []
         var lineCount = 0
     }
 
@@ -159,18 +221,21 @@ struct PartitionPlan {
         for p in 0..<partitionCount {
             var piece = Piece(partition: p)
             for partner in partnersOf[p] {
-                var from = lineStart[partner]
-                let to = lineStart[partner + 1]
-                repeat {
-                    let take = min(to - from, max(1, limit - piece.lineCount))
-                    piece.runs.append((partner, from..<from + take))
-                    piece.lineCount += take
-                    from += take
-                    if piece.lineCount >= limit {
-                        out.append(piece)
-                        piece = Piece(partition: p)
+                for k in parts.indices {
+                    for lines in runs(ofPartner: partner, part: k) {
+                        var from = lines.lowerBound
+                        repeat {
+                            let take = min(lines.upperBound - from, max(1, limit - piece.lineCount))
+                            piece.runs.append((k, partner, from..<from + take))
+                            piece.lineCount += take
+                            from += take
+                            if piece.lineCount >= limit {
+                                out.append(piece)
+                                piece = Piece(partition: p)
+                            }
+                        } while from < lines.upperBound
                     }
-                } while from < to
+                }
             }
             if !piece.runs.isEmpty || out.last?.partition != p { out.append(piece) }
         }
@@ -185,7 +250,7 @@ struct PartitionPlan {
         agreements: [ResolvedAgreement], threads: Int, asOf: CivilDate?, progress: RunProgress? = nil,
         pieceLines: Int? = nil
     ) -> [AgreementOutput] {
-        let totalLines = lineStart.last ?? 0
+        let totalLines = lineStart.reduce(0) { $0 + ($1.last ?? 0) }
         let work = pieces(limit: pieceLines ?? max(1 << 20, totalLines / max(1, threads * 8)))
         let order = work.indices.sorted {
             work[$0].lineCount != work[$1].lineCount ? work[$0].lineCount > work[$1].lineCount : $0 < $1
@@ -195,16 +260,16 @@ struct PartitionPlan {
             // Disjoint writes: a piece is claimed once through the atomic counter.
             let slots = UnsafeTransfer(buffer)
             let next = Atomic<Int>(0)
-            withLineView { view in
+            withLineViews { views in
                 // Read-only: the line columns are not written while the workers accumulate.
-                let shared = UnsafeTransfer(view)
+                let shared = UnsafeTransfer(views)
                 let worker = { @Sendable (_: Int) in
-                    let view = shared.wrappedValue
+                    let views = shared.wrappedValue
                     while true {
                         let k = next.add(1, ordering: .relaxed).oldValue
                         if k >= order.count { return }
                         slots.wrappedValue[order[k]] = self.accumulate(
-                            work[order[k]], agreements: agreements, view: view, asOf: asOf)
+                            work[order[k]], agreements: agreements, views: views, asOf: asOf)
                     }
                 }
                 if threads <= 1 {
@@ -250,12 +315,12 @@ struct PartitionPlan {
     }
 
     /// Fills fresh accumulators for the piece's partition from the piece's lines.
-    private func accumulate(_ piece: Piece, agreements: [ResolvedAgreement], view: LineView, asOf: CivilDate?)
+    private func accumulate(_ piece: Piece, agreements: [ResolvedAgreement], views: [LineView], asOf: CivilDate?)
         -> [AgreementAccumulator]
     {
         var accumulators = agreementsOf[piece.partition].map { AgreementAccumulator(agreements[$0], asOf: asOf) }
         for run in piece.runs {
-            for slot in feedsOfPartner[run.partner] { accumulators[slot].accumulate(view, run.lines) }
+            for slot in feedsOfPartner[run.partner] { accumulators[slot].accumulate(views[run.part], run.lines) }
         }
         return accumulators
     }

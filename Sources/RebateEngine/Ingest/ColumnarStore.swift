@@ -145,14 +145,13 @@ extension ColumnarStore {
 }
 
 extension ColumnarStore {
-    /// Reads the store as the lines of the folder: every segment mapped and checked, joined in file
-    /// order without the duplicates of earlier files.
+    /// Reads the store as the lines of the folder: every segment mapped and checked, kept as segments
+    /// (``LineSegments``: the engine reads them in place) without the duplicates of earlier files.
     /// - Throws: ``RebateError/invalidInput(_:)`` when the store does not match the folder (stale).
-    /// - Parameter join: join the segments' lines (for the engine); without it only rejects and totals are read.
     static func load(
         dataset folder: String, partners: [Partner], products: [Product], decimals: Int, rates: ExchangeRates,
-        source: TransactionSource, threads: Int, join: Bool = true
-    ) throws(RebateError) -> (TransactionColumns, [TransactionReject], IngestTotals) {
+        source: TransactionSource, threads: Int
+    ) throws(RebateError) -> (LineSegments, [TransactionReject], IngestTotals) {
         let store = storePath(folder)
         func stale(_ why: String) -> RebateError {
             .invalidInput([
@@ -167,7 +166,8 @@ extension ColumnarStore {
         }
         let names = source.files.map { String($0.dropFirst(TransactionSource.folderName.count + 1)) }
         guard Set(manifest.keys) == Set(names) else { throw stale("files were added to or removed from transactions/") }
-        var parts: [(TransactionColumns, Set<Int>)] = []
+        var parts: [TransactionColumns] = []
+        var drops: [[Int]] = []
         var rejects: [TransactionReject] = []
         var totals = IngestTotals()
         for (path, name) in zip(source.files, names) {
@@ -187,17 +187,17 @@ extension ColumnarStore {
                         reason: "line_id: duplicate of \(d.firstFile) line \(d.firstLine)", raw: d.raw))
                 totals.move(quantity: d.quantity, amount: d.amount)
             }
-            parts.append((columns, Set(entry.drops.map(\.position))))
+            if columns.count > 0 {
+                parts.append(columns)
+                drops.append(entry.drops.map(\.position))
+            }
         }
         let fileRank = Dictionary(source.files.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         rejects.sort { (fileRank[$0.file] ?? 0, $0.line) < (fileRank[$1.file] ?? 0, $1.line) }
-        guard join else { return (TransactionColumns(), rejects, totals) }
-        let runs = parts.compactMap { part in part.0.mapping.map { LineRun(columns: $0.columns, skip: part.1) } }
-        // The segments' mappings stay alive while the join reads them.
-        let joined = withExtendedLifetime(parts) {
-            PartnerGrouping.group(runs, partners: partners.count, threads: threads).0
-        }
-        return (joined, rejects, totals)
+        let bounds = TransactionColumns.LineBounds(
+            partners: partners.count, products: products.count, decimals: decimals, currencies: rates.currencies.count)
+        let segments = LineSegments(parts: parts, drops: drops, partnerCount: partners.count, checkedFor: bounds)
+        return (segments, rejects, totals)
     }
 }
 

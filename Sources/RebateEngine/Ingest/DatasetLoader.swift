@@ -20,14 +20,10 @@ public enum DatasetLoader {
         let m = try loadMaster(folder: folder, needsCSVLines: !useColumnar)
         let (partners, products, agreements, source, shard) = (m.partners, m.products, m.agreements, m.source, m.shard)
         if useStore, let source, source.isFolder {
-            let (columns, rejects, totals) = try ColumnarStore.load(
+            let (segments, rejects, totals) = try ColumnarStore.load(
                 dataset: folder, partners: partners, products: products, decimals: agreements.decimals, rates: m.rates,
                 source: source, threads: threads)
-            var lines = columns
-            lines.checkedFor = .init(
-                partners: partners.count, products: products.count, decimals: agreements.decimals,
-                currencies: m.rates.currencies.count)
-            var dataset = Dataset(partners: partners, products: products, agreements: agreements, transactions: lines)
+            var dataset = Dataset(partners: partners, products: products, agreements: agreements, segments: segments)
             dataset.rates = m.rates
             var loaded = LoadedDataset(
                 dataset: dataset, rejects: rejects, totals: totals,

@@ -41,8 +41,7 @@ public enum ImportJob {
             // Read back what was stored (every segment checked), without joining the lines: the totals and rejects.
             let (_, rejects, totals) = try ColumnarStore.load(
                 dataset: folder, partners: master.partners, products: master.products,
-                decimals: master.agreements.decimals, rates: master.rates, source: source, threads: threads, join: false
-            )
+                decimals: master.agreements.decimals, rates: master.rates, source: source, threads: threads)
             let dataset = Dataset(
                 partners: master.partners, products: master.products, agreements: master.agreements,
                 transactions: TransactionColumns())

@@ -47,7 +47,19 @@ public struct Dataset: Sendable {
     /// The agreements and currency.
     public var agreements: AgreementSet
     /// The invoice lines, as columns (amounts in the book currency).
-    public var transactions: TransactionColumns
+    ///
+    /// Lines loaded from a folder store stay its mapped segments, which the engine reads in place;
+    /// this property joins them the first time it is read (and keeps the join).
+    public var transactions: TransactionColumns {
+        get { segments?.joined ?? lines }
+        set {
+            lines = newValue
+            segments = nil
+        }
+    }
+    private var lines: TransactionColumns
+    /// A store's segments, when the lines were loaded from one and not replaced since.
+    private(set) var segments: LineSegments?
     /// The listed currencies and their rates (`rates.csv`), which the lines' book amounts were converted with.
     public var rates = ExchangeRates()
 
@@ -56,6 +68,15 @@ public struct Dataset: Sendable {
         self.partners = partners
         self.products = products
         self.agreements = agreements
-        self.transactions = transactions
+        lines = transactions
     }
+
+    /// A dataset whose lines are a store's segments, read in place.
+    init(partners: [Partner], products: [Product], agreements: AgreementSet, segments: LineSegments) {
+        self.init(partners: partners, products: products, agreements: agreements, transactions: TransactionColumns())
+        self.segments = segments
+    }
+
+    /// What the lines were checked against by their reader, without joining a store's segments.
+    var linesCheckedFor: TransactionColumns.LineBounds? { segments?.checkedFor ?? lines.checkedFor }
 }
