@@ -180,7 +180,7 @@ enum FuzzChecks {
         } catch {
             return "reconcile failed: \(error)"
         }
-        if !close.ledger.isEmpty || close.totals.accruedAfter != 0 || !close.totals.reconciles {
+        if !close.ledger.isEmpty || close.totals.accruedAfter != .zero || !close.totals.reconciles {
             return "a ledger matching nothing was not reversed to zero"
         }
         return nil
