@@ -1,5 +1,5 @@
 /// Read-only views of the partitioned line columns, valid inside
-/// ``PartitionPlan/withLineView(_:)``.
+/// ``PartitionPlan/withLineViews(_:)``.
 /// It never escapes the scope that owns the arrays.
 struct LineView {
     /// The lines, grouped by partner.
