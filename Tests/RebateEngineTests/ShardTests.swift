@@ -58,6 +58,35 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: merged + "/report.html"))
     }
 
+    /// Lines in listed currencies (SPEC section 11): the merged summary.json's per-currency totals and
+    /// report.html's currency table are the whole run's.
+    @Test func mergedCurrencyTotalsEqualTheWholeRun() throws {
+        let dir = Fixture.temporaryFolder()
+        var c = DatasetGenerator.Configuration(lines: 12_000, partners: 40, products: 30, seed: 5)
+        c.currencies = [ListedCurrency(code: "USD", decimals: 2), ListedCurrency(code: "JPY", decimals: 0)]
+        _ = try DatasetGenerator(c).write(to: dir, threads: 2)
+        let whole = Fixture.temporaryFolder()
+        let options = AccrualOptions(asOf: CivilDate("2026-10-15"), threads: 2)
+        _ = try AccrualJob.run(dataset: dir, outputFolder: whole, options: options, maxRejects: 1_000)
+        let merged = try Self.splitRunMerge(dir, shards: 3) { shard, out, _ in
+            _ = try AccrualJob.run(dataset: shard, outputFolder: out, options: options, maxRejects: 0)
+        }
+        let line = { (path: String) throws -> Substring? in
+            try String(contentsOfFile: path + "/summary.json", encoding: .utf8).split(separator: "\n").first {
+                $0.contains("\"currencies\"")
+            }
+        }
+        let original = try #require(try line(whole))
+        // Both listed currencies were invoiced, JPY with no decimals.
+        #expect(original.contains("\"USD\": {\"lines\": ") && original.contains("\"JPY\": {\"lines\": "))
+        #expect(try line(merged) == original)
+        let table = { (path: String) throws -> String in
+            let html = try String(contentsOfFile: path + "/report.html", encoding: .utf8)
+            return String(html[try #require(html.range(of: "<h2>Currencies</h2>")).lowerBound...].prefix(2_000))
+        }
+        #expect(try table(merged) == table(whole))
+    }
+
     /// The split reads its input a window at a time: with windows of a few kilobytes, duplicate ids
     /// across windows and records cut at window ends are found as by one whole read.
     @Test func smallWindowsSplitAsOneWholeRead() throws {

@@ -174,9 +174,12 @@ extension MergeJob {
         return close
     }
 
-    /// What the merged run read: the shards' totals added up; master data counts from shard 0 (every shard has it whole).
+    /// What the merged run read: the shards' totals added up, per listed currency too (SPEC section 11);
+    /// master data counts from shard 0 (every shard has it whole).
+    /// - Throws: ``RebateError/invariantViolated(_:)`` when a shard's per-currency totals cannot be read
+    ///   (our own summary.json, so a bug or a tampered folder).
     static func mergedContext(_ runs: [ShardRun], rejects: [TransactionReject], currency: String, decimals d: Int)
-        -> RunContext
+        throws(RebateError) -> RunContext
     {
         var totals = IngestTotals()
         var agreements = 0
@@ -193,6 +196,26 @@ extension MergeJob {
             totals.rejectedQuantity += Quantity(milliUnits: wide("quantity_rejected", 3))
             totals.rejectedAmount += Money(minorUnits: wide("amount_rejected", d))
             agreements += Int(number(run.summary["agreements"])) ?? 0
+            // A shard lists the currencies it accepted lines in; the book currency's are what the rest leave.
+            if case .object(let listed)? = run.summary["currencies"] {
+                var foreign: [ForeignCurrencyTotals] = []
+                for m in listed where m.key != currency {
+                    // Amounts as written carry exactly the currency's decimals.
+                    let written = string(m.value["amount"])
+                    let decimals =
+                        written.split(separator: ".", omittingEmptySubsequences: false).dropFirst().first?.count ?? 0
+                    guard let lines = Int(number(m.value["lines"])),
+                        let amount = DecimalText.parseWide(written, scale: decimals),
+                        let book = DecimalText.parseWide(string(m.value["book_amount"]), scale: d)
+                    else {
+                        throw .invariantViolated("a shard's summary.json has unreadable totals for currency \(m.key)")
+                    }
+                    var t = ForeignCurrencyTotals(code: m.key, decimals: decimals)
+                    (t.lines, t.amount, t.bookAmount) = (lines, Money(minorUnits: amount), Money(minorUnits: book))
+                    foreign.append(t)
+                }
+                totals.addForeign(foreign)
+            }
             if case .array(let list)? = run.summary["warnings"] {
                 for case .string(let w) in list { warnings.insert(w) }
             }

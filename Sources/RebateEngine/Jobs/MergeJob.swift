@@ -76,7 +76,7 @@ public enum MergeJob {
             $0 + (Int(number($1.summary["transactions"]?["lines_after_as_of"])) ?? 0)
         }
         let close = try closing ? rebuildClose(merged, report: report, runs: runs, asOf: asOf!) : nil
-        let context = mergedContext(runs, rejects: rejects, currency: currency, decimals: decimals)
+        let context = try mergedContext(runs, rejects: rejects, currency: currency, decimals: decimals)
         try verifySums(runs, report: report, close: close, decimals: decimals)
         clock.lap("merge")
 
