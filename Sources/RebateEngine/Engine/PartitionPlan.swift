@@ -32,30 +32,33 @@ struct PartitionPlan {
 
     var partitionCount: Int { agreementsOf.count }
     func lineCount(ofPartition p: Int) -> Int {
-        partnersOf[p].reduce(0) { sum, partner in
-            sum + parts.indices.reduce(0) { $0 + runs(ofPartner: partner, part: $1).reduce(0) { $0 + $1.count } }
+        var lines = 0
+        for partner in partnersOf[p] {
+            for k in parts.indices { forEachRun(ofPartner: partner, part: k) { lines += $0.count } }
         }
+        return lines
     }
 
-    /// The lines of `partner` in part `k`, as ranges around the part's dropped lines.
-    func runs(ofPartner partner: Int, part k: Int) -> [Range<Int>] {
+    /// Calls `body` with each run of `partner`'s lines in part `k`: one range, or the ranges around the
+    /// part's dropped lines. (A closure, not an array: the plan asks this of every partner and part.)
+    func forEachRun(ofPartner partner: Int, part k: Int, _ body: (Range<Int>) -> Void) {
         let lines = lineStart[k][partner]..<lineStart[k][partner + 1]
-        guard !drops[k].isEmpty, !lines.isEmpty else { return lines.isEmpty ? [] : [lines] }
-        var out: [Range<Int>] = []
-        var from = lines.lowerBound
+        if lines.isEmpty { return }
+        let dropped = drops[k]
+        guard !dropped.isEmpty else { return body(lines) }
         // The first drop at or after the partner's first line (drops are ascending).
-        var (i, hi) = (0, drops[k].count)
+        var (i, hi) = (0, dropped.count)
         while i < hi {
             let mid = (i + hi) / 2
-            if drops[k][mid] < lines.lowerBound { i = mid + 1 } else { hi = mid }
+            if dropped[mid] < lines.lowerBound { i = mid + 1 } else { hi = mid }
         }
-        while i < drops[k].count, drops[k][i] < lines.upperBound {
-            if drops[k][i] > from { out.append(from..<drops[k][i]) }
-            from = drops[k][i] + 1
+        var from = lines.lowerBound
+        while i < dropped.count, dropped[i] < lines.upperBound {
+            if dropped[i] > from { body(from..<dropped[i]) }
+            from = dropped[i] + 1
             i += 1
         }
-        if from < lines.upperBound { out.append(from..<lines.upperBound) }
-        return out
+        if from < lines.upperBound { body(from..<lines.upperBound) }
     }
 
     /// - Complexity: O(lines + partners + agreements); the lines are copied only when not grouped by partner.
@@ -222,7 +225,7 @@ struct PartitionPlan {
             var piece = Piece(partition: p)
             for partner in partnersOf[p] {
                 for k in parts.indices {
-                    for lines in runs(ofPartner: partner, part: k) {
+                    forEachRun(ofPartner: partner, part: k) { lines in
                         var from = lines.lowerBound
                         repeat {
                             let take = min(lines.upperBound - from, max(1, limit - piece.lineCount))
