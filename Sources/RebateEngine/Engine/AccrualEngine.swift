@@ -65,14 +65,6 @@ public enum AccrualEngine {
 }
 
 extension AccrualEngine {
-    /// Money as written in the outputs: exactly `decimals` fraction digits.
-    @available(*, deprecated, renamed: "Money.text(_:decimals:currency:)")
-    public static func formatMoney(_ minor: Int128, decimals: Int) -> String {
-        Money.text(minor, decimals: decimals)
-    }
-}
-
-extension AccrualEngine {
     /// A scaled integer as a plain decimal with no trailing fraction zeros (`2.5`, `100`).
     public static func formatDecimal(_ scaled: Int128, scale: Int) -> String {
         DecimalText.plain(scaled, scale: scale)
