@@ -38,6 +38,18 @@ import Testing
 
     static let outputs = ["accruals.csv", "settlements.csv", "statements.csv", "anomalies.csv"]
 
+    /// A generated dataset (bad lines included) whose lines are a `transactions/` folder of three
+    /// files, `2026-a.csv` to `2026-c.csv`, cut at `cuts`.
+    static func generatedFolder(lines: Int, partners: Int, seed: UInt64, cuts: [Int]) throws -> String {
+        let dir = Fixture.temporaryFolder()
+        let config = DatasetGenerator.Configuration(
+            lines: lines, partners: partners, products: 20, seed: seed, badLinesPerMillion: 5_000)
+        _ = try DatasetGenerator(config).write(to: dir, threads: 2)
+        try keepOneLineRecords(dir)
+        try splitIntoFolder(dir, cuts: cuts, names: ["2026-a.csv", "2026-b.csv", "2026-c.csv"])
+        return dir
+    }
+
     static func outputBytes(_ dir: String, asOf: CivilDate?) throws -> [[UInt8]] {
         let loaded = try DatasetLoader.load(folder: dir, threads: 2)
         let r = try AccrualEngine.run(loaded.dataset, options: AccrualOptions(asOf: asOf, threads: 2))
@@ -140,12 +152,7 @@ import Testing
 
     /// The folder's store: only new or changed files are parsed; what it loads is what the CSV files give.
     @Test func importParsesOnlyNewOrChangedFiles() throws {
-        let dir = Fixture.temporaryFolder()
-        let config = DatasetGenerator.Configuration(
-            lines: 6_000, partners: 30, products: 20, seed: 4, badLinesPerMillion: 5_000)
-        _ = try DatasetGenerator(config).write(to: dir, threads: 2)
-        try Self.keepOneLineRecords(dir)
-        try Self.splitIntoFolder(dir, cuts: [2_000, 4_000], names: ["2026-a.csv", "2026-b.csv", "2026-c.csv"])
+        let dir = try Self.generatedFolder(lines: 6_000, partners: 30, seed: 4, cuts: [2_000, 4_000])
         func sameAsCSV(_ note: String) throws {
             let store = try DatasetLoader.load(folder: dir, threads: 2)
             let csv = try DatasetLoader.load(folder: dir, threads: 2, columnar: false)
@@ -192,12 +199,7 @@ import Testing
     /// piece size and as-of date, every kept line is in exactly one piece, and the join that
     /// `Dataset.transactions` gives holds the same lines as the CSV.
     @Test func theEngineReadsAStoresSegmentsInPlace() throws {
-        let dir = Fixture.temporaryFolder()
-        let config = DatasetGenerator.Configuration(
-            lines: 8_000, partners: 25, products: 20, seed: 9, badLinesPerMillion: 5_000)
-        _ = try DatasetGenerator(config).write(to: dir, threads: 2)
-        try Self.keepOneLineRecords(dir)
-        try Self.splitIntoFolder(dir, cuts: [3_000, 5_500], names: ["2026-a.csv", "2026-b.csv", "2026-c.csv"])
+        let dir = try Self.generatedFolder(lines: 8_000, partners: 25, seed: 9, cuts: [3_000, 5_500])
         // Two lines repeating earlier ids, in the middle of a partner's lines of a later file: dropped.
         try
             "line_id,date,partner_id,product_id,quantity,amount\nL0000000002,2026-12-01,P000001,SKU-00001,1,1.00\nLNEW,2026-12-02,P000001,SKU-00001,2,2.00\nL0000000003,2026-12-03,P000001,SKU-00001,4,4.00\nLNEW2,2026-12-04,P000001,SKU-00001,8,8.00\n"

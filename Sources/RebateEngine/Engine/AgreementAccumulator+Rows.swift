@@ -149,7 +149,7 @@ extension AgreementAccumulator {
         let a = r.agreement
         let period = r.periods[p]
         var found: [Anomaly] = []
-        let text = { (v: Int128) in RebateReportFormat.basisText(v, a.basis, decimals: r.formula.decimals) }
+        let text = { (v: Int128) in Volume(a.basis, scaled: v).text(decimals: r.formula.decimals) }
         let lifted = lastWeekBasis(p)
         let tierWithout = tierOf(basis - lifted)
         let returned = -returnsAfter(p)

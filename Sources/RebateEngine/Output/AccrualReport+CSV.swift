@@ -1,11 +1,3 @@
-/// Text forms of the output columns (SPEC section 6).
-enum RebateReportFormat {
-    /// A value in basis units: money for amount, plain decimal for quantity and pallets.
-    static func basisText(_ v: Int128, _ basis: RebateBasis, decimals: Int) -> String {
-        Volume(basis, scaled: v).text(decimals: decimals)
-    }
-}
-
 extension AccrualReport {
     /// The header of `accruals.csv`.
     public static let accrualsHeader =

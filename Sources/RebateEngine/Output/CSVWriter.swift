@@ -41,17 +41,14 @@ struct CSVWriter {
 
     mutating func integer(_ v: Int) { decimal(Int128(v), scale: 0, keepZeros: true) }
 
-    /// Money, or a plain decimal for quantity and pallets: the `basis` columns.
-    mutating func basis(_ v: Int128, _ kind: RebateBasis, decimals: Int) {
-        if kind == .amount {
-            decimal(v, scale: decimals, keepZeros: true)
+    /// A volume in its unit's format, the `basis` columns: money, or a plain decimal for quantity and pallets.
+    mutating func basis(_ v: Volume, decimals: Int) {
+        if v.kind == .amount {
+            decimal(v.scaled, scale: decimals, keepZeros: true)
         } else {
-            decimal(v, scale: 3, keepZeros: false)
+            decimal(v.scaled, scale: 3, keepZeros: false)
         }
     }
-
-    /// A volume in its unit's format (the `basis` columns).
-    mutating func basis(_ v: Volume, decimals: Int) { basis(v.scaled, v.kind, decimals: decimals) }
 
     /// Money with exactly the currency's `decimals`.
     mutating func money(_ m: Money, decimals: Int) { decimal(m.minorUnits, scale: decimals, keepZeros: true) }

@@ -8,7 +8,7 @@ extension Explanation {
         let a = agreement
         let d = decimals
         let money = { (v: Money) in v.text(decimals: d) }
-        let basisText = { (v: Int128) in RebateReportFormat.basisText(v, a.basis, decimals: d) }
+        let basisText = { (v: Int128) in Volume(a.basis, scaled: v).text(decimals: d) }
         let formula = RebateFormula(a, decimals: d)
         var out: [String] = []
         let who: String
@@ -100,7 +100,7 @@ extension Explanation {
     /// The baseline, the growth and the tiers on growth (SPEC section 10).
     private func growthLines(_ g: GrowthExplanation, _ formula: RebateFormula) -> [String] {
         let a = agreement
-        let basisText = { (v: Int128) in RebateReportFormat.basisText(v, a.basis, decimals: self.decimals) }
+        let basisText = { (v: Int128) in Volume(a.basis, scaled: v).text(decimals: self.decimals) }
         let unit = a.basis == .amount ? decimals : 3
         var out: [String] = []
         switch g.rule.baseline {

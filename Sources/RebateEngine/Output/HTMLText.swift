@@ -52,9 +52,13 @@ enum HTMLText {
         money(m.minorUnits, decimals, currency)
     }
 
-    /// A volume for people, with its unit.
+    /// A volume for people: money for amount, grouped plain decimal otherwise, with its unit.
     static func basis(_ v: Volume, _ decimals: Int, _ currency: String) -> String {
-        basis(v.scaled, v.kind, decimals, currency)
+        switch v.kind {
+        case .amount: return money(v.scaled, decimals, currency)
+        case .quantity: return grouped(DecimalText.plain(v.scaled, scale: 3)) + "\u{00A0}units"
+        case .pallets: return grouped(DecimalText.plain(v.scaled, scale: 3)) + "\u{00A0}pallets"
+        }
     }
 
     /// A growth figure or tier threshold for people: a percent (`12.5 %`), or a volume with its unit.
@@ -62,15 +66,6 @@ enum HTMLText {
         switch f {
         case .volume(let v): return basis(v, decimals, currency)
         case .percent(let p): return DecimalText.plain(p, scale: 4) + "\u{00A0}%"
-        }
-    }
-
-    /// A basis value for people: money for amount, grouped plain decimal otherwise, with its unit.
-    static func basis(_ v: Int128, _ kind: RebateBasis, _ decimals: Int, _ currency: String) -> String {
-        switch kind {
-        case .amount: return money(v, decimals, currency)
-        case .quantity: return grouped(DecimalText.plain(v, scale: 3)) + "\u{00A0}units"
-        case .pallets: return grouped(DecimalText.plain(v, scale: 3)) + "\u{00A0}pallets"
         }
     }
 
