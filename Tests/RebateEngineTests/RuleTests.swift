@@ -64,6 +64,41 @@ import Testing
         #expect(s.amount == 10_000)
     }
 
+    /// The hot loop counts pallets by a multiply and a shift; checked here against the hardware
+    /// division (toward zero) on the edges of every divisor width and on pseudo-random values.
+    @Test func palletCountByMultiplicationEqualsDivision() {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 { // SplitMix64: the same values every run
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        let limit: Int64 = 1 << 60 // quantities are below 10^18 milli-units, under 2^60
+        var divisors: [Int64] = Array(1...300)
+        for bit in 2..<63 { divisors += [(1 << bit) - 1, 1 << bit, (1 << bit) + 1] }
+        divisors += [Int64.max, Int64.max - 1, 999_999_999_999_999_999]
+        for _ in 0..<300 { divisors.append(Int64(next() >> UInt64(1 + next() % 63)) | 1) }
+        var checked = 0
+        for d in divisors {
+            let divisor = PalletDivisor(d)
+            var quantities: [Int64] = [0, 1, limit - 1, d - 1, d, d &+ 1]
+            if d < limit / 3 { quantities += [2 * d - 1, 2 * d, 3 * d + 1, limit / d * d, limit / d * d - 1] }
+            for _ in 0..<40 { quantities.append(Int64(next() % UInt64(limit))) }
+            for q in quantities where q >= 0 && q < limit {
+                for x in [q, -q] {
+                    #expect(divisor.fullPallets(x) == x / d, "\(x) / \(d)")
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked > 30_000)
+        // Not sold by the pallet: no full pallets, whatever the quantity.
+        #expect(PalletDivisor(0).fullPallets(limit - 1) == 0)
+        #expect(PalletDivisor(0).fullPallets(-25_000) == 0)
+    }
+
     @Test func fullPalletShareOfTheAmountIsRoundedPerLine() throws {
         let a = Fixture.agreement(program: "logistics", basis: "pallets", tiers: #"[{"from": "0", "percent": "10"}]"#)
         // 17 units of A (10 a pallet): 1 pallet, 10 units, amount 100.00 * 10/17 = 58.8235 -> 58.82 per line

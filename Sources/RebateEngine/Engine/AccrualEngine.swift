@@ -38,7 +38,7 @@ public enum AccrualEngine {
         let plan = PartitionPlan(dataset: dataset, agreements: resolved, asOf: options.asOf, threads: options.threads)
         clock.lap("partition")
         options.progress?.begin(.computing, total: plan.partitionCount)
-        let outputs = plan.run(
+        var outputs = plan.run(
             agreements: resolved, threads: options.threads, asOf: options.asOf, progress: options.progress,
             pieceLines: options.pieceLines)
         clock.lap("accumulate")
@@ -50,13 +50,21 @@ public enum AccrualEngine {
             asOf: options.asOf, accruals: [], settlements: [], statements: [], anomalies: [],
             linesAfterAsOf: plan.linesAfterAsOf)
         report.inputWasCopied = plan.copied
+        // Room for every row first, so the rows are copied once (a large run has hundreds of thousands).
+        report.accruals.reserveCapacity(outputs.reduce(0) { $0 + $1.accruals.count })
+        report.settlements.reserveCapacity(outputs.reduce(0) { $0 + $1.settlements.count })
+        report.statements.reserveCapacity(outputs.count)
         for i in byID {
             report.accruals += outputs[i].accruals
             report.settlements += outputs[i].settlements
             if let s = outputs[i].statement { report.statements.append(s) }
             report.anomalies += outputs[i].anomalies
+            outputs[i] = AgreementOutput()
         }
-        report.statements.sort { Bytewise.less([$0.beneficiary, $0.agreementID], [$1.beneficiary, $1.agreementID]) }
+        report.statements.sort {
+            $0.beneficiary != $1.beneficiary
+                ? Bytewise.less($0.beneficiary, $1.beneficiary) : Bytewise.less($0.agreementID, $1.agreementID)
+        }
         report.sortAnomalies()
         clock.lap("assemble")
         report.stageTimings = clock.laps

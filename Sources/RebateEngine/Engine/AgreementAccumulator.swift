@@ -4,7 +4,8 @@
 struct LineView {
     /// The lines, grouped by partner.
     let lines: ColumnPointers
-    let palletQuantity: UnsafeBufferPointer<Int64>
+    /// Each product's pallet quantity, as a divisor.
+    let pallets: UnsafeBufferPointer<PalletDivisor>
     /// Calendar month index of each day from `firstDay`.
     let monthOfDay: UnsafeBufferPointer<Int32>
     let firstDay: Int32
@@ -101,12 +102,12 @@ struct AgreementAccumulator {
                                 let k = Int(lines.product[i])
                                 if !everything, scope[k >> 6] & (1 << UInt64(k & 63)) == 0 { continue }
                                 let q = lines.quantity[i]
-                                let palletSize = v.palletQuantity[k]
+                                let pallet = v.pallets[k]
                                 // Toward zero: a return of 2.5 pallets is -2.
-                                let n = palletSize > 0 ? q / palletSize : 0
+                                let n = pallet.fullPallets(q)
                                 // What the line contributes in the agreement's own terms (SPEC section 3).
                                 let (cq, ca, basis) = B.contribution(
-                                    quantity: q, amount: lines.amount[i], pallets: n, palletSize: palletSize)
+                                    quantity: q, amount: lines.amount[i], pallets: n, palletSize: pallet.size)
                                 if t <= end {
                                     let m = Int(v.monthOfDay[Int(t - v.firstDay)] - firstMonth)
                                     assert(m >= 0 && m < months)
@@ -141,10 +142,10 @@ struct AgreementAccumulator {
                                     let k = Int(lines.product[i])
                                     if !everything, scope[k >> 6] & (1 << UInt64(k & 63)) == 0 { continue }
                                     let q = lines.quantity[i]
-                                    let palletSize = v.palletQuantity[k]
-                                    let n = palletSize > 0 ? q / palletSize : 0
+                                    let pallet = v.pallets[k]
+                                    let n = pallet.fullPallets(q)
                                     let (_, _, basis) = B.contribution(
-                                        quantity: q, amount: lines.amount[i], pallets: n, palletSize: palletSize)
+                                        quantity: q, amount: lines.amount[i], pallets: n, palletSize: pallet.size)
                                     s[priorBase + Int(t - priorFirst)] &+= Int128(basis)
                                 }
                             }

@@ -28,7 +28,7 @@ struct PartitionPlan {
     private(set) var copied = false
     private(set) var monthOfDay: [Int32] = []
     private(set) var firstDay: Int32 = 0
-    private let palletQuantity: [Int64]
+    private let pallets: [PalletDivisor]
 
     var partitionCount: Int { agreementsOf.count }
     func lineCount(ofPartition p: Int) -> Int {
@@ -65,7 +65,7 @@ struct PartitionPlan {
     // One piece: survey, grouping and partitioning share their intermediate tables; each step is commented.
     init(dataset: Dataset, agreements: [ResolvedAgreement], asOf: CivilDate?, threads: Int) {
         let partnerCount = dataset.partners.count
-        palletQuantity = dataset.products.map(\.palletQuantity)
+        pallets = dataset.products.map { PalletDivisor($0.palletQuantity) }
         // Union-find over partners: an agreement joins all of its partners.
         var parent = Array(0..<partnerCount)
         func find(_ x: Int) -> Int {
@@ -110,33 +110,27 @@ struct PartitionPlan {
         parts = []
         if let segments = dataset.segments {
             // A store: each segment read in place when every one is grouped (as `rebate import` writes them).
-            let surveys = segments.parts.map { Self.survey($0, limit: limit, threads: threads) }
-            if surveys.allSatisfy(\.grouped) {
+            let surveys = segments.parts.map { Self.survey($0, partners: partnerCount, limit: limit, threads: threads) }
+            let starts = surveys.compactMap(\.starts)
+            if starts.count == surveys.count {
                 parts = segments.parts
                 drops = segments.drops
+                lineStart = starts
                 linesAfterAsOf = surveys.reduce(0) { $0 + $1.afterAsOf }
-                for (part, dropped) in zip(parts, drops) {
+                for (part, dropped) in zip(parts, drops) where limit < Int32.max {
                     let day = part.mapping!.columns.day
                     linesAfterAsOf -= dropped.reduce(0) { $0 + (day[$1] > limit ? 1 : 0) }
-                    lineStart.append(
-                        part.withUnsafeColumns {
-                            PartnerGrouping.partnerStarts(ofGrouped: $0.partner, partners: partnerCount)
-                        })
                 }
             }
         }
         if parts.isEmpty {
             let lines = dataset.transactions
-            let (grouped, after) = Self.survey(lines, limit: limit, threads: threads)
+            let (starts, after) = Self.survey(lines, partners: partnerCount, limit: limit, threads: threads)
             linesAfterAsOf = after
             drops = [[]]
-            if grouped {
+            if let starts {
                 parts = [lines]
-                lineStart = [
-                    lines.withUnsafeColumns {
-                        PartnerGrouping.partnerStarts(ofGrouped: $0.partner, partners: partnerCount)
-                    }
-                ]
+                lineStart = [starts]
             } else {
                 copied = true
                 let (columns, starts) = Self.groupByPartner(lines, partners: partnerCount, threads: threads)
@@ -152,30 +146,35 @@ struct PartitionPlan {
         }
     }
 
-    /// Whether the lines are already grouped by partner index, and how many are dated after `limit`.
-    private static func survey(_ t: TransactionColumns, limit: Int32, threads: Int) -> (grouped: Bool, afterAsOf: Int) {
+    /// Where each partner starts when the lines are already grouped by partner index (`nil` when they
+    /// are not), and how many lines are dated after `limit`. Lines whose reader grouped or checked them
+    /// carry their starts, and are read only to count the lines after an as-of date.
+    private static func survey(_ t: TransactionColumns, partners: Int, limit: Int32, threads: Int)
+        -> (starts: [Int]?, afterAsOf: Int)
+    {
+        let known = t.partnerStarts.flatMap { $0.count == partners + 1 ? $0 : nil }
+        if known != nil, limit == Int32.max { return (known, 0) }
         let n = t.count
         let slices = max(1, min(threads, n / 65_536 + 1))
-        var results = [(Bool, Int)](repeating: (true, 0), count: slices)
-        t.withUnsafeColumns { columns in
-            results.withUnsafeMutableBufferPointer { r in
-                // Read-only input; each worker writes only its own slice's result.
-                let input = UnsafeTransfer((partner: columns.partner, day: columns.day))
-                let out = UnsafeTransfer(r)
-                DispatchQueue.concurrentPerform(iterations: slices) { slice in
-                    let lo = slice * n / slices
-                    let hi = (slice + 1) * n / slices
-                    var sorted = true
-                    var after = 0
-                    for i in lo..<hi {
-                        if input.wrappedValue.day[i] > limit { after += 1 }
-                        if i > 0, input.wrappedValue.partner[i] < input.wrappedValue.partner[i - 1] { sorted = false }
-                    }
-                    out.wrappedValue[slice] = (sorted, after)
+        return t.withUnsafeColumns { columns in
+            // Read-only input: the columns are not written while the slices are read.
+            let input = UnsafeTransfer((partner: columns.partner, day: columns.day))
+            let checkOrder = known == nil
+            let results = ParallelMap.run(slices, threads: threads) { (slice: Int) -> (Bool, Int) in
+                let (partner, day) = input.wrappedValue
+                var sorted = true
+                var after = 0
+                for i in slice * n / slices..<(slice + 1) * n / slices {
+                    if day[i] > limit { after += 1 }
+                    if checkOrder, i > 0, partner[i] < partner[i - 1] { sorted = false }
                 }
+                return (sorted, after)
             }
+            let after = results.reduce(0) { $0 + $1.1 }
+            if let known { return (known, after) }
+            guard results.allSatisfy(\.0) else { return (nil, after) }
+            return (PartnerGrouping.partnerStarts(ofGrouped: columns.partner, partners: partners), after)
         }
-        return (results.allSatisfy(\.0), results.reduce(0) { $0 + $1.1 })
     }
 
     /// The lines regrouped by partner (see ``PartnerGrouping``), and where each partner starts.
@@ -190,7 +189,7 @@ struct PartitionPlan {
 
     /// Runs `body` with bounds-check-free views of each part's columns: the one scoped place they are taken.
     func withLineViews<R>(_ body: ([LineView]) -> R) -> R {
-        palletQuantity.withUnsafeBufferPointer { palletQuantity in
+        pallets.withUnsafeBufferPointer { pallets in
             monthOfDay.withUnsafeBufferPointer { monthOfDay in
                 // One nested scope a part, so every part's pointers are valid inside `body`.
                 func nest(_ k: Int, _ views: [LineView]) -> R {
@@ -200,7 +199,7 @@ struct PartitionPlan {
                             k + 1,
                             views + [
                                 LineView(
-                                    lines: c, palletQuantity: palletQuantity, monthOfDay: monthOfDay,
+                                    lines: c, pallets: pallets, monthOfDay: monthOfDay,
                                     firstDay: firstDay)
                             ])
                     }

@@ -104,10 +104,21 @@ enum PartnerGrouping {
     }
 
     /// Where each partner's lines start in lines already grouped by partner (`partners + 1` offsets).
+    /// A binary search per partner, not a count per line: a store's segment or a 100 M-line file has far
+    /// fewer partners than lines. Every index must lie in `0..<partners`.
+    /// - Complexity: O(partners × log lines).
     static func partnerStarts(ofGrouped partner: UnsafeBufferPointer<Int32>, partners: Int) -> [Int] {
-        var starts = [Int](repeating: 0, count: partners + 1)
-        for p in partner { starts[Int(p) + 1] += 1 }
-        for p in 0..<partners { starts[p + 1] += starts[p] }
+        var starts = [Int](repeating: partner.count, count: partners + 1)
+        var lo = 0
+        for p in 0..<partners {
+            // The first line at or after `lo` whose partner is `p` or later.
+            var hi = partner.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if Int(partner[mid]) < p { lo = mid + 1 } else { hi = mid }
+            }
+            starts[p] = lo
+        }
         return starts
     }
 

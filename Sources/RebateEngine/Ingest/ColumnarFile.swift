@@ -216,23 +216,16 @@ public enum ColumnarFile {
         let mapping = ColumnMapping(
             file: mapped, count: n, offsets: offsets, currencyOffset: sectionCount > 7 ? offsets[7] : nil)
         // Indices are checked so that no later access can leave the master data.
-        let (partnerCount, productCount) = (Int32(partners.count), Int32(products.count))
         let c = mapping.columns
-        for i in 0..<n
-        where c.partner[i] < 0 || c.partner[i] >= partnerCount || c.product[i] < 0 || c.product[i] >= productCount {
-            throw bad("corrupted: line \(i) refers to a partner or product that does not exist")
-        }
-        for i in 1..<max(1, n) where c.partner[i] < c.partner[i - 1] {
-            throw bad("corrupted: lines are not grouped by partner")
-        }
-        if let currency = c.currency {
-            let listed = rates.currencies.count
-            for i in 0..<n where Int(currency[i]) > listed {
-                throw bad("corrupted: line \(i) is in a currency that is not listed")
-            }
+        if let problem = firstBadLine(
+            c, partners: partners.count, products: products.count,
+            currencies: rates.currencies.count, threads: threads)
+        {
+            throw bad(problem)
         }
         var columns = TransactionColumns()
         columns.mapping = mapping
+        columns.partnerStarts = PartnerGrouping.partnerStarts(ofGrouped: c.partner, partners: partners.count)
         guard let totals = decodeTotals(UnsafeRawBufferPointer(rebasing: file[offsets[5]..<offsets[5] + lengths[5]])),
             let rejects = decodeRejects(UnsafeRawBufferPointer(rebasing: file[offsets[6]..<offsets[6] + lengths[6]]))
         else {
@@ -242,6 +235,35 @@ public enum ColumnarFile {
             throw bad("corrupted: control totals do not match the lines")
         }
         return (columns, rejects, totals)
+    }
+
+    /// What is wrong with the first bad line of mapped columns, or `nil`: every index inside the master
+    /// data and the listed currencies, and partners never decreasing (the file says its lines are grouped).
+    /// Slices are checked in parallel; the first problem in line order is the one reported.
+    /// - Complexity: O(lines).
+    static func firstBadLine(_ c: ColumnPointers, partners: Int, products: Int, currencies: Int, threads: Int)
+        -> String?
+    {
+        let n = c.partner.count
+        let slices = max(1, min(threads, n / 65_536 + 1))
+        // Read-only: the mapped columns are not written while the slices are checked.
+        let columns = UnsafeTransfer(c)
+        let found = ParallelMap.run(slices, threads: threads) { (slice: Int) -> String? in
+            let c = columns.wrappedValue
+            let (partnerCount, productCount, listed) = (Int32(partners), Int32(products), UInt8(clamping: currencies))
+            for i in slice * n / slices..<(slice + 1) * n / slices {
+                if c.partner[i] < 0 || c.partner[i] >= partnerCount || c.product[i] < 0 || c.product[i] >= productCount
+                {
+                    return "corrupted: line \(i) refers to a partner or product that does not exist"
+                }
+                if i > 0, c.partner[i] < c.partner[i - 1] { return "corrupted: lines are not grouped by partner" }
+                if let currency = c.currency, currency[i] > listed {
+                    return "corrupted: line \(i) is in a currency that is not listed"
+                }
+            }
+            return nil
+        }
+        return found.lazy.compactMap { $0 }.first
     }
 
     static func encode(_ t: IngestTotals) -> [UInt8] {

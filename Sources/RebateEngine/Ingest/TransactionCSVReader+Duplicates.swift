@@ -181,6 +181,10 @@ extension TransactionCSVReader {
         let runs = zip(parts, drop).map { part, skip in
             LineRun(columns: part.columns, skip: skip)
         }
-        return withExtendedLifetime(parts) { PartnerGrouping.group(runs, partners: partners, threads: threads).0 }
+        return withExtendedLifetime(parts) {
+            var (columns, starts) = PartnerGrouping.group(runs, partners: partners, threads: threads)
+            columns.partnerStarts = starts
+            return columns
+        }
     }
 }

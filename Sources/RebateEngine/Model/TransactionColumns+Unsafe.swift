@@ -58,6 +58,7 @@ extension TransactionColumns {
     mutating func withUnsafeMutableColumns<R>(_ body: (MutableColumnPointers) -> R) -> R {
         materialize()
         checkedFor = nil
+        partnerStarts = nil
         return partnerStorage.withUnsafeMutableBufferPointer { partner in
             productStorage.withUnsafeMutableBufferPointer { product in
                 dayStorage.withUnsafeMutableBufferPointer { day in

@@ -20,6 +20,10 @@ public struct TransactionColumns: Sendable {
     /// (CSV, columnar file or store); `nil` once a caller changes them. ``Dataset`` checks lines
     /// again only when this does not match it, so files are not checked twice.
     var checkedFor: LineBounds?
+    /// Where each partner's lines start (`partners + 1` offsets), set by a reader that grouped the lines
+    /// by partner or checked that they are; `nil` when not known, and once a caller changes the lines.
+    /// The engine then need not survey the lines for their order.
+    var partnerStarts: [Int]?
 
     /// What a line's indices and values are checked against.
     struct LineBounds: Equatable {
@@ -83,6 +87,7 @@ public struct TransactionColumns: Sendable {
     ) {
         materialize()
         checkedFor = nil
+        partnerStarts = nil
         // The currency column starts with the first foreign line: book-currency lines before it are 0.
         // (Tested before the zeros are made: when the first line of all is foreign, there are none, and
         // an empty column would read as "no column" and lose that line's currency.)
@@ -116,6 +121,7 @@ extension TransactionColumns {
     public mutating func append(contentsOf other: TransactionColumns) {
         materialize()
         checkedFor = nil
+        partnerStarts = nil
         if other.hasForeignLines || !currencyStorage.isEmpty {
             if currencyStorage.isEmpty { currencyStorage = [UInt8](repeating: 0, count: partnerStorage.count) }
             currencyStorage += other.hasForeignLines ? other.currency : [UInt8](repeating: 0, count: other.count)
