@@ -87,6 +87,41 @@ import Testing
         #expect(try table(merged) == table(whole))
     }
 
+    /// Growth agreements (SPEC section 10): the merged report.html's growth table is the whole run's,
+    /// percent and absolute growth alike (the CSVs do not say which: each shard's summary does).
+    @Test func mergedGrowthTableEqualsTheWholeRun() throws {
+        let dir = Fixture.temporaryFolder()
+        var c = DatasetGenerator.Configuration(lines: 12_000, partners: 40, products: 30, seed: 9)
+        c.priorYear = true
+        _ = try DatasetGenerator(c).write(to: dir, threads: 2)
+        let whole = Fixture.temporaryFolder()
+        let options = AccrualOptions(asOf: CivilDate("2026-10-15"), threads: 2)
+        _ = try AccrualJob.run(dataset: dir, outputFolder: whole, options: options, maxRejects: 1_000)
+        let merged = try Self.splitRunMerge(dir, shards: 3) { shard, out, _ in
+            _ = try AccrualJob.run(dataset: shard, outputFolder: out, options: options, maxRejects: 0)
+        }
+        let measures = { (path: String) throws -> Substring? in
+            try String(contentsOfFile: path + "/summary.json", encoding: .utf8).split(separator: "\n").first {
+                $0.contains("\"growth_measures\"")
+            }
+        }
+        let original = try #require(try measures(whole))
+        #expect(original.contains("\": \"percent\"") && original.contains("\": \"absolute\""))
+        #expect(try measures(merged) == original)
+        let table = { (path: String) throws -> Substring in
+            let html = try String(contentsOfFile: path + "/report.html", encoding: .utf8)
+            let from = try #require(html.range(of: "<h2>Growth agreements")).lowerBound
+            let rest = html[html.index(after: from)...]
+            return html[from..<(rest.range(of: "<h2>")?.lowerBound ?? html.endIndex)]
+        }
+        let expected = try table(whole)
+        // A percent figure and a statement with growth in basis units are both in the table.
+        #expect(expected.contains("%</td>") && expected.components(separatedBy: "<tr>").count > 3)
+        #expect(try table(merged) == expected)
+        // The merged statements.csv (percent next tiers included) is the whole run's, byte for byte.
+        #expect(Self.bytes(merged + "/statements.csv") == Self.bytes(whole + "/statements.csv"))
+    }
+
     /// The split reads its input a window at a time: with windows of a few kilobytes, duplicate ids
     /// across windows and records cut at window ends are found as by one whole read.
     @Test func smallWindowsSplitAsOneWholeRead() throws {

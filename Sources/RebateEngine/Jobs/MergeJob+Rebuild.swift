@@ -6,9 +6,12 @@ extension MergeJob {
 
     /// The typed rows of the merged CSVs, for `report.html` and the summary.
     // One piece: one block a table, each the inverse of the writer of that file.
-    static func rebuildReport(_ t: [String: OutputTable], currency: String, decimals d: Int, asOf: CivilDate?)
-        throws(RebateError) -> AccrualReport
-    {
+    /// - Parameter growthMeasures: how each growth agreement measures growth (the shards' summaries say);
+    ///   the statements of those agreements get their growth figures back, for report.html's growth table.
+    static func rebuildReport(
+        _ t: [String: OutputTable], currency: String, decimals d: Int, asOf: CivilDate?,
+        growthMeasures: [String: Growth.Measure] = [:]
+    ) throws(RebateError) -> AccrualReport {
         func date(_ s: String, _ table: String, _ i: Int) throws(RebateError) -> CivilDate {
             guard let v = CivilDate(s) else { throw bad(table, i, "date \"\(s)\"") }
             return v
@@ -73,7 +76,23 @@ extension MergeJob {
             }
             let k = kinds[f[1]] ?? .quantity
             let scale = k == .amount ? d : 3
-            let next = f[9].isEmpty ? nil : Volume(k, scaled: try wide(f[9], scale, "statements.csv", i))
+            let measure = f[12].isEmpty ? nil : growthMeasures[f[1]]
+            // A percent growth agreement's next tier is a percent (SPEC section 10); to_next_tier stays basis.
+            let next: TierFigure? =
+                f[9].isEmpty
+                ? nil
+                : measure == .percent
+                    ? .percent(tenThousandths: try wide(f[9], 4, "statements.csv", i))
+                    : .volume(Volume(k, scaled: try wide(f[9], scale, "statements.csv", i)))
+            var growth: GrowthFigures? = nil
+            if let measure {
+                // A percent figure for `percent` (next_tier_from is one too), a volume of the basis otherwise.
+                growth = GrowthFigures(
+                    k, baseline: try wide(f[12], scale, "statements.csv", i),
+                    growth: f[13].isEmpty
+                        ? nil : try wide(f[13], measure == .percent ? 4 : scale, "statements.csv", i),
+                    measure: measure)
+            }
             report.statements.append(
                 StatementRow(
                     beneficiary: f[0], agreementID: f[1], program: try program(f[2], "statements.csv", i),
@@ -81,9 +100,10 @@ extension MergeJob {
                     asOf: try date(f[5], "statements.csv", i),
                     basis: Volume(k, scaled: try wide(f[6], scale, "statements.csv", i)),
                     tier: tier, earnedToDate: Money(minorUnits: try wide(f[8], d, "statements.csv", i)),
-                    nextTierFrom: next.map(TierFigure.volume),
+                    nextTierFrom: next,
                     toNextTier: f[10].isEmpty ? nil : Volume(k, scaled: try wide(f[10], scale, "statements.csv", i)),
                     forecastEarned: Money(minorUnits: try wide(f[11], d, "statements.csv", i))))
+            report.statements[report.statements.count - 1].growth = growth
         }
         for (i, r) in t["anomalies.csv"]!.rows.enumerated() {
             let f = r.fields

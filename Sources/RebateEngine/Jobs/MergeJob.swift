@@ -71,7 +71,25 @@ public enum MergeJob {
         }
         clock.lap("read")
 
-        var report = try rebuildReport(merged, currency: currency, decimals: decimals, asOf: asOf)
+        // Each shard says how its growth agreements measure growth (an agreement lives in one shard).
+        var growthMeasures: [String: Growth.Measure] = [:]
+        for run in runs {
+            if case .object(let members)? = run.summary["growth_measures"] {
+                for member in members {
+                    let (id, value) = (member.key, member.value)
+                    guard let measure = Growth.Measure(rawValue: string(value)) else {
+                        throw .invalidInput([
+                            InputProblem(
+                                file: run.folder + "/summary.json", field: "growth_measures." + id,
+                                reason: "\"\(string(value))\" is not percent or absolute: not an output of rebate")
+                        ])
+                    }
+                    growthMeasures[id] = measure
+                }
+            }
+        }
+        var report = try rebuildReport(
+            merged, currency: currency, decimals: decimals, asOf: asOf, growthMeasures: growthMeasures)
         report.linesAfterAsOf = runs.reduce(0) {
             $0 + (Int(number($1.summary["transactions"]?["lines_after_as_of"])) ?? 0)
         }

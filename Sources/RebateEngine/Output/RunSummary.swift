@@ -72,6 +72,15 @@ enum RunSummary {
             lines.append("  \"total_accrued\": \(m(r.totalAccrued)),")
             lines.append("  \"total_settled\": \(m(r.totalSettled)),")
             lines.append("  \"total_earned_to_date\": \(m(r.statements.reduce(.zero) { $0 + $1.earnedToDate })),")
+            // How each growth agreement with a statement measures growth (SPEC section 10): the CSVs'
+            // `growth` column does not say, and `rebate merge` needs it for the merged report.html.
+            let growth = r.statements.compactMap { s in s.growth.map { (s.agreementID, $0.measure.rawValue) } }
+                .sorted { Bytewise.less($0.0, $1.0) }
+            if !growth.isEmpty {
+                lines.append(
+                    "  \"growth_measures\": {"
+                        + growth.map { "\"\(JSONText.escaped($0.0))\": \"\($0.1)\"" }.joined(separator: ", ") + "},")
+            }
         } else {
             lines.append("  \"rows\": {\"rejects\": \(context.rejects.count)},")
         }
