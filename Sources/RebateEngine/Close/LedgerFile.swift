@@ -10,8 +10,8 @@ public enum LedgerFile {
         for r in rows {
             w.text(r.agreementID)
             w.text(r.beneficiary)
-            w.text(r.periodStart.description)
-            w.text(r.periodEnd.description)
+            w.date(r.periodStart)
+            w.date(r.periodEnd)
             w.money(r.accrued, decimals: decimals)
             w.money(r.paid, decimals: decimals)
             w.endRow()

@@ -9,11 +9,11 @@ extension MonthEndClose {
         let d = report.decimals
         var w = CSVWriter(header: Self.journalHeader, capacity: journal.count * 110)
         for e in journal {
-            w.text(e.date.description)
+            w.date(e.date)
             w.text(e.agreementID)
             w.text(e.beneficiary)
-            w.text(e.periodStart.description)
-            w.text(e.periodEnd.description)
+            w.date(e.periodStart)
+            w.date(e.periodEnd)
             w.text(e.kind.rawValue)
             w.text(e.debit)
             w.text(e.credit)
@@ -30,8 +30,8 @@ extension MonthEndClose {
         for p in payments {
             w.text(p.beneficiary)
             w.text(p.agreementID)
-            w.text(p.periodStart.description)
-            w.text(p.periodEnd.description)
+            w.date(p.periodStart)
+            w.date(p.periodEnd)
             w.money(p.earned, decimals: d)
             w.money(p.paidBefore, decimals: d)
             w.money(p.amount, decimals: d)

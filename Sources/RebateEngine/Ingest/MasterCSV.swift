@@ -1,20 +1,27 @@
 /// Header handling and row access for the small master-data CSV files,
 /// where every problem stops the run and all of them are reported together.
 enum MasterCSV {
+    /// One record at a time: a single `Row` is refilled for every record of a file, so reading a
+    /// million-row claims file makes no object per row.
     final class Row {
         let scanner: CSVScanner
-        let fields: [CSVField]
-        let columns: [String: Int]
-        let line: Int
+        fileprivate(set) var fields: [CSVField] = []
+        /// The header's names and their positions, looked up by a scan: a handful of short names
+        /// compare faster than they hash.
+        private let names: [(name: String, index: Int)]
+        fileprivate(set) var line = 0
         let fileName: String
         var problems: [InputProblem] = []
 
-        init(scanner: CSVScanner, fields: [CSVField], columns: [String: Int], line: Int, fileName: String) {
+        init(scanner: CSVScanner, names: [(name: String, index: Int)], fileName: String) {
             self.scanner = scanner
-            self.fields = fields
-            self.columns = columns
-            self.line = line
+            self.names = names
             self.fileName = fileName
+        }
+
+        private func column(_ name: String) -> Int? {
+            for entry in names where entry.name == name { return entry.index }
+            return nil
         }
 
         func fail(_ field: String, _ reason: String) {
@@ -22,14 +29,14 @@ enum MasterCSV {
         }
 
         func text(_ column: String) -> String? {
-            guard let i = columns[column] else { return nil }
+            guard let i = self.column(column) else { return nil }
             return scanner.text(fields[i])
         }
 
         /// The field's bytes where it holds no escaped quotes (then numbers and dates are read from
         /// them with no `String` made); `nil` otherwise, or for a missing column.
         func plainBytes(_ column: String) -> (UnsafeBufferPointer<UInt8>, Int, Int)? {
-            guard let i = columns[column], !fields[i].hasEscapedQuotes else { return nil }
+            guard let i = self.column(column), !fields[i].hasEscapedQuotes else { return nil }
             return (scanner.bytes, fields[i].start, fields[i].end)
         }
 
@@ -73,7 +80,10 @@ enum MasterCSV {
             return
         }
         scanner.expectedFields = fields.count
-        while let record = scanner.next(fields: &fields) {
+        // The first position of each name, as the dictionary kept it.
+        let names = columns.map { (name: $0.key, index: $0.value) }.sorted { $0.index < $1.index }
+        let row = Row(scanner: scanner, names: names, fileName: fileName)
+        while let record = scanner.next(fields: &row.fields) {
             if let error = record.error {
                 problems.append(InputProblem(file: fileName, line: record.line, reason: "malformed CSV: \(error)"))
                 continue
@@ -82,9 +92,12 @@ enum MasterCSV {
                 problems.append(InputProblem(file: fileName, line: record.line, reason: "invalid UTF-8"))
                 continue
             }
-            let row = Row(scanner: scanner, fields: fields, columns: columns, line: record.line, fileName: fileName)
+            row.line = record.line
             body(row)
-            problems += row.problems
+            if !row.problems.isEmpty {
+                problems += row.problems
+                row.problems = []
+            }
         }
     }
 }

@@ -66,22 +66,36 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     /// The first `length` characters of `YYYY-MM-DD`, written digit by digit:
     /// output writing formats millions of dates.
     private func text(length: Int) -> String {
-        let c = components
-        return String(unsafeUninitializedCapacity: length) { b in
-            let y = max(0, min(9999, c.year))
-            b[0] = UInt8(48 + y / 1000)
-            b[1] = UInt8(48 + y / 100 % 10)
-            b[2] = UInt8(48 + y / 10 % 10)
-            b[3] = UInt8(48 + y % 10)
-            b[4] = UInt8(ascii: "-")
-            b[5] = UInt8(48 + c.month / 10)
-            b[6] = UInt8(48 + c.month % 10)
-            if length == 10 {
-                b[7] = UInt8(ascii: "-")
-                b[8] = UInt8(48 + c.day / 10)
-                b[9] = UInt8(48 + c.day % 10)
-            }
+        String(unsafeUninitializedCapacity: length) { b in
+            writeDigits(length: length, into: UnsafeMutableRawBufferPointer(b))
             return length
+        }
+    }
+
+    /// Appends `YYYY-MM-DD` to `bytes`, with no `String` between (the CSV writers).
+    func appendText(to bytes: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(byteCount: 10, alignment: 1) { b in
+            writeDigits(length: 10, into: b)
+            bytes.append(contentsOf: b)
+        }
+    }
+
+    /// The one place a date's digits are made: `length` 7 (`YYYY-MM`) or 10 (`YYYY-MM-DD`).
+    @inline(__always)
+    private func writeDigits(length: Int, into b: UnsafeMutableRawBufferPointer) {
+        let c = components
+        let y = max(0, min(9999, c.year))
+        b[0] = UInt8(48 + y / 1000)
+        b[1] = UInt8(48 + y / 100 % 10)
+        b[2] = UInt8(48 + y / 10 % 10)
+        b[3] = UInt8(48 + y % 10)
+        b[4] = UInt8(ascii: "-")
+        b[5] = UInt8(48 + c.month / 10)
+        b[6] = UInt8(48 + c.month % 10)
+        if length == 10 {
+            b[7] = UInt8(ascii: "-")
+            b[8] = UInt8(48 + c.day / 10)
+            b[9] = UInt8(48 + c.day % 10)
         }
     }
 

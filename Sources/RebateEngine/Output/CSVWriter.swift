@@ -27,6 +27,12 @@ struct CSVWriter {
         s.withUTF8 { CSVQuoting.append($0, to: &bytes) }
     }
 
+    /// A date as `YYYY-MM-DD` (never quoted: digits and dashes).
+    mutating func date(_ d: CivilDate) {
+        separate()
+        d.appendText(to: &bytes)
+    }
+
     /// A field of raw bytes (a rejected line as read), quoted like text.
     mutating func raw(_ field: [UInt8]) {
         separate()

@@ -99,8 +99,8 @@ public struct Comparison: Sendable {
             w.text(r.agreementID)
             w.text(r.program.rawValue)
             w.text(r.beneficiary)
-            w.text(r.periodStart.description)
-            w.text(r.periodEnd.description)
+            w.date(r.periodStart)
+            w.date(r.periodEnd)
             if let v = r.earnedA { w.money(v, decimals: decimals) } else { w.empty() }
             if let v = r.earnedB { w.money(v, decimals: decimals) } else { w.empty() }
             w.money(r.difference, decimals: decimals)
