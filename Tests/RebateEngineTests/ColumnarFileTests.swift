@@ -24,9 +24,22 @@ import Testing
         #expect(fromFile.rejects == fromCSV.rejects)
         #expect(fromFile.totals == fromCSV.totals)
         #expect(!fromFile.rejects.isEmpty)
+        // Both readers record where each partner's lines start, which the engine then trusts: a count
+        // of each partner's lines, made here, says the same.
+        for loaded in [fromCSV, fromFile] {
+            let t = loaded.dataset.transactions
+            var counted = [Int](repeating: 0, count: loaded.dataset.partners.count + 1)
+            for p in t.partner { counted[Int(p) + 1] += 1 }
+            for p in 0..<loaded.dataset.partners.count { counted[p + 1] += counted[p] }
+            #expect(t.partnerStarts == counted)
+        }
         for asOf in [nil, CivilDate("2026-07-04")] {
             let a = try AccrualEngine.run(fromCSV.dataset, options: AccrualOptions(asOf: asOf, threads: 2))
             let b = try AccrualEngine.run(fromFile.dataset, options: AccrualOptions(asOf: asOf, threads: 2))
+            // Lines dated after the as-of date, counted here.
+            let after = fromCSV.dataset.transactions.day.filter { $0 > (asOf?.dayNumber ?? Int32.max) }.count
+            #expect(a.linesAfterAsOf == after && b.linesAfterAsOf == after)
+            #expect(asOf == nil || after > 0)
             #expect(!b.inputWasCopied)
             #expect(a.accrualsCSV() == b.accrualsCSV())
             #expect(a.settlementsCSV() == b.settlementsCSV())
