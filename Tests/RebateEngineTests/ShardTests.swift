@@ -58,24 +58,34 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: merged + "/report.html"))
     }
 
-    /// Lines in listed currencies (SPEC section 11): the merged summary.json's per-currency totals and
-    /// report.html's currency table are the whole run's.
-    @Test func mergedCurrencyTotalsEqualTheWholeRun() throws {
+    /// A generated dataset accrued whole, and split in 3, each shard accrued and merged (as of
+    /// 2026-10-15): the two output folders.
+    static func wholeAndMerged(_ c: DatasetGenerator.Configuration) throws -> (whole: String, merged: String) {
         let dir = Fixture.temporaryFolder()
-        var c = DatasetGenerator.Configuration(lines: 12_000, partners: 40, products: 30, seed: 5)
-        c.currencies = [ListedCurrency(code: "USD", decimals: 2), ListedCurrency(code: "JPY", decimals: 0)]
         _ = try DatasetGenerator(c).write(to: dir, threads: 2)
         let whole = Fixture.temporaryFolder()
         let options = AccrualOptions(asOf: CivilDate("2026-10-15"), threads: 2)
         _ = try AccrualJob.run(dataset: dir, outputFolder: whole, options: options, maxRejects: 1_000)
-        let merged = try Self.splitRunMerge(dir, shards: 3) { shard, out, _ in
+        let merged = try splitRunMerge(dir, shards: 3) { shard, out, _ in
             _ = try AccrualJob.run(dataset: shard, outputFolder: out, options: options, maxRejects: 0)
         }
-        let line = { (path: String) throws -> Substring? in
-            try String(contentsOfFile: path + "/summary.json", encoding: .utf8).split(separator: "\n").first {
-                $0.contains("\"currencies\"")
-            }
+        return (whole, merged)
+    }
+
+    /// The line of a folder's summary.json that holds `key`.
+    static func summaryLine(_ folder: String, containing key: String) throws -> Substring? {
+        try String(contentsOfFile: folder + "/summary.json", encoding: .utf8).split(separator: "\n").first {
+            $0.contains(key)
         }
+    }
+
+    /// Lines in listed currencies (SPEC section 11): the merged summary.json's per-currency totals and
+    /// report.html's currency table are the whole run's.
+    @Test func mergedCurrencyTotalsEqualTheWholeRun() throws {
+        var c = DatasetGenerator.Configuration(lines: 12_000, partners: 40, products: 30, seed: 5)
+        c.currencies = [ListedCurrency(code: "USD", decimals: 2), ListedCurrency(code: "JPY", decimals: 0)]
+        let (whole, merged) = try Self.wholeAndMerged(c)
+        let line = { (path: String) throws in try Self.summaryLine(path, containing: "\"currencies\"") }
         let original = try #require(try line(whole))
         // Both listed currencies were invoiced, JPY with no decimals.
         #expect(original.contains("\"USD\": {\"lines\": ") && original.contains("\"JPY\": {\"lines\": "))
@@ -90,21 +100,10 @@ import Testing
     /// Growth agreements (SPEC section 10): the merged report.html's growth table is the whole run's,
     /// percent and absolute growth alike (the CSVs do not say which: each shard's summary does).
     @Test func mergedGrowthTableEqualsTheWholeRun() throws {
-        let dir = Fixture.temporaryFolder()
         var c = DatasetGenerator.Configuration(lines: 12_000, partners: 40, products: 30, seed: 9)
         c.priorYear = true
-        _ = try DatasetGenerator(c).write(to: dir, threads: 2)
-        let whole = Fixture.temporaryFolder()
-        let options = AccrualOptions(asOf: CivilDate("2026-10-15"), threads: 2)
-        _ = try AccrualJob.run(dataset: dir, outputFolder: whole, options: options, maxRejects: 1_000)
-        let merged = try Self.splitRunMerge(dir, shards: 3) { shard, out, _ in
-            _ = try AccrualJob.run(dataset: shard, outputFolder: out, options: options, maxRejects: 0)
-        }
-        let measures = { (path: String) throws -> Substring? in
-            try String(contentsOfFile: path + "/summary.json", encoding: .utf8).split(separator: "\n").first {
-                $0.contains("\"growth_measures\"")
-            }
-        }
+        let (whole, merged) = try Self.wholeAndMerged(c)
+        let measures = { (path: String) throws in try Self.summaryLine(path, containing: "\"growth_measures\"") }
         let original = try #require(try measures(whole))
         #expect(original.contains("\": \"percent\"") && original.contains("\": \"absolute\""))
         #expect(try measures(merged) == original)

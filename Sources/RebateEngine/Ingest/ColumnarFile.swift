@@ -51,7 +51,7 @@ public enum ColumnarFile {
     ) throws(RebateError) {
         let d = loaded.dataset
         var columns = d.transactions
-        if !isGrouped(columns) {
+        if !columns.withUnsafeColumns({ PartnerGrouping.isGrouped($0.partner) }) {
             columns = PartitionPlan.groupByPartner(columns, partners: d.partners.count, threads: threads).0
         }
         let n = columns.count
@@ -120,13 +120,6 @@ public enum ColumnarFile {
         var copy = Array(header[0..<alignment])
         for i in 120..<128 { copy[i] = 0 }
         return copy.withUnsafeBytes { BlockChecksum.of($0, threads: 1) }
-    }
-
-    static func isGrouped(_ t: TransactionColumns) -> Bool {
-        t.withUnsafeColumns { c in
-            for i in 1..<max(1, c.partner.count) where c.partner[i] < c.partner[i - 1] { return false }
-            return true
-        }
     }
 
     /// Reads a columnar file written for these partners, products and currency decimals.

@@ -68,9 +68,13 @@ enum MasterCSV {
             problems.append(InputProblem(file: fileName, line: header.line, reason: "malformed header: \(error)"))
             return
         }
-        var columns: [String: Int] = [:]
-        for (i, f) in fields.enumerated() where columns[scanner.text(f)] == nil { columns[scanner.text(f)] = i }
-        let missing = required.filter { columns[$0] == nil }
+        // Each header name at its first position (a repeated name's later columns are not read).
+        var names: [(name: String, index: Int)] = []
+        for (i, f) in fields.enumerated() {
+            let name = scanner.text(f)
+            if !names.contains(where: { $0.name == name }) { names.append((name, i)) }
+        }
+        let missing = required.filter { name in !names.contains { $0.name == name } }
         if !missing.isEmpty {
             problems.append(
                 InputProblem(
@@ -80,8 +84,6 @@ enum MasterCSV {
             return
         }
         scanner.expectedFields = fields.count
-        // The first position of each name, as the dictionary kept it.
-        let names = columns.map { (name: $0.key, index: $0.value) }.sorted { $0.index < $1.index }
         let row = Row(scanner: scanner, names: names, fileName: fileName)
         while let record = scanner.next(fields: &row.fields) {
             if let error = record.error {
