@@ -68,55 +68,71 @@ struct AgreementAccumulator {
     /// local array. `Int128` sums of `Int64` values cannot overflow below 2^64 lines.
     /// - Complexity: O(lines in `range`).
     mutating func accumulate(_ v: LineView, _ range: Range<Int>) {
-        // One loop per basis kind, so the kind is not tested per line.
-        switch resolved.agreement.basis {
-        case .quantity: accumulate(v, range, QuantityBasis.self)
-        case .amount: accumulate(v, range, AmountBasis.self)
-        case .pallets: accumulate(v, range, PalletBasis.self)
+        if range.isEmpty { return }
+        // One loop per basis kind and scope kind, so neither is tested per line.
+        switch (resolved.agreement.basis, resolved.scope.everything) {
+        case (.quantity, true): accumulate(v, range, QuantityBasis.self, EveryProduct.self)
+        case (.quantity, false): accumulate(v, range, QuantityBasis.self, ListedProducts.self)
+        case (.amount, true): accumulate(v, range, AmountBasis.self, EveryProduct.self)
+        case (.amount, false): accumulate(v, range, AmountBasis.self, ListedProducts.self)
+        case (.pallets, true): accumulate(v, range, PalletBasis.self, EveryProduct.self)
+        case (.pallets, false): accumulate(v, range, PalletBasis.self, ListedProducts.self)
         }
+        accumulateGates(v, range)
     }
 
-    // One piece: the hot loop, specialised per basis kind; its locals must stay in registers, so nothing is called out.
-    private mutating func accumulate<B: BasisRule>(_ v: LineView, _ range: Range<Int>, _: B.Type) {
+    // One piece: the hot loop, specialised per basis and scope kind. Its constants are locals and its
+    // columns plain pointers, so fewer of them are reloaded from the stack each line.
+    private mutating func accumulate<B: BasisRule, S: ScopeRule>(
+        _ v: LineView, _ range: Range<Int>, _: B.Type, _: S.Type
+    ) {
         let r = resolved
         let months = r.monthCount
         let start = r.start
         let end = countedEnd
         let watchEnd = watchedEnd
-        let firstMonth = Int32(r.firstMonth)
-        let everything = r.scope.everything
-        let gateCount = r.gateScopes.count
-        let lastWeekBase = (3 + gateCount) * months
+        // A line's month, relative to the agreement's first month, is `monthOfDay[t - firstDay] - firstMonth`.
+        let monthShift = Int32(r.firstMonth)
+        let firstDay = v.firstDay
+        let lastWeekBase = (3 + r.gateScopes.count) * months
         let returnsBase = lastWeekBase + r.periods.count
         let periodCount = r.periods.count
         let lines = v.lines
         assert(range.upperBound <= lines.count)
-        r.scope.words.withUnsafeBufferPointer { scope in
+        // Non-empty buffers (the range is not empty), so every base address is there.
+        let day = lines.day.baseAddress!
+        let product = lines.product.baseAddress!
+        let quantity = lines.quantity.baseAddress!
+        let amount = lines.amount.baseAddress!
+        let pallets = v.pallets.baseAddress!
+        let monthOfDay = v.monthOfDay.baseAddress!
+        r.scope.words.withUnsafeBufferPointer { scopeWords in
             r.periodOfMonth.withUnsafeBufferPointer { periodOfMonth in
                 r.lastWeekStart.withUnsafeBufferPointer { lastWeekStart in
                     r.periodEnds.withUnsafeBufferPointer { periodEnds in
                         sums.withUnsafeMutableBufferPointer { s in
+                            let scope = scopeWords.baseAddress
                             for i in range {
-                                let t = lines.day[i]
+                                let t = day[i]
                                 if t < start || t > watchEnd { continue }
-                                let k = Int(lines.product[i])
-                                if !everything, scope[k >> 6] & (1 << UInt64(k & 63)) == 0 { continue }
-                                let q = lines.quantity[i]
-                                let pallet = v.pallets[k]
+                                let k = Int(product[i])
+                                if !S.admits(k, scope) { continue }
+                                let q = quantity[i]
+                                let pallet = pallets[k]
                                 // Toward zero: a return of 2.5 pallets is -2.
                                 let n = pallet.fullPallets(q)
                                 // What the line contributes in the agreement's own terms (SPEC section 3).
                                 let (cq, ca, basis) = B.contribution(
-                                    quantity: q, amount: lines.amount[i], pallets: n, palletSize: pallet.size)
+                                    quantity: q, amount: amount[i], pallets: n, palletSize: pallet.size)
                                 if t <= end {
-                                    let m = Int(v.monthOfDay[Int(t - v.firstDay)] - firstMonth)
+                                    let m = Int(monthOfDay[Int(t &- firstDay)] &- monthShift)
                                     assert(m >= 0 && m < months)
-                                    s[3 * m] &+= Int128(cq)
-                                    s[3 * m + 1] &+= Int128(ca)
-                                    s[3 * m + 2] &+= Int128(n)
+                                    s[3 &* m] &+= Int128(cq)
+                                    s[3 &* m &+ 1] &+= Int128(ca)
+                                    s[3 &* m &+ 2] &+= Int128(n)
                                     if basis > 0 {
                                         let p = Int(periodOfMonth[m])
-                                        if t >= lastWeekStart[p] { s[lastWeekBase + p] &+= Int128(basis) }
+                                        if t >= lastWeekStart[p] { s[lastWeekBase &+ p] &+= Int128(basis) }
                                     }
                                 }
                                 // A return counts against every period whose 30-day window holds it.
@@ -137,30 +153,16 @@ struct AgreementAccumulator {
                                 // Lines after the as-of date are not yet known (countedEnd is the as-of date then).
                                 let priorLast = min(priorFirst + Int32(r.priorDays) - 1, end)
                                 for i in range {
-                                    let t = lines.day[i]
+                                    let t = day[i]
                                     if t < priorFirst || t > priorLast { continue }
-                                    let k = Int(lines.product[i])
-                                    if !everything, scope[k >> 6] & (1 << UInt64(k & 63)) == 0 { continue }
-                                    let q = lines.quantity[i]
-                                    let pallet = v.pallets[k]
+                                    let k = Int(product[i])
+                                    if !S.admits(k, scope) { continue }
+                                    let q = quantity[i]
+                                    let pallet = pallets[k]
                                     let n = pallet.fullPallets(q)
                                     let (_, _, basis) = B.contribution(
-                                        quantity: q, amount: lines.amount[i], pallets: n, palletSize: pallet.size)
+                                        quantity: q, amount: amount[i], pallets: n, palletSize: pallet.size)
                                     s[priorBase + Int(t - priorFirst)] &+= Int128(basis)
-                                }
-                            }
-                            for g in 0..<gateCount {
-                                let base = (3 + g) * months
-                                let byQuantity = r.gateMeasures[g] == .quantity
-                                r.gateScopes[g].words.withUnsafeBufferPointer { gateScope in
-                                    for i in range {
-                                        let t = lines.day[i]
-                                        if t < start || t > end { continue }
-                                        let k = Int(lines.product[i])
-                                        if gateScope[k >> 6] & (1 << UInt64(k & 63)) == 0 { continue }
-                                        let m = Int(v.monthOfDay[Int(t - v.firstDay)] - firstMonth)
-                                        s[base + m] &+= Int128(byQuantity ? lines.quantity[i] : lines.amount[i])
-                                    }
                                 }
                             }
                         }
@@ -168,6 +170,50 @@ struct AgreementAccumulator {
                 }
             }
         }
+    }
+
+    /// Adds each gate's measure of the lines `range`, month by month.
+    private mutating func accumulateGates(_ v: LineView, _ range: Range<Int>) {
+        let r = resolved
+        let months = r.monthCount
+        let (start, end) = (r.start, countedEnd)
+        let firstMonth = Int32(r.firstMonth)
+        let lines = v.lines
+        sums.withUnsafeMutableBufferPointer { s in
+            for g in 0..<r.gateScopes.count {
+                let base = (3 + g) * months
+                let byQuantity = r.gateMeasures[g] == .quantity
+                r.gateScopes[g].words.withUnsafeBufferPointer { gateScope in
+                    for i in range {
+                        let t = lines.day[i]
+                        if t < start || t > end { continue }
+                        let k = Int(lines.product[i])
+                        if gateScope[k >> 6] & (1 << UInt64(k & 63)) == 0 { continue }
+                        let m = Int(v.monthOfDay[Int(t - v.firstDay)] - firstMonth)
+                        s[base + m] &+= Int128(byQuantity ? lines.quantity[i] : lines.amount[i])
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Whether an agreement's scope admits product `k`: one loop per kind, so a scope of every product
+/// costs no test per line.
+protocol ScopeRule {
+    static func admits(_ k: Int, _ words: UnsafePointer<UInt64>?) -> Bool
+}
+
+enum EveryProduct: ScopeRule {
+    @inline(__always)
+    static func admits(_ k: Int, _ words: UnsafePointer<UInt64>?) -> Bool { true }
+}
+
+enum ListedProducts: ScopeRule {
+    /// The scope's bitmap has a word for every product, so `words` is not `nil` and `k >> 6` is in it.
+    @inline(__always)
+    static func admits(_ k: Int, _ words: UnsafePointer<UInt64>?) -> Bool {
+        words.unsafelyUnwrapped[k &>> 6] & (1 &<< UInt64(k & 63)) != 0
     }
 }
 

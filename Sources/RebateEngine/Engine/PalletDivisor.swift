@@ -34,8 +34,12 @@ struct PalletDivisor {
     /// - Precondition: `|quantity| < 2^60`.
     @inline(__always)
     func fullPallets(_ quantity: Int64) -> Int64 {
+        // Sales are most lines: their quotient needs no sign handling, and the branch is predicted.
+        if quantity >= 0 {
+            let x = UInt64(bitPattern: quantity)
+            return Int64(bitPattern: (x & identity) | (x.multipliedFullWidth(by: multiplier).high &>> shift))
+        }
         let x = quantity.magnitude
-        let n = Int64(bitPattern: (x & identity) | (x.multipliedFullWidth(by: multiplier).high &>> shift))
-        return quantity < 0 ? 0 &- n : n
+        return 0 &- Int64(bitPattern: (x & identity) | (x.multipliedFullWidth(by: multiplier).high &>> shift))
     }
 }
