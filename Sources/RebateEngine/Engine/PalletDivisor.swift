@@ -35,11 +35,12 @@ struct PalletDivisor {
     @inline(__always)
     func fullPallets(_ quantity: Int64) -> Int64 {
         // Sales are most lines: their quotient needs no sign handling, and the branch is predicted.
-        if quantity >= 0 {
-            let x = UInt64(bitPattern: quantity)
-            return Int64(bitPattern: (x & identity) | (x.multipliedFullWidth(by: multiplier).high &>> shift))
-        }
-        let x = quantity.magnitude
-        return 0 &- Int64(bitPattern: (x & identity) | (x.multipliedFullWidth(by: multiplier).high &>> shift))
+        if quantity >= 0 { return quotient(UInt64(bitPattern: quantity)) }
+        return 0 &- quotient(quantity.magnitude)
+    }
+
+    @inline(__always)
+    private func quotient(_ x: UInt64) -> Int64 {
+        Int64(bitPattern: (x & identity) | (x.multipliedFullWidth(by: multiplier).high &>> shift))
     }
 }
