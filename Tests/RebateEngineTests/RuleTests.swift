@@ -99,6 +99,50 @@ import Testing
         #expect(PalletDivisor(0).fullPallets(-25_000) == 0)
     }
 
+    @Test func palletShareOfTheAmountEqualsAWideDivisionByHand() {
+        // The share of a line's amount that its full pallets carry, amount * n*s / quantity, worked out
+        // here in Int128 with the half rounded away from zero by hand.
+        func expected(quantity: Int64, amount: Int64, size: Int64) -> Int64 {
+            let share = Int128(quantity / size * size)
+            if share == 0 { return 0 }
+            let num = Int128(amount) * Int128(share.magnitude)
+            let den = Int128(quantity.magnitude)
+            var q = num.magnitude / den.magnitude
+            if 2 * (num.magnitude % den.magnitude) >= den.magnitude { q += 1 }
+            return Int64(num < 0 ? -Int128(q) : Int128(q))
+        }
+        var state: UInt64 = 0x0123_4567_89AB_CDEF
+        func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        // The largest a line may hold (checked before the loop): |quantity| < 10^15 milli-units, |amount| < 10^18.
+        let (qMax, aMax): (Int64, Int64) = (999_999_999_999_999, 999_999_999_999_999_999)
+        // Exact halves (3 of 4 units by the pallet: 2 * 3/4 = 1.5, 6 * 3/4 = 4.5), whole pallets, below
+        // a pallet, the largest values.
+        var cases: [(Int64, Int64, Int64)] = [
+            (4, 2, 3), (4, 6, 3), (30, 25, 20), (45, 25, 15), (20, 7, 10), (9, 100, 10), (10, 100, 10),
+            (qMax, aMax, 1), (qMax, aMax, qMax), (qMax, aMax, qMax - 1), (qMax, 1, 3), (qMax - 1, aMax, 2),
+        ]
+        for _ in 0..<5_000 {
+            let quantity = Int64(next() % UInt64(qMax)) >> (next() % 50)
+            cases.append((quantity, Int64(next() % UInt64(aMax)) >> (next() % 60), Int64(next() % 10_000) + 1))
+        }
+        for (quantity, amount, size) in cases {
+            let divisor = PalletDivisor(size)
+            for (q, a) in [(quantity, amount), (-quantity, amount), (quantity, -amount), (-quantity, -amount)] {
+                let n = divisor.fullPallets(q)
+                let (share, shareAmount, basis) = PalletBasis.contribution(
+                    quantity: q, amount: a, pallets: n, palletSize: size)
+                #expect(share == q / size * size && basis == n * 1000, "\(q) of \(size)")
+                #expect(shareAmount == expected(quantity: q, amount: a, size: size), "\(a) for \(q) of \(size)")
+            }
+        }
+    }
+
     @Test func fullPalletShareOfTheAmountIsRoundedPerLine() throws {
         let a = Fixture.agreement(program: "logistics", basis: "pallets", tiers: #"[{"from": "0", "percent": "10"}]"#)
         // 17 units of A (10 a pallet): 1 pallet, 10 units, amount 100.00 * 10/17 = 58.8235 -> 58.82 per line
