@@ -79,6 +79,14 @@ import Testing
         }
     }
 
+    /// The section of a folder's report.html that starts at `heading`, up to the next `<h2>`.
+    static func reportSection(_ folder: String, from heading: String) throws -> Substring {
+        let html = try String(contentsOfFile: folder + "/report.html", encoding: .utf8)
+        let from = try #require(html.range(of: heading)).lowerBound
+        let rest = html[html.index(after: from)...]
+        return html[from..<(rest.range(of: "<h2>")?.lowerBound ?? html.endIndex)]
+    }
+
     /// Lines in listed currencies (SPEC section 11): the merged summary.json's per-currency totals and
     /// report.html's currency table are the whole run's.
     @Test func mergedCurrencyTotalsEqualTheWholeRun() throws {
@@ -90,10 +98,7 @@ import Testing
         // Both listed currencies were invoiced, JPY with no decimals.
         #expect(original.contains("\"USD\": {\"lines\": ") && original.contains("\"JPY\": {\"lines\": "))
         #expect(try line(merged) == original)
-        let table = { (path: String) throws -> String in
-            let html = try String(contentsOfFile: path + "/report.html", encoding: .utf8)
-            return String(html[try #require(html.range(of: "<h2>Currencies</h2>")).lowerBound...].prefix(2_000))
-        }
+        let table = { (path: String) throws in try Self.reportSection(path, from: "<h2>Currencies</h2>") }
         #expect(try table(merged) == table(whole))
     }
 
@@ -107,12 +112,7 @@ import Testing
         let original = try #require(try measures(whole))
         #expect(original.contains("\": \"percent\"") && original.contains("\": \"absolute\""))
         #expect(try measures(merged) == original)
-        let table = { (path: String) throws -> Substring in
-            let html = try String(contentsOfFile: path + "/report.html", encoding: .utf8)
-            let from = try #require(html.range(of: "<h2>Growth agreements")).lowerBound
-            let rest = html[html.index(after: from)...]
-            return html[from..<(rest.range(of: "<h2>")?.lowerBound ?? html.endIndex)]
-        }
+        let table = { (path: String) throws in try Self.reportSection(path, from: "<h2>Growth agreements") }
         let expected = try table(whole)
         // A percent figure and a statement with growth in basis units are both in the table.
         #expect(expected.contains("%</td>") && expected.components(separatedBy: "<tr>").count > 3)

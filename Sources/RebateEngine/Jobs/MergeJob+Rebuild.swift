@@ -93,17 +93,17 @@ extension MergeJob {
                         ? nil : try wide(f[13], measure == .percent ? 4 : scale, "statements.csv", i),
                     measure: measure)
             }
-            report.statements.append(
-                StatementRow(
-                    beneficiary: f[0], agreementID: f[1], program: try program(f[2], "statements.csv", i),
-                    periodStart: try date(f[3], "statements.csv", i), periodEnd: try date(f[4], "statements.csv", i),
-                    asOf: try date(f[5], "statements.csv", i),
-                    basis: Volume(k, scaled: try wide(f[6], scale, "statements.csv", i)),
-                    tier: tier, earnedToDate: Money(minorUnits: try wide(f[8], d, "statements.csv", i)),
-                    nextTierFrom: next,
-                    toNextTier: f[10].isEmpty ? nil : Volume(k, scaled: try wide(f[10], scale, "statements.csv", i)),
-                    forecastEarned: Money(minorUnits: try wide(f[11], d, "statements.csv", i))))
-            report.statements[report.statements.count - 1].growth = growth
+            var row = StatementRow(
+                beneficiary: f[0], agreementID: f[1], program: try program(f[2], "statements.csv", i),
+                periodStart: try date(f[3], "statements.csv", i), periodEnd: try date(f[4], "statements.csv", i),
+                asOf: try date(f[5], "statements.csv", i),
+                basis: Volume(k, scaled: try wide(f[6], scale, "statements.csv", i)),
+                tier: tier, earnedToDate: Money(minorUnits: try wide(f[8], d, "statements.csv", i)),
+                nextTierFrom: next,
+                toNextTier: f[10].isEmpty ? nil : Volume(k, scaled: try wide(f[10], scale, "statements.csv", i)),
+                forecastEarned: Money(minorUnits: try wide(f[11], d, "statements.csv", i)))
+            row.growth = growth
+            report.statements.append(row)
         }
         for (i, r) in t["anomalies.csv"]!.rows.enumerated() {
             let f = r.fields
