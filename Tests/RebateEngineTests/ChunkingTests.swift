@@ -61,6 +61,108 @@ import Testing
         }
     }
 
+    /// A read in windows of every width (each window's lines grouped into a segment of their own):
+    /// the same lines as a plain reading written here (the first line of each id kept, the lines
+    /// grouped by partner in file order), and the same accruals whether the engine walks the
+    /// windows' segments or those lines.
+    @Test func windowsOfEveryWidthGiveTheSameLinesAndAccruals() throws {
+        // Two files of generated lines: ids repeat (within a file and across them), one line in 40
+        // names an unknown partner (rejected, so its id is not taken).
+        var rng = SplitMix(seed: 23)
+        let partnerIDs = ["P1", "P2", "P3", "P4"]
+        let productIDs = ["A", "B", "C", "D"]
+        var files = ["", ""]
+        var expected: [(partner: Int32, product: Int32, day: Int32, quantity: Int64, amount: Int64)] = []
+        var seen: Set<String> = []
+        var duplicates = 0
+        let january = CivilDate("2026-01-01")!.dayNumber
+        for k in 0..<3_000 {
+            let id = "L\(rng.next() % 2_600)"
+            let unknown = rng.next() % 40 == 0
+            let partner = Int(rng.next() % 4)
+            let product = Int(rng.next() % 4)
+            let day = january + Int32(rng.next() % 365)
+            let quantity = Int64(rng.next() % 20_000) + 1
+            let amount = Int64(rng.next() % 90_000) + 1
+            let q = "\(quantity / 1_000).\(String(quantity % 1_000 + 1_000).dropFirst())"
+            let a = "\(amount / 100).\(String(amount % 100 + 100).dropFirst())"
+            let date = CivilDate(dayNumber: day).description
+            files[k < 1_700 ? 0 : 1] +=
+                "\(id),\(date),\(unknown ? "PX" : partnerIDs[partner]),\(productIDs[product]),\(q),\(a)\n"
+            if unknown { continue }
+            if !seen.insert(id).inserted {
+                duplicates += 1
+                continue
+            }
+            expected.append((Int32(partner), Int32(product), day, quantity, amount))
+        }
+        // Grouped by partner, file order within a partner (a stable sort).
+        let grouped = expected.enumerated().sorted { ($0.element.partner, $0.offset) < ($1.element.partner, $1.offset) }
+            .map(\.element)
+        #expect(duplicates > 200 && grouped.count > 1_500)
+
+        let dir = Fixture.folder(
+            agreements: Fixture.agreements([
+                Fixture.agreement(tiers: #"[{"from": "0", "per_unit": "0.10"}, {"from": "2000", "per_unit": "0.25"}]"#),
+                Fixture.agreement(
+                    id: "AG2", program: "logistics", beneficiary: #"{"group": "G1"}"#, basis: "pallets",
+                    tiers: #"[{"from": "0", "per_pallet": "1.50"}]"#),
+                Fixture.agreement(
+                    id: "AG3", beneficiary: #"{"partner": "P4"}"#, basis: "amount",
+                    tiers: #"[{"from": "0", "percent": "2"}, {"from": "50000", "percent": "3"}]"#),
+            ]), transactions: "")
+        let master = try DatasetLoader.loadMaster(folder: dir, needsCSVLines: false)
+        var reference = TransactionColumns()
+        for l in grouped {
+            reference.append(partner: l.partner, product: l.product, day: l.day, quantity: l.quantity, amount: l.amount)
+        }
+        let whole = try AccrualEngine.run(
+            Dataset(
+                partners: master.partners, products: master.products, agreements: master.agreements,
+                transactions: reference),
+            options: AccrualOptions(threads: 1))
+
+        let header = "line_id,date,partner_id,product_id,quantity,amount\n"
+        let (first, second) = (Array((header + files[0]).utf8), Array((header + files[1]).utf8))
+        for (chunkBytes, segmentBytes) in [(97, 1), (97, 2_000), (1_000, 1), (1_000, 9_000), (1 << 20, nil)]
+            as [(Int, Int?)]
+        {
+            for threads in [1, 3] {
+                let out = try first.withUnsafeBufferPointer { a in
+                    try second.withUnsafeBufferPointer { b in
+                        var reader = TransactionCSVReader(
+                            partners: master.partners, products: master.products, decimals: 2, threads: threads)
+                        reader.chunkBytes = chunkBytes
+                        reader.segmentBytes = segmentBytes
+                        return try reader.read([
+                            .init(name: "a.csv", bytes: a), .init(name: "b.csv", bytes: b),
+                        ])
+                    }
+                }
+                let label = "chunk \(chunkBytes) window \(String(describing: segmentBytes)) threads \(threads)"
+                // Small windows make many segments, and the duplicates fall in many of them.
+                #expect((out.lines.parts.count > 5) == (segmentBytes != nil), "\(label): \(out.lines.parts.count)")
+                #expect(out.rejects.filter { $0.reason.contains("duplicate") }.count == duplicates, "\(label)")
+                #expect(out.totals.linesAccepted == grouped.count, "\(label)")
+                let lines = out.columns
+                #expect(lines.partner == grouped.map(\.partner), "\(label)")
+                #expect(lines.product == grouped.map(\.product), "\(label)")
+                #expect(lines.day == grouped.map(\.day), "\(label)")
+                #expect(lines.quantity == grouped.map(\.quantity), "\(label)")
+                #expect(lines.amount == grouped.map(\.amount), "\(label)")
+                // The engine on the segments themselves (not their join).
+                let dataset = Dataset(
+                    partners: master.partners, products: master.products, agreements: master.agreements,
+                    segments: out.lines)
+                let r = try AccrualEngine.run(dataset, options: AccrualOptions(threads: threads))
+                #expect(Fixture.text(r.accrualsCSV()) == Fixture.text(whole.accrualsCSV()), "\(label)")
+                #expect(Fixture.text(r.settlementsCSV()) == Fixture.text(whole.settlementsCSV()), "\(label)")
+                #expect(Fixture.text(r.statementsCSV()) == Fixture.text(whole.statementsCSV()), "\(label)")
+            }
+        }
+        #expect(whole.accruals.count > 12)
+    }
+
     /// The id lookup's word-at-a-time key comparison against a byte-by-byte one, on keys of every
     /// length up to 40 that differ at every position (or not at all), at unaligned offsets.
     @Test func idKeysCompareLikeBytes() {

@@ -109,7 +109,8 @@ struct PartitionPlan {
         let limit = asOf?.dayNumber ?? Int32.max
         parts = []
         if let segments = dataset.segments {
-            // A store: each segment read in place when every one is grouped (as `rebate import` writes them).
+            // A store's or a CSV read's segments: each read in place when every one is grouped (as
+            // `rebate import` and the CSV reader write them).
             let surveys = segments.parts.map { Self.survey($0, partners: partnerCount, limit: limit, threads: threads) }
             let starts = surveys.compactMap(\.starts)
             if starts.count == surveys.count {
@@ -118,8 +119,9 @@ struct PartitionPlan {
                 lineStart = starts
                 linesAfterAsOf = surveys.reduce(0) { $0 + $1.afterAsOf }
                 for (part, dropped) in zip(parts, drops) where limit < Int32.max {
-                    let day = part.mapping!.columns.day
-                    linesAfterAsOf -= dropped.reduce(0) { $0 + (day[$1] > limit ? 1 : 0) }
+                    linesAfterAsOf -= part.withUnsafeColumns { c in
+                        dropped.reduce(0) { $0 + (c.day[$1] > limit ? 1 : 0) }
+                    }
                 }
             }
         }
@@ -191,20 +193,12 @@ struct PartitionPlan {
     func withLineViews<R>(_ body: ([LineView]) -> R) -> R {
         pallets.withUnsafeBufferPointer { pallets in
             monthOfDay.withUnsafeBufferPointer { monthOfDay in
-                // One nested scope a part, so every part's pointers are valid inside `body`.
-                func nest(_ k: Int, _ views: [LineView]) -> R {
-                    guard k < parts.count else { return body(views) }
-                    return parts[k].withUnsafeColumns { c in
-                        nest(
-                            k + 1,
-                            views + [
-                                LineView(
-                                    lines: c, pallets: pallets, monthOfDay: monthOfDay,
-                                    firstDay: firstDay)
-                            ])
-                    }
+                TransactionColumns.withUnsafeColumns(of: parts) { columns in
+                    body(
+                        columns.map {
+                            LineView(lines: $0, pallets: pallets, monthOfDay: monthOfDay, firstDay: firstDay)
+                        })
                 }
-                return nest(0, [])
             }
         }
     }

@@ -9,6 +9,8 @@ struct LineRun {
     let columns: ColumnPointers
     /// Indices (within the run) of lines that are dropped, e.g. duplicate ids.
     var skip: Set<Int> = []
+    /// Where to write each line's position in the grouped columns (`columns.count` slots), if anywhere.
+    var destination: UnsafeMutablePointer<UInt32>? = nil
 }
 
 /// Regroups lines by partner: a stable, parallel counting sort.
@@ -65,6 +67,7 @@ enum PartnerGrouping {
                     let out = target.wrappedValue
                     for run in input.wrappedValue[bounds[slice]..<bounds[slice + 1]] {
                         let c = run.columns
+                        let destination = run.destination
                         @inline(__always) func move(_ i: Int) -> Int {
                             let p = Int(c.partner[i])
                             let j = shared.wrappedValue[base + p]
@@ -74,6 +77,7 @@ enum PartnerGrouping {
                             out.day[j] = c.day[i]
                             out.quantity[j] = c.quantity[i]
                             out.amount[j] = c.amount[i]
+                            destination?[i] = UInt32(truncatingIfNeeded: j)
                             return j
                         }
                         // The currency test is made once a run, not once a line.
@@ -125,10 +129,11 @@ enum PartnerGrouping {
     /// The join when every run is already grouped by partner and drops nothing (the segments of a
     /// columnar store, each grouped when imported): each partner's block of each run is copied
     /// whole, in run order, into the partner's place, so the result is the counting sort's, line for
-    /// line, at the cost of block copies. `nil` when a run is not grouped or leaves lines out.
+    /// line, at the cost of block copies. `nil` when a run is not grouped, leaves lines out or asks
+    /// for its lines' positions.
     /// - Complexity: O(lines + runs × partners).
     static func joinGrouped(_ runs: [LineRun], partners: Int, threads: Int) -> (TransactionColumns, [Int])? {
-        guard !runs.isEmpty, runs.allSatisfy(\.skip.isEmpty) else { return nil }
+        guard !runs.isEmpty, runs.allSatisfy({ $0.skip.isEmpty && $0.destination == nil }) else { return nil }
         // Read-only: nothing writes the runs' columns while the workers read them.
         let input = UnsafeTransfer(runs)
         // First whether every run is grouped (a CSV's chunks are not: each check stops at once, and

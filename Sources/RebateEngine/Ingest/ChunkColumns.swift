@@ -1,8 +1,50 @@
-/// The accepted lines of one chunk, in storage sized once for the chunk.
+/// Room for one chunk's line values, lent to chunk after chunk.
+///
+/// The CSV reader parses a window of chunks, groups the window's lines by partner into columns of
+/// their own, and parses the next window into the same scratch: its pages are faulted in and
+/// zeroed by the kernel once, not once a chunk (a fresh page costs about as much as parsing the
+/// lines written to it).
+/// `@unchecked Sendable`: one chunk at a time writes it, and it is read only after that chunk is parsed.
+final class LineScratch: @unchecked Sendable {
+    let capacity: Int
+    let partner: UnsafeMutablePointer<Int32>
+    let product: UnsafeMutablePointer<Int32>
+    let day: UnsafeMutablePointer<Int32>
+    let quantity: UnsafeMutablePointer<Int64>
+    let amount: UnsafeMutablePointer<Int64>
+    let currency: UnsafeMutablePointer<UInt8>?
+
+    init(capacity: Int, currencies: Bool) {
+        self.capacity = capacity
+        // Straight from the system, so that freeing really hands the memory back
+        // (a malloc heap would keep it, and peak memory would count it twice).
+        let n = max(1, capacity)
+        partner = PageMemory.allocate(Int32.self, n)
+        product = PageMemory.allocate(Int32.self, n)
+        day = PageMemory.allocate(Int32.self, n)
+        quantity = PageMemory.allocate(Int64.self, n)
+        amount = PageMemory.allocate(Int64.self, n)
+        currency = currencies ? PageMemory.allocate(UInt8.self, n) : nil
+    }
+
+    deinit {
+        let n = max(1, capacity)
+        PageMemory.free(partner, n)
+        PageMemory.free(product, n)
+        PageMemory.free(day, n)
+        PageMemory.free(quantity, n)
+        PageMemory.free(amount, n)
+        if let currency { PageMemory.free(currency, n) }
+    }
+}
+
+/// The accepted lines of one chunk: their values (in a ``LineScratch``, its own or lent) and, for
+/// the duplicate check that runs once every chunk is parsed, their ids.
 ///
 /// A class so the parsers append without copy-on-write checks, and so the
-/// storage is freed as soon as the chunk has been joined.
-/// `@unchecked Sendable`: one parser fills it; afterwards it is only read.
+/// storage is freed as soon as it has served.
+/// `@unchecked Sendable`: one parser fills it; afterwards it is only read (and ``position`` written
+/// once, by the grouping, for lines no other chunk has).
 final class ChunkColumns: @unchecked Sendable {
     private(set) var count = 0
     let capacity: Int
@@ -22,21 +64,30 @@ final class ChunkColumns: @unchecked Sendable {
     /// The lines ordered by id bucket (stable), and where each bucket starts in that order.
     private(set) var bucketOrder: UnsafeMutablePointer<UInt32>
     private(set) var bucketStarts = [Int32](repeating: 0, count: ChunkColumns.idBuckets + 1)
+    /// Each line's place in the columns its window was grouped into (see ``TransactionCSVReader``).
+    private(set) var position: UnsafeMutablePointer<UInt32>
     private var idsReleased = false
-    private var valuesReleased = false
+    /// The values' storage: lent (and used again by a later chunk once ``releaseValues()`` is called) or its own.
+    private var scratch: LineScratch?
     /// Ids are checked for duplicates in this many buckets (by the top bits of their hash).
     static let idBuckets = 1 << 10
 
-    init(capacity: Int, currencies: Bool = false) {
+    /// Storage for `capacity` lines; the values go to `scratch` when it is given (it must hold
+    /// `capacity` lines, and a currency column when `currencies`), else to storage of their own.
+    init(capacity: Int, currencies: Bool = false, scratch lent: LineScratch? = nil) {
         self.capacity = capacity
+        let scratch = lent ?? LineScratch(capacity: capacity, currencies: currencies)
+        precondition(scratch.capacity >= capacity && (!currencies || scratch.currency != nil))
+        self.scratch = scratch
+        partner = scratch.partner
+        product = scratch.product
+        day = scratch.day
+        quantity = scratch.quantity
+        amount = scratch.amount
+        currency = currencies ? scratch.currency : nil
         // Straight from the system, so that freeing really hands the memory back
         // (a malloc heap would keep it, and peak memory would count it twice).
-        partner = PageMemory.allocate(Int32.self, max(1, capacity))
-        product = PageMemory.allocate(Int32.self, max(1, capacity))
-        day = PageMemory.allocate(Int32.self, max(1, capacity))
-        quantity = PageMemory.allocate(Int64.self, max(1, capacity))
-        amount = PageMemory.allocate(Int64.self, max(1, capacity))
-        currency = currencies ? PageMemory.allocate(UInt8.self, max(1, capacity)) : nil
+        position = PageMemory.allocate(UInt32.self, max(1, capacity))
         idHash = PageMemory.allocate(UInt64.self, max(1, capacity))
         recordStart = PageMemory.allocate(Int.self, max(1, capacity))
         line = PageMemory.allocate(UInt32.self, max(1, capacity))
@@ -51,15 +102,13 @@ final class ChunkColumns: @unchecked Sendable {
     /// are not all held at once beside the list. ``columns`` must not be read afterwards.
     func releaseAll() {
         releaseIDs()
-        guard !valuesReleased else { return }
-        valuesReleased = true
-        let n = max(1, capacity)
-        PageMemory.free(partner, n)
-        PageMemory.free(product, n)
-        PageMemory.free(day, n)
-        PageMemory.free(quantity, n)
-        PageMemory.free(amount, n)
-        if let currency { PageMemory.free(currency, n) }
+        releaseValues()
+    }
+
+    /// Gives the values' storage back (to be lent to another chunk, or freed): once the lines are
+    /// grouped. ``columns`` must not be read afterwards.
+    func releaseValues() {
+        scratch = nil
     }
 
     /// Frees the duplicate-detection columns once duplicates are known.
@@ -71,6 +120,7 @@ final class ChunkColumns: @unchecked Sendable {
         PageMemory.free(recordStart, n)
         PageMemory.free(line, n)
         PageMemory.free(bucketOrder, n)
+        PageMemory.free(position, n)
     }
 
     /// Orders this chunk's ids by bucket, keeping file order within a bucket: a counting sort
@@ -99,15 +149,17 @@ final class ChunkColumns: @unchecked Sendable {
     /// Positions `k` (into `idHash` and `bucketOrder`) of bucket `b`, in file order.
     func bucket(_ b: Int) -> Range<Int> { Int(bucketStarts[b])..<Int(bucketStarts[b + 1]) }
 
-    /// Read-only views of the five columns, valid while this object lives.
+    /// Read-only views of the five columns, valid until ``releaseValues()``.
     var columns: ColumnPointers {
-        ColumnPointers(
-            partner: UnsafeBufferPointer(start: partner, count: count),
-            product: UnsafeBufferPointer(start: product, count: count),
-            day: UnsafeBufferPointer(start: day, count: count),
-            quantity: UnsafeBufferPointer(start: quantity, count: count),
-            amount: UnsafeBufferPointer(start: amount, count: count),
-            currency: foreignLines > 0 ? currency.map { UnsafeBufferPointer(start: $0, count: count) } : nil)
+        precondition(scratch != nil, "the chunk's values were released")
+        return
+            ColumnPointers(
+                partner: UnsafeBufferPointer(start: partner, count: count),
+                product: UnsafeBufferPointer(start: product, count: count),
+                day: UnsafeBufferPointer(start: day, count: count),
+                quantity: UnsafeBufferPointer(start: quantity, count: count),
+                amount: UnsafeBufferPointer(start: amount, count: count),
+                currency: foreignLines > 0 ? currency.map { UnsafeBufferPointer(start: $0, count: count) } : nil)
     }
 
     @inline(__always)

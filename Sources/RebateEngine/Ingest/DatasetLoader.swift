@@ -61,12 +61,8 @@ public enum DatasetLoader {
                     TransactionCSVReader.SourceFile(name: name, bytes: file.buffer, releasesPages: file.isMapped)
                 })
         }
-        var lines = out.columns
-        // The reader refused every line out of bounds: the engine need not check them again.
-        lines.checkedFor = .init(
-            partners: partners.count, products: products.count, decimals: agreements.decimals,
-            currencies: m.rates.currencies.count)
-        var dataset = Dataset(partners: partners, products: products, agreements: agreements, transactions: lines)
+        // The reader refused every line out of bounds (`out.lines.checkedFor`): the engine need not check them again.
+        var dataset = Dataset(partners: partners, products: products, agreements: agreements, segments: out.lines)
         dataset.rates = m.rates
         var loaded = LoadedDataset(
             dataset: dataset, rejects: out.rejects, totals: out.totals, transactionsFile: source.displayName)

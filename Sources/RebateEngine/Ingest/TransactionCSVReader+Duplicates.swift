@@ -11,31 +11,89 @@ extension TransactionCSVReader {
         return (scanner.fieldBytes(fields[cx.columns[0]]), r.end)
     }
 
-    /// Finds duplicate ids, turns them into rejects, and joins the chunks.
-    /// `contexts` are the files', `chunks` every file's chunks in file order.
+    /// What ``read(_:)`` keeps of the windows it has parsed: every chunk's ids, rejects and totals,
+    /// each window's lines grouped by partner, and (unless only columns are wanted) the accepted records.
+    struct WindowedRead {
+        var chunks: [Chunk] = []
+        /// The line number each chunk starts on.
+        var base: [Int] = []
+        /// The segment each chunk's lines went to (-1 when its window accepted no line).
+        var segmentOf: [Int] = []
+        /// Each window's accepted lines (when it has any), grouped by partner.
+        var segments: [TransactionColumns] = []
+        /// Per chunk, when records are wanted: its accepted records in input order.
+        var records: [[AcceptedRecord]] = []
+
+        /// Groups a parsed window's lines into a segment of their own, noting each line's place in
+        /// it, and gives the window's scratch back.
+        mutating func add(_ window: [Chunk], base windowBase: [Int], partners: Int, threads: Int, records wanted: Bool)
+        {
+            if wanted {
+                records += zip(window, windowBase).map { chunk, base in acceptedRecords(chunk, base: base) { $0 } }
+            }
+            var segment = -1
+            if window.contains(where: { $0.columns.count > 0 }) {
+                let runs = window.map { LineRun(columns: $0.columns.columns, destination: $0.columns.position) }
+                var (columns, starts) = withExtendedLifetime(window) {
+                    PartnerGrouping.group(runs, partners: partners, threads: threads)
+                }
+                columns.partnerStarts = starts
+                segment = segments.count
+                segments.append(columns)
+            }
+            for chunk in window { chunk.columns.releaseValues() }
+            chunks += window
+            base += windowBase
+            segmentOf += repeatElement(segment, count: window.count)
+        }
+    }
+
+    /// A chunk's accepted records in input order; `end` finds a record's end from its start.
+    static func acceptedRecords(_ chunk: Chunk, base: Int, end: (Int) -> Int) -> [AcceptedRecord] {
+        let part = chunk.columns
+        // The parser kept each line's id hash in bucket order: put them back in line order.
+        var hashOf = [UInt64](repeating: 0, count: part.count)
+        for k in 0..<part.count { hashOf[Int(part.bucketOrder[k])] = part.idHash[k] }
+        var records: [AcceptedRecord] = []
+        records.reserveCapacity(part.count)
+        for i in 0..<part.count {
+            let start = part.recordStart[i]
+            records.append(
+                AcceptedRecord(
+                    file: Int32(chunk.file), partner: part.partner[i], start: start, end: end(start),
+                    line: Int32(base + Int(part.line[i])), idHash: hashOf[i]))
+        }
+        return records
+    }
+
+    /// Finds duplicate ids, turns them into rejects, and leaves them out of the windows' segments.
     // One piece: duplicates turn into rejects and leave the totals in one place, so the totals reconcile.
-    static func finish(_ contexts: [Context], _ chunks: inout [Chunk], base: [Int], threads: Int, output: OutputKind)
+    static func finish(_ contexts: [Context], _ read: WindowedRead, threads: Int, bounds: TransactionColumns.LineBounds)
         -> Output
     {
-        let chunkCount = chunks.count
+        let chunks = read.chunks
+        let base = read.base
         let fileOf = chunks.map(\.file)
         let parts = chunks.map(\.columns)
-        let snapshot = chunks
-        let lineOf = { @Sendable (ref: UInt64) -> Int in
+        let lineOf = { (ref: UInt64) -> Int in
             let c = Int(ref >> 32)
             let i = Int(ref & 0xFFFF_FFFF)
-            return base[c] + Int(snapshot[c].columns.line[i])
+            return base[c] + Int(parts[c].line[i])
         }
         let duplicates = findDuplicates(contexts, parts: parts, fileOf: fileOf, threads: threads)
-        // Duplicates become rejects; their lines leave the columns.
-        var drop = [Set<Int>](repeating: [], count: chunkCount)
+        // Duplicates become rejects; their lines leave the segments.
+        var drops = [[Int]](repeating: [], count: read.segments.count)
+        var dropped = [Set<Int>](repeating: [], count: chunks.count)
         var rejects: [TransactionReject] = []
         var totals = IngestTotals()
         for d in duplicates.joined() {
             let c = Int(d.ref >> 32)
             let i = Int(d.ref & 0xFFFF_FFFF)
-            drop[c].insert(i)
-            let start = chunks[c].columns.recordStart[i]
+            let segment = read.segmentOf[c]
+            let position = Int(parts[c].position[i])
+            drops[segment].append(position)
+            dropped[c].insert(i)
+            let start = parts[c].recordStart[i]
             let cx = contexts[fileOf[c]]
             let (id, end) = record(cx, at: start)
             let firstFile = contexts[fileOf[Int(d.first >> 32)]].fileName
@@ -47,26 +105,12 @@ extension TransactionCSVReader {
                         ? "line_id: duplicate of line \(firstLine)"
                         : "line_id: duplicate of \(firstFile) line \(firstLine)",
                     raw: Array(UnsafeBufferPointer(rebasing: cx.bytes[start..<end]))))
-            let q = Quantity(milliUnits: chunks[c].columns.quantity[i])
-            let a = Money(minorUnits: chunks[c].columns.amount[i])
-            totals.linesAccepted -= 1
-            totals.linesRejected += 1
-            totals.acceptedQuantity -= q
-            totals.acceptedAmount -= a
-            totals.rejectedQuantity += q
-            totals.rejectedAmount += a
+            totals.move(
+                quantity: read.segments[segment].quantityStorage[position],
+                amount: read.segments[segment].amountStorage[position])
         }
-        for c in 0..<chunkCount {
-            let t = chunks[c].totals
-            totals.linesRead += t.linesRead
-            totals.linesAccepted += t.linesAccepted
-            totals.linesRejected += t.linesRejected
-            totals.acceptedQuantity += t.acceptedQuantity
-            totals.acceptedAmount += t.acceptedAmount
-            totals.rejectedQuantity += t.rejectedQuantity
-            totals.rejectedAmount += t.rejectedAmount
-            totals.rejectedUnreadable += t.rejectedUnreadable
-            totals.addForeign(t.foreign)
+        for c in 0..<chunks.count {
+            totals.add(chunks[c].totals)
             for var r in chunks[c].rejects {
                 r.line += base[c]
                 rejects.append(r)
@@ -76,27 +120,19 @@ extension TransactionCSVReader {
         let fileRank = Dictionary(contexts.enumerated().map { ($1.fileName, $0) }, uniquingKeysWith: { a, _ in a })
         rejects.sort { (fileRank[$0.file] ?? 0, $0.line) < (fileRank[$1.file] ?? 0, $1.line) }
         var records: [AcceptedRecord] = []
-        if output != .columns {
+        if !read.records.isEmpty {
             records.reserveCapacity(totals.linesAccepted)
-            for c in 0..<chunkCount {
-                let part = chunks[c].columns
-                // The parser kept each line's id hash, in bucket order: put them back in line order.
-                var hashOf = [UInt64](repeating: 0, count: part.count)
-                for k in 0..<part.count { hashOf[Int(part.bucketOrder[k])] = part.idHash[k] }
-                for i in 0..<part.count where drop[c].isEmpty || !drop[c].contains(i) {
-                    let start = part.recordStart[i]
-                    records.append(
-                        AcceptedRecord(
-                            file: Int32(fileOf[c]), partner: part.partner[i], start: start, end: start,
-                            line: Int32(base[c] + Int(part.line[i])), idHash: hashOf[i]))
+            for c in 0..<chunks.count {
+                for (i, r) in read.records[c].enumerated() where dropped[c].isEmpty || !dropped[c].contains(i) {
+                    records.append(r)
                 }
             }
         }
-        // The ids have served: free them (and hand the memory back) before the join.
-        for c in 0..<chunkCount { chunks[c].columns.releaseIDs() }
-        let columns = groupedByPartner(
-            chunks.map(\.columns), dropping: drop, partners: contexts.first?.partnerCount ?? 0, threads: threads)
-        return Output(columns: columns, rejects: rejects, totals: totals, records: records)
+        // The ids have served: free them (and hand the memory back).
+        for part in parts { part.releaseIDs() }
+        let lines = LineSegments(
+            parts: read.segments, drops: drops, partnerCount: contexts.first?.partnerCount ?? 0, checkedFor: bounds)
+        return Output(lines: lines, rejects: rejects, totals: totals, records: records)
     }
 
     /// Every accepted line whose id an earlier accepted line has (in file order, files in order),
@@ -169,22 +205,5 @@ extension TransactionCSVReader {
             }
         }
         return duplicates
-    }
-}
-
-extension TransactionCSVReader {
-    /// Joins the chunks into one set of columns grouped by partner (file order within a partner),
-    /// the order the engine walks; duplicates left out.
-    static func groupedByPartner(_ parts: [ChunkColumns], dropping drop: [Set<Int>], partners: Int, threads: Int)
-        -> TransactionColumns
-    {
-        let runs = zip(parts, drop).map { part, skip in
-            LineRun(columns: part.columns, skip: skip)
-        }
-        return withExtendedLifetime(parts) {
-            var (columns, starts) = PartnerGrouping.group(runs, partners: partners, threads: threads)
-            columns.partnerStarts = starts
-            return columns
-        }
     }
 }

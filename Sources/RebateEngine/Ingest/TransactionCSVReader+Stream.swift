@@ -61,19 +61,7 @@ extension TransactionCSVReader {
                 let chunk = chunks[c]
                 let part = chunk.columns
                 let cx = contexts[chunk.file]
-                // The parser kept each line's id hash in bucket order: put them back in line order.
-                var hashOf = [UInt64](repeating: 0, count: part.count)
-                for k in 0..<part.count { hashOf[Int(part.bucketOrder[k])] = part.idHash[k] }
-                var records: [AcceptedRecord] = []
-                records.reserveCapacity(part.count)
-                for i in 0..<part.count {
-                    let start = part.recordStart[i]
-                    records.append(
-                        AcceptedRecord(
-                            file: Int32(chunk.file), partner: part.partner[i], start: start,
-                            end: recordEnd(cx, from: start), line: Int32(base[c] + Int(part.line[i])),
-                            idHash: hashOf[i]))
-                }
+                let records = acceptedRecords(chunk, base: base[c]) { recordEnd(cx, from: $0) }
                 part.releaseAll()
                 out.wrappedValue[c] = records
             }

@@ -18,6 +18,9 @@ struct TransactionCSVReader {
     var threads: Int
     /// Target chunk size; tests make it tiny to put cuts everywhere.
     var chunkBytes = 4 << 20
+    /// About how many input bytes ``read(_:)`` groups into one segment; by default at least 64 MiB,
+    /// eight chunks a thread and 4 KiB a partner (so a partner's run in a segment is not a line or two).
+    var segmentBytes: Int?
     var progress: RunProgress?
     /// Set only when `bytes` is a read-only file mapping, whose pages can be dropped once parsed.
     var releasesPages = false
@@ -41,11 +44,16 @@ struct TransactionCSVReader {
     static let magnitudeLimitUnits: Int64 = 1_000_000_000_000
 
     struct Output {
-        var columns: TransactionColumns
+        /// The accepted lines: one set of columns a window, each grouped by partner, less the duplicates.
+        var lines: LineSegments
         var rejects: [TransactionReject]
         var totals: IngestTotals
         /// Unless ``output`` is `.columns`: every accepted line in input order.
         var records: [AcceptedRecord] = []
+
+        /// The accepted lines as one set of columns grouped by partner, file order within a partner.
+        /// - Complexity: O(lines) the first time (a join of the windows); kept.
+        var columns: TransactionColumns { lines.joined }
     }
 
     /// Where an accepted line is, for `rebate split`, which copies lines as they were written.
@@ -137,20 +145,53 @@ struct TransactionCSVReader {
     /// each has its own header, line numbers count within each file, and a `line_id` already
     /// accepted in an earlier file is a duplicate.
     ///
-    /// The chunks of every file are parsed together, so many small daily files use every core.
+    /// The chunks of every file are parsed together, so many small daily files use every core. They
+    /// are parsed a window at a time into scratch columns lent from window to window, and each
+    /// window's lines are grouped by partner into columns of their own (``LineSegments``): a line is
+    /// written once to fresh memory, not once into its chunk and again into one join of every line.
     /// - Throws: ``RebateError/invalidInput(_:)`` naming every file whose header is unusable.
-    // One piece: cut, parse in parallel, then the sequential fix-up that needs the same cut points.
+    /// - Complexity: O(input bytes + windows × partners).
+    // One piece: cut, parse and group window by window, then the duplicate check over every window.
     func read(_ files: [SourceFile]) throws(RebateError) -> Output {
         let headers = try Self.headers(files)
         let work = Self.cut(files, headers: headers, chunkBytes: chunkBytes)
+        let partnerCount = partners.count
         return withContexts(files, headers: headers) { contexts in
             progress?.begin(.reading, total: work.count)
             var cursor = Cursor()
-            var (chunks, base) = Self.parse(
-                work[...], contexts: contexts, files: files, headers: headers, cursor: &cursor, progress: progress)
+            var read = WindowedRead()
+            // The most lines a piece can hold, for the scratch every piece of a window borrows one of.
+            let capacity = work.reduce(1) { max($0, ($1.to - $1.from) / max(1, headers[$1.file].fieldCount) + 1) }
+            let foreign = !rates.currencies.isEmpty
+            let window = segmentBytes ?? max(threads * 8 * chunkBytes, 4096 * partnerCount, 64 << 20)
+            var scratch: [LineScratch] = []
+            var first = 0
+            while first < work.count {
+                var last = first
+                var bytes = 0
+                while last < work.count, bytes < window || last == first {
+                    bytes += work[last].to - work[last].from
+                    last += 1
+                }
+                while scratch.count < last - first {
+                    scratch.append(LineScratch(capacity: capacity, currencies: foreign))
+                }
+                let (chunks, base) = Self.parse(
+                    work[first..<last], contexts: contexts, files: files, headers: headers, cursor: &cursor,
+                    progress: progress, scratch: scratch)
+                read.add(chunks, base: base, partners: partnerCount, threads: threads, records: output != .columns)
+                first = last
+            }
+            scratch = []
             progress?.begin(.checkingIDs, total: 1)
-            return Self.finish(contexts, &chunks, base: base, threads: threads, output: output)
+            return Self.finish(contexts, read, threads: threads, bounds: lineBounds)
         }
+    }
+
+    /// What this reader checks every accepted line against.
+    var lineBounds: TransactionColumns.LineBounds {
+        TransactionColumns.LineBounds(
+            partners: partners.count, products: products.count, decimals: decimals, currencies: rates.currencies.count)
     }
 
     /// Calls `body` with each file's parse context: its columns and the id look-up tables, which
@@ -191,7 +232,8 @@ struct TransactionCSVReader {
     /// - Returns: the chunks, and the line number each starts on.
     static func parse(
         _ pieces: ArraySlice<(file: Int, from: Int, to: Int)>, contexts: [Context], files: [SourceFile],
-        headers: [(columns: [Int], fieldCount: Int, bodyStart: Int)], cursor: inout Cursor, progress: RunProgress?
+        headers: [(columns: [Int], fieldCount: Int, bodyStart: Int)], cursor: inout Cursor, progress: RunProgress?,
+        scratch: [LineScratch]? = nil
     ) -> (chunks: [Chunk], base: [Int]) {
         let work = Array(pieces)
         var chunks = [Chunk](repeating: Chunk(), count: work.count)
@@ -204,7 +246,7 @@ struct TransactionCSVReader {
             DispatchQueue.concurrentPerform(iterations: work.count) { c in
                 let piece = work[c]
                 let context = shared.wrappedValue[piece.file]
-                results.wrappedValue[c] = Self.parse(context, from: piece.from, to: piece.to)
+                results.wrappedValue[c] = Self.parse(context, from: piece.from, to: piece.to, scratch: scratch?[c])
                 results.wrappedValue[c].file = piece.file
                 // The chunk's bytes are read: let the kernel drop its pages from this process
                 // (they stay in the page cache, should a record be read again).
@@ -225,7 +267,7 @@ struct TransactionCSVReader {
                 chunks[c] =
                     cursor.position >= piece.to
                     ? Chunk(start: cursor.position, end: cursor.position)
-                    : Self.parse(contexts[piece.file], from: cursor.position, to: piece.to)
+                    : Self.parse(contexts[piece.file], from: cursor.position, to: piece.to, scratch: scratch?[c])
                 chunks[c].file = piece.file
             }
             cursor.position = chunks[c].end
@@ -303,14 +345,15 @@ struct TransactionCSVReader {
     /// that reads fields straight from the bytes; anything else goes through
     /// the full RFC 4180 scanner, one record at a time.
     // One piece: the parse hot loop (fast path and full scanner) keeps its cursor and chunk in locals.
-    static func parse(_ cx: Context, from: Int, to: Int) -> Chunk {
+    static func parse(_ cx: Context, from: Int, to: Int, scratch: LineScratch? = nil) -> Chunk {
         let bytes = cx.bytes
         // Every accepted record takes at least one byte per field (its comma or line break):
         // an upper bound that costs no pass over the bytes, and untouched pages cost no memory.
         var chunk = Chunk(
             start: from, end: from,
             columns: ChunkColumns(
-                capacity: (to - from) / max(1, cx.fieldCount) + 1, currencies: !cx.rates.currencies.isEmpty))
+                capacity: (to - from) / max(1, cx.fieldCount) + 1, currencies: !cx.rates.currencies.isEmpty,
+                scratch: scratch))
         var scanner = CSVScanner(bytes: bytes, position: from, line: 0)
         scanner.expectedFields = cx.fieldCount
         var fields: [CSVField] = []

@@ -1,17 +1,18 @@
 import Synchronization
 
-/// The lines of a folder store (``ColumnarStore``) as its segments, each a mapped `.rbc` grouped by
-/// partner, less the duplicates the manifest drops: what the engine walks where the segments are
-/// mapped, instead of joining them into fresh columns first.
+/// Lines as segments, each grouped by partner, less the duplicates found across them: a folder
+/// store's (``ColumnarStore``: each segment a mapped `.rbc`) or a CSV read's (one segment a window
+/// of the input, see ``TransactionCSVReader``). The engine walks them where they are instead of
+/// joining them into fresh columns first.
 ///
 /// Joining costs more than the accrual itself on a store of many months (every line copied into
 /// fresh pages the kernel must zero), so ``PartitionPlan`` reads the segments in place, partner by
 /// partner, one run a segment, and adds the runs up as it adds up the pieces of a split partition.
-/// Whoever needs one set of columns (``Dataset/transactions``: explain, a library caller) gets the
-/// join, made once and kept.
+/// Whoever needs one set of columns (``Dataset/transactions``: explain, import, a library caller)
+/// gets the join, made once and kept.
 final class LineSegments: @unchecked Sendable {
-    // Sendable discipline: every stored property but `join` is immutable after init, and the
-    // segments' memory is a read-only mapping; `join` is only touched under its mutex.
+    // Sendable discipline: every stored property but `join` is immutable after init (the segments'
+    // columns are never written again); `join` is only touched under its mutex.
 
     /// The segments in file order, each with at least one line.
     let parts: [TransactionColumns]
@@ -24,7 +25,7 @@ final class LineSegments: @unchecked Sendable {
     private let join = Mutex<TransactionColumns?>(nil)
 
     init(parts: [TransactionColumns], drops: [[Int]], partnerCount: Int, checkedFor: TransactionColumns.LineBounds?) {
-        precondition(parts.count == drops.count && parts.allSatisfy { $0.isMapped })
+        precondition(parts.count == drops.count)
         self.parts = parts
         self.drops = drops.map { $0.sorted() }
         self.partnerCount = partnerCount
@@ -32,16 +33,21 @@ final class LineSegments: @unchecked Sendable {
     }
 
     /// The lines kept, joined into one set of columns grouped by partner (file order within a partner).
-    /// - Complexity: O(lines) the first time; the join is kept.
+    /// - Complexity: O(lines) the first time, unless there is one segment and nothing is dropped; the join is kept.
     var joined: TransactionColumns {
         join.withLock { cached in
             if let cached { return cached }
-            let runs = zip(parts, drops).map { part, drops in
-                LineRun(columns: part.mapping!.columns, skip: Set(drops))
-            }
-            // The segments' mappings stay alive while the join reads them.
-            var lines = withExtendedLifetime(parts) {
-                PartnerGrouping.group(runs, partners: partnerCount, threads: AccrualEngine.defaultThreadCount).0
+            var lines: TransactionColumns
+            if parts.count == 1, drops[0].isEmpty {
+                lines = parts[0]
+            } else {
+                let (columns, starts) = TransactionColumns.withUnsafeColumns(of: parts) { columns in
+                    let runs = zip(columns, drops).map { LineRun(columns: $0, skip: Set($1)) }
+                    return PartnerGrouping.group(
+                        runs, partners: partnerCount, threads: AccrualEngine.defaultThreadCount)
+                }
+                lines = columns
+                lines.partnerStarts = starts
             }
             lines.checkedFor = checkedFor
             cached = lines

@@ -55,6 +55,21 @@ extension TransactionColumns {
         }
     }
 
+    /// Calls `body` with the columns of every one of `parts`, each valid for the whole call.
+    static func withUnsafeColumns<R>(of parts: [TransactionColumns], _ body: ([ColumnPointers]) -> R) -> R {
+        var views: [ColumnPointers] = []
+        views.reserveCapacity(parts.count)
+        // One nested scope a part, so every part's pointers are valid inside `body`.
+        func nest(_ k: Int) -> R {
+            guard k < parts.count else { return body(views) }
+            return parts[k].withUnsafeColumns { c in
+                views.append(c)
+                return nest(k + 1)
+            }
+        }
+        return nest(0)
+    }
+
     mutating func withUnsafeMutableColumns<R>(_ body: (MutableColumnPointers) -> R) -> R {
         materialize()
         checkedFor = nil
