@@ -72,7 +72,6 @@ enum PartnerGrouping {
                             let p = Int(c.partner[i])
                             let j = shared.wrappedValue[base + p]
                             shared.wrappedValue[base + p] = j + 1
-                            out.partner[j] = c.partner[i]
                             out.product[j] = c.product[i]
                             out.day[j] = c.day[i]
                             out.quantity[j] = c.quantity[i]
@@ -93,6 +92,19 @@ enum PartnerGrouping {
                         } else {
                             for i in 0..<c.count where run.skip.isEmpty || !run.skip.contains(i) { _ = move(i) }
                         }
+                    }
+                }
+            }
+            // The partner column is known from the starts: written in order, not scattered with the rest.
+            // Disjoint writes: a slice fills only its own partners' ranges.
+            let target = UnsafeTransfer(columns.partner)
+            let starts = starts
+            DispatchQueue.concurrentPerform(iterations: slices) { slice in
+                for p in slice * partners / slices..<(slice + 1) * partners / slices {
+                    let lines = starts[p]..<starts[p + 1]
+                    if !lines.isEmpty {
+                        (target.wrappedValue.baseAddress! + lines.lowerBound).update(
+                            repeating: Int32(p), count: lines.count)
                     }
                 }
             }

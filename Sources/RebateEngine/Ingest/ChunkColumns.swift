@@ -57,9 +57,12 @@ final class ChunkColumns: @unchecked Sendable {
     let currency: UnsafeMutablePointer<UInt8>?
     /// How many lines are in a listed currency: the chunk shows a currency column only if some are.
     private(set) var foreignLines = 0
-    /// For duplicate detection: each line's id hash, record start and line (relative to the chunk).
+    /// For duplicate detection: each line's id hash, record start (as an offset from ``origin``, four
+    /// bytes where a position would take eight) and line (relative to the chunk).
     private(set) var idHash: UnsafeMutablePointer<UInt64>
-    private(set) var recordStart: UnsafeMutablePointer<Int>
+    private var recordOffset: UnsafeMutablePointer<UInt32>
+    /// Where the chunk's bytes start in its file: no record of the chunk starts before.
+    let origin: Int
     private(set) var line: UnsafeMutablePointer<UInt32>
     /// The lines ordered by id bucket (stable), and where each bucket starts in that order.
     private(set) var bucketOrder: UnsafeMutablePointer<UInt32>
@@ -74,8 +77,9 @@ final class ChunkColumns: @unchecked Sendable {
 
     /// Storage for `capacity` lines; the values go to `scratch` when it is given (it must hold
     /// `capacity` lines, and a currency column when `currencies`), else to storage of their own.
-    init(capacity: Int, currencies: Bool = false, scratch lent: LineScratch? = nil) {
+    init(capacity: Int, currencies: Bool = false, scratch lent: LineScratch? = nil, origin: Int = 0) {
         self.capacity = capacity
+        self.origin = origin
         let scratch = lent ?? LineScratch(capacity: capacity, currencies: currencies)
         precondition(scratch.capacity >= capacity && (!currencies || scratch.currency != nil))
         self.scratch = scratch
@@ -89,7 +93,7 @@ final class ChunkColumns: @unchecked Sendable {
         // (a malloc heap would keep it, and peak memory would count it twice).
         position = PageMemory.allocate(UInt32.self, max(1, capacity))
         idHash = PageMemory.allocate(UInt64.self, max(1, capacity))
-        recordStart = PageMemory.allocate(Int.self, max(1, capacity))
+        recordOffset = PageMemory.allocate(UInt32.self, max(1, capacity))
         line = PageMemory.allocate(UInt32.self, max(1, capacity))
         bucketOrder = PageMemory.allocate(UInt32.self, max(1, capacity))
     }
@@ -117,7 +121,7 @@ final class ChunkColumns: @unchecked Sendable {
         idsReleased = true
         let n = max(1, capacity)
         PageMemory.free(idHash, n)
-        PageMemory.free(recordStart, n)
+        PageMemory.free(recordOffset, n)
         PageMemory.free(line, n)
         PageMemory.free(bucketOrder, n)
         PageMemory.free(position, n)
@@ -142,6 +146,10 @@ final class ChunkColumns: @unchecked Sendable {
         }
         sorted.withUnsafeBufferPointer { if let base = $0.baseAddress { idHash.update(from: base, count: count) } }
     }
+
+    /// Where line `i`'s record starts in its file.
+    @inline(__always)
+    func recordStart(_ i: Int) -> Int { origin + Int(recordOffset[i]) }
 
     /// How many of this chunk's ids fall in bucket `b`.
     func bucketCount(_ b: Int) -> Int { Int(bucketStarts[b + 1] - bucketStarts[b]) }
@@ -178,7 +186,9 @@ final class ChunkColumns: @unchecked Sendable {
         quantity[count] = q
         amount[count] = a
         idHash[count] = h
-        recordStart[count] = r
+        // The parser starts every record of a chunk at or after its origin, less than 4 GiB past it.
+        assert(r >= origin && r - origin <= Int(UInt32.max))
+        recordOffset[count] = UInt32(truncatingIfNeeded: r &- origin)
         line[count] = l
         count += 1
     }

@@ -57,7 +57,7 @@ extension TransactionCSVReader {
         var records: [AcceptedRecord] = []
         records.reserveCapacity(part.count)
         for i in 0..<part.count {
-            let start = part.recordStart[i]
+            let start = part.recordStart(i)
             records.append(
                 AcceptedRecord(
                     file: Int32(chunk.file), partner: part.partner[i], start: start, end: end(start),
@@ -93,7 +93,7 @@ extension TransactionCSVReader {
             let position = Int(parts[c].position[i])
             drops[segment].append(position)
             dropped[c].insert(i)
-            let start = parts[c].recordStart[i]
+            let start = parts[c].recordStart(i)
             let cx = contexts[fileOf[c]]
             let (id, end) = record(cx, at: start)
             let firstFile = contexts[fileOf[Int(d.first >> 32)]].fileName
@@ -182,8 +182,8 @@ extension TransactionCSVReader {
                                 if tableHash[s] == h {
                                     let other = tableRef[s]
                                     let oc = Int(other >> 32)
-                                    let o = parts[oc].recordStart[Int(other & 0xFFFF_FFFF)]
-                                    let id = record(contexts[fileOf[c]], at: part.recordStart[i]).id
+                                    let o = parts[oc].recordStart(Int(other & 0xFFFF_FFFF))
+                                    let id = record(contexts[fileOf[c]], at: part.recordStart(i)).id
                                     if id == record(contexts[fileOf[oc]], at: o).id {
                                         duplicateOf = other
                                         break

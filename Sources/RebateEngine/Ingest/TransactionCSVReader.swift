@@ -347,13 +347,15 @@ struct TransactionCSVReader {
     // One piece: the parse hot loop (fast path and full scanner) keeps its cursor and chunk in locals.
     static func parse(_ cx: Context, from: Int, to: Int, scratch: LineScratch? = nil) -> Chunk {
         let bytes = cx.bytes
+        // Record starts are kept as four-byte offsets from `from`.
+        precondition(to - from <= Int(UInt32.max), "a chunk of transactions.csv is cut under 4 GiB")
         // Every accepted record takes at least one byte per field (its comma or line break):
         // an upper bound that costs no pass over the bytes, and untouched pages cost no memory.
         var chunk = Chunk(
             start: from, end: from,
             columns: ChunkColumns(
                 capacity: (to - from) / max(1, cx.fieldCount) + 1, currencies: !cx.rates.currencies.isEmpty,
-                scratch: scratch))
+                scratch: scratch, origin: from))
         var scanner = CSVScanner(bytes: bytes, position: from, line: 0)
         scanner.expectedFields = cx.fieldCount
         var fields: [CSVField] = []
