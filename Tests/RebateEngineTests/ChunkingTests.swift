@@ -22,7 +22,7 @@ import Testing
         + "\"L\"\"10\",2026-01-12,P2,A,1,1.00\n" // duplicate of the escaped id on line 16
         + "L13,2026-01-13,P2,A,13,13.00" // no final line break
 
-    func read(chunkBytes: Int, threads: Int) throws -> TransactionCSVReader.Output {
+    func read(chunkBytes: Int, threads: Int, segmentBytes: Int? = nil) throws -> TransactionCSVReader.Output {
         var bytes = Array(Self.text.utf8)
         return try bytes.withUnsafeMutableBufferPointer { b in
             var reader = TransactionCSVReader(
@@ -30,6 +30,7 @@ import Testing
                 products: [Product(id: "A", name: "", category: "C"), Product(id: "B", name: "", category: "C")],
                 decimals: 2, threads: threads)
             reader.chunkBytes = chunkBytes
+            reader.segmentBytes = segmentBytes
             return try reader.read(UnsafeBufferPointer(b), fileName: "transactions.csv")
         }
     }
@@ -50,9 +51,10 @@ import Testing
         #expect(reference.rejects[5].lineID == "L\"10")
         #expect(reference.columns.quantity == [1000, 2000, 3000, 7000, 8000, 10_000, 13_000])
         #expect(reference.totals.linesRead == 13)
+        // Each chunk its own window too (`segmentBytes` 1): records cut across windows, duplicates in other windows.
         for chunk in [1, 2, 3, 5, 7, 11, 16, 33, 64, 100] {
-            for threads in [1, 3] {
-                let r = try read(chunkBytes: chunk, threads: threads)
+            for (threads, segmentBytes) in [(1, nil), (3, nil), (2, 1)] as [(Int, Int?)] {
+                let r = try read(chunkBytes: chunk, threads: threads, segmentBytes: segmentBytes)
                 #expect(r.rejects == reference.rejects, "chunk \(chunk)")
                 #expect(r.columns.quantity == reference.columns.quantity, "chunk \(chunk)")
                 #expect(r.columns.day == reference.columns.day, "chunk \(chunk)")
