@@ -19,7 +19,7 @@ extension TransactionCSVReader {
         _ files: [SourceFile], windowBytes: Int, _ body: (Window) throws(RebateError) -> Void
     ) throws(RebateError) {
         let headers = try Self.headers(files)
-        let pieces = Self.cut(files, headers: headers, chunkBytes: chunkBytes)
+        let pieces = Self.cut(files, headers: headers, chunkBytes: chunkBytes, maxPieceBytes: maxPieceBytes)
         let result: Result<Void, RebateError> = withContexts(files, headers: headers) { contexts in
             progress?.begin(.reading, total: pieces.count)
             var cursor = Cursor()

@@ -21,6 +21,9 @@ struct TransactionCSVReader {
     /// About how many input bytes ``read(_:)`` groups into one segment; by default at least 64 MiB,
     /// eight chunks a thread and 4 KiB a partner (so a partner's run in a segment is not a line or two).
     var segmentBytes: Int?
+    /// The most bytes a chunk spans, even inside one line (see ``cut(_:headers:chunkBytes:maxPieceBytes:)``);
+    /// tests make it tiny to cut inside lines.
+    var maxPieceBytes = Int(UInt32.max)
     var progress: RunProgress?
     /// Set only when `bytes` is a read-only file mapping, whose pages can be dropped once parsed.
     var releasesPages = false
@@ -154,7 +157,7 @@ struct TransactionCSVReader {
     // One piece: cut, parse and group window by window, then the duplicate check over every window.
     func read(_ files: [SourceFile]) throws(RebateError) -> Output {
         let headers = try Self.headers(files)
-        let work = Self.cut(files, headers: headers, chunkBytes: chunkBytes)
+        let work = Self.cut(files, headers: headers, chunkBytes: chunkBytes, maxPieceBytes: maxPieceBytes)
         let partnerCount = partners.count
         return withContexts(files, headers: headers) { contexts in
             progress?.begin(.reading, total: work.count)
@@ -294,18 +297,25 @@ struct TransactionCSVReader {
     }
 
     /// Cut points of every file: just after a line break, roughly every `chunkBytes`; the pieces in file order.
+    ///
+    /// A piece spans at most `maxPieceBytes` (a chunk keeps its records' starts as four-byte
+    /// offsets): where no line break comes within that, the cut falls inside a line, and the
+    /// sequential fix-up of ``parse(_:contexts:files:headers:cursor:progress:scratch:)`` parses the
+    /// next piece again from where that record really ends, as it does after a quoted line break.
     static func cut(
-        _ files: [SourceFile], headers: [(columns: [Int], fieldCount: Int, bodyStart: Int)], chunkBytes: Int
+        _ files: [SourceFile], headers: [(columns: [Int], fieldCount: Int, bodyStart: Int)], chunkBytes: Int,
+        maxPieceBytes: Int = Int(UInt32.max)
     ) -> [(file: Int, from: Int, to: Int)] {
+        let step = max(1, min(chunkBytes, maxPieceBytes / 2))
         var pieces: [(file: Int, from: Int, to: Int)] = []
         for (f, file) in files.enumerated() {
             let bytes = file.bytes
             var cuts = [headers[f].bodyStart]
-            var p = headers[f].bodyStart + chunkBytes
+            var p = headers[f].bodyStart + step
             while p < bytes.count {
-                while p < bytes.count, bytes[p - 1] != 10 { p += 1 }
+                while p < bytes.count, bytes[p - 1] != 10, p - cuts[cuts.count - 1] < maxPieceBytes { p += 1 }
                 if p < bytes.count { cuts.append(p) }
-                p += chunkBytes
+                p += step
             }
             cuts.append(max(bytes.count, headers[f].bodyStart))
             for c in 0..<(cuts.count - 1) { pieces.append((f, cuts[c], cuts[c + 1])) }
