@@ -48,6 +48,7 @@ final class LineScratch: @unchecked Sendable {
 final class ChunkColumns: @unchecked Sendable {
     private(set) var count = 0
     let capacity: Int
+    // The scratch's pointers, copied so the parser's append reads them without going through it.
     let partner: UnsafeMutablePointer<Int32>
     let product: UnsafeMutablePointer<Int32>
     let day: UnsafeMutablePointer<Int32>

@@ -23,24 +23,16 @@ extension TransactionCSVReader {
         let result: Result<Void, RebateError> = withContexts(files, headers: headers) { contexts in
             progress?.begin(.reading, total: pieces.count)
             var cursor = Cursor()
-            var first = 0
-            while first < pieces.count {
-                var last = first
-                var bytes = 0
-                while last < pieces.count, bytes < windowBytes || last == first {
-                    bytes += pieces[last].to - pieces[last].from
-                    last += 1
-                }
+            for range in Self.windows(pieces, bytes: windowBytes) {
                 let (chunks, base) = Self.parse(
-                    pieces[first..<last], contexts: contexts, files: files, headers: headers, cursor: &cursor,
+                    pieces[range], contexts: contexts, files: files, headers: headers, cursor: &cursor,
                     progress: progress)
                 let window = Self.window(contexts, chunks, base: base)
                 // Finding each record's end read its bytes again: drop those pages too.
-                for piece in pieces[first..<last] where files[piece.file].releasesPages {
+                for piece in pieces[range] where files[piece.file].releasesPages {
                     FileBytes.release(files[piece.file].bytes, piece.from..<piece.to)
                 }
                 do throws(RebateError) { try body(window) } catch { return .failure(error) }
-                first = last
             }
             return .success(())
         }

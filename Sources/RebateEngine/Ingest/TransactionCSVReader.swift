@@ -168,22 +168,14 @@ struct TransactionCSVReader {
             let foreign = !rates.currencies.isEmpty
             let window = segmentBytes ?? max(threads * 8 * chunkBytes, 4096 * partnerCount, 64 << 20)
             var scratch: [LineScratch] = []
-            var first = 0
-            while first < work.count {
-                var last = first
-                var bytes = 0
-                while last < work.count, bytes < window || last == first {
-                    bytes += work[last].to - work[last].from
-                    last += 1
-                }
-                while scratch.count < last - first {
+            for pieces in Self.windows(work, bytes: window) {
+                while scratch.count < pieces.count {
                     scratch.append(LineScratch(capacity: capacity, currencies: foreign))
                 }
                 let (chunks, base) = Self.parse(
-                    work[first..<last], contexts: contexts, files: files, headers: headers, cursor: &cursor,
+                    work[pieces], contexts: contexts, files: files, headers: headers, cursor: &cursor,
                     progress: progress, scratch: scratch)
                 read.add(chunks, base: base, partners: partnerCount, threads: threads, records: output != .columns)
-                first = last
             }
             scratch = []
             progress?.begin(.checkingIDs, total: 1)
@@ -321,6 +313,23 @@ struct TransactionCSVReader {
             for c in 0..<(cuts.count - 1) { pieces.append((f, cuts[c], cuts[c + 1])) }
         }
         return pieces
+    }
+
+    /// The pieces in windows of about `bytes` each (at least one piece a window), in order.
+    static func windows(_ pieces: [(file: Int, from: Int, to: Int)], bytes: Int) -> [Range<Int>] {
+        var windows: [Range<Int>] = []
+        var first = 0
+        while first < pieces.count {
+            var last = first
+            var size = 0
+            while last < pieces.count, size < bytes || last == first {
+                size += pieces[last].to - pieces[last].from
+                last += 1
+            }
+            windows.append(first..<last)
+            first = last
+        }
+        return windows
     }
 
     /// The required columns' positions in a file's header, or why it has none usable.
