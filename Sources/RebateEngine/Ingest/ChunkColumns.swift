@@ -7,34 +7,30 @@
 /// `@unchecked Sendable`: one chunk at a time writes it, and it is read only after that chunk is parsed.
 final class LineScratch: @unchecked Sendable {
     let capacity: Int
-    let partner: UnsafeMutablePointer<Int32>
-    let product: UnsafeMutablePointer<Int32>
-    let day: UnsafeMutablePointer<Int32>
-    let quantity: UnsafeMutablePointer<Int64>
-    let amount: UnsafeMutablePointer<Int64>
-    let currency: UnsafeMutablePointer<UInt8>?
+    /// The value columns, `capacity` lines each (a currency column only when asked for).
+    let columns: MutableColumnPointers
 
     init(capacity: Int, currencies: Bool) {
         self.capacity = capacity
         // Straight from the system, so that freeing really hands the memory back
         // (a malloc heap would keep it, and peak memory would count it twice).
         let n = max(1, capacity)
-        partner = PageMemory.allocate(Int32.self, n)
-        product = PageMemory.allocate(Int32.self, n)
-        day = PageMemory.allocate(Int32.self, n)
-        quantity = PageMemory.allocate(Int64.self, n)
-        amount = PageMemory.allocate(Int64.self, n)
-        currency = currencies ? PageMemory.allocate(UInt8.self, n) : nil
+        func column<T>(_: T.Type) -> UnsafeMutableBufferPointer<T> {
+            UnsafeMutableBufferPointer(start: PageMemory.allocate(T.self, n), count: n)
+        }
+        columns = MutableColumnPointers(
+            partner: column(Int32.self), product: column(Int32.self), day: column(Int32.self),
+            quantity: column(Int64.self), amount: column(Int64.self), currency: currencies ? column(UInt8.self) : nil)
     }
 
     deinit {
-        let n = max(1, capacity)
-        PageMemory.free(partner, n)
-        PageMemory.free(product, n)
-        PageMemory.free(day, n)
-        PageMemory.free(quantity, n)
-        PageMemory.free(amount, n)
-        if let currency { PageMemory.free(currency, n) }
+        func free<T>(_ column: UnsafeMutableBufferPointer<T>) { PageMemory.free(column.baseAddress!, column.count) }
+        free(columns.partner)
+        free(columns.product)
+        free(columns.day)
+        free(columns.quantity)
+        free(columns.amount)
+        if let currency = columns.currency { free(currency) }
     }
 }
 
@@ -82,14 +78,15 @@ final class ChunkColumns: @unchecked Sendable {
         self.capacity = capacity
         self.origin = origin
         let scratch = lent ?? LineScratch(capacity: capacity, currencies: currencies)
-        precondition(scratch.capacity >= capacity && (!currencies || scratch.currency != nil))
+        let values = scratch.columns
+        precondition(scratch.capacity >= capacity && (!currencies || values.currency != nil))
         self.scratch = scratch
-        partner = scratch.partner
-        product = scratch.product
-        day = scratch.day
-        quantity = scratch.quantity
-        amount = scratch.amount
-        currency = currencies ? scratch.currency : nil
+        partner = values.partner.baseAddress!
+        product = values.product.baseAddress!
+        day = values.day.baseAddress!
+        quantity = values.quantity.baseAddress!
+        amount = values.amount.baseAddress!
+        currency = currencies ? values.currency?.baseAddress : nil
         // Straight from the system, so that freeing really hands the memory back
         // (a malloc heap would keep it, and peak memory would count it twice).
         position = PageMemory.allocate(UInt32.self, max(1, capacity))
