@@ -181,4 +181,72 @@ import Testing
             }
         }
     }
+
+    /// The fused path's number reader against a reading written here digit by digit: numbers of 0 to
+    /// 14 integer digits and 0 to 9 fraction digits, signed or not, followed by every kind of byte
+    /// (digits' neighbours `/` and `:`, a second point, bytes from 0xF6 up, which carry in a word's
+    /// arithmetic), read with 0 to 4 fraction digits allowed, at every distance from the buffer's end
+    /// (so both the eight-byte and the byte-by-byte reading are taken).
+    @Test func numbersReadEightBytesAtATimeEqualADigitByDigitReading() {
+        /// `-?d{1,12}(.d{1,maxFraction})?` scaled by 10^maxFraction, and where it ends; nil otherwise.
+        func reference(_ b: [UInt8], _ start: Int, _ maxFraction: Int) -> (Int64, Int)? {
+            func isDigit(_ i: Int) -> Bool { i < b.count && b[i] >= 48 && b[i] <= 57 }
+            var i = start
+            let negative = i < b.count && b[i] == 45
+            if negative { i += 1 }
+            var value: Int64 = 0
+            var integerDigits = 0
+            while isDigit(i) {
+                value = value * 10 + Int64(b[i] - 48)
+                integerDigits += 1
+                i += 1
+                if integerDigits > 12 { return nil }
+            }
+            guard integerDigits > 0 else { return nil }
+            var fractionDigits = 0
+            if i < b.count, b[i] == 46 {
+                i += 1
+                while isDigit(i) {
+                    fractionDigits += 1
+                    if fractionDigits > maxFraction { return nil }
+                    value = value * 10 + Int64(b[i] - 48)
+                    i += 1
+                }
+                guard fractionDigits > 0 else { return nil }
+            }
+            for _ in fractionDigits..<maxFraction { value *= 10 }
+            return (negative ? -value : value, i)
+        }
+        var rng = SplitMix(seed: 23)
+        let tails: [[UInt8]] = [
+            [], [44], [10], [13, 10], [47], [58], [46], [46, 53], [0xF6], [0xFF, 0xFF], [65], [34],
+        ]
+        var checked = 0
+        for integerDigits in 0...14 {
+            for fractionDigits in 0...9 {
+                for _ in 0..<12 {
+                    var text: [UInt8] = rng.next() % 3 == 0 ? [45] : []
+                    for k in 0..<integerDigits { text.append(48 + UInt8((rng.next() % 10) | (k == 0 ? 1 : 0))) }
+                    if fractionDigits > 0 || rng.next() % 8 == 0 { text.append(46) }
+                    for _ in 0..<fractionDigits { text.append(48 + UInt8(rng.next() % 10)) }
+                    let tail = tails[Int(rng.next() % UInt64(tails.count))]
+                    let padding = (0..<Int(rng.next() % 20)).map { _ in UInt8(rng.next() % 256) }
+                    let buffer = [7, 7, 7] + text + tail + padding
+                    for maxFraction in 0...4 {
+                        // Cut the buffer anywhere from right after the number to its whole length.
+                        for end in (3 + text.count)...buffer.count {
+                            let visible = Array(buffer[..<end])
+                            let got = visible.withUnsafeBufferPointer {
+                                DecimalText.parsePrefix($0.baseAddress!, 3, end, maxFraction: maxFraction)
+                            }
+                            let want = reference(visible, 3, maxFraction)
+                            #expect(got?.0 == want?.0 && got?.1 == want?.1, "\(visible) maxFraction \(maxFraction)")
+                            checked += 1
+                        }
+                    }
+                }
+            }
+        }
+        #expect(checked > 100_000)
+    }
 }
