@@ -95,10 +95,10 @@ enum DecimalText {
                     digits = leadingDigits(fraction)
                     // No fraction digit, or more than allowed: the general path names it.
                     guard digits > 0, digits <= maxFraction, digits < 8 else { return nil }
-                    value = value &* powersOfTen[digits] &+ Int64(digitsValue(fraction, digits))
+                    value = value &* tenTo(digits) &+ Int64(digitsValue(fraction, digits))
                     j += digits
                 }
-                value &*= powersOfTen[maxFraction - digits]
+                value &*= tenTo(maxFraction - digits)
                 return (negative ? -value : value, j)
             }
         }
@@ -126,6 +126,24 @@ enum DecimalText {
             digits += 1
         }
         return (negative ? -value : value, i)
+    }
+
+    /// 10^`k` for `k` in 0...18 without the global table's lazy-initialisation check, which the hot
+    /// loop would pay at every number (a switch becomes a constant table).
+    @inline(__always)
+    static func tenTo(_ k: Int) -> Int64 {
+        switch k {
+        case 0: 1
+        case 1: 10
+        case 2: 100
+        case 3: 1000
+        case 4: 10000
+        case 5: 100_000
+        case 6: 1_000_000
+        case 7: 10_000_000
+        case 8: 100_000_000
+        default: powersOfTen[k]
+        }
     }
 
     /// How many of the word's bytes, from its lowest (the first in the text), are ASCII digits
