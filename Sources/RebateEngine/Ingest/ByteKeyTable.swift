@@ -137,39 +137,16 @@ extension ByteKeyTable {
             return h ^ (h >> 32)
         }
 
-        /// Where a key's probe begins: its head words, its length and its first slot. Separate from
-        /// ``find(_:_:_:_:)`` so that a caller with two keys can compute both before reading either
-        /// table, and the two reads (each often a cache miss) overlap.
-        struct Probe {
-            var head0: UInt64
-            var head1: UInt64
-            var length: Int
-            var slot: Int
-        }
-
-        @inline(__always)
-        func probe(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Probe {
-            let length = end - start
-            let (h0, h1) = Self.heads(p, start, length)
-            let slot = Int(truncatingIfNeeded: Self.hash(p, start, length, h0, h1)) & mask
-            return Probe(head0: h0, head1: h1, length: length, slot: slot)
-        }
-
         /// The value for the key `p[start..<end]`, or -1.
         @inline(__always)
         func find(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int32 {
-            find(probe(p, start, end), p, start)
-        }
-
-        /// The value for the key that `probe` was made from (`p[start...]`), or -1.
-        @inline(__always)
-        func find(_ probe: Probe, _ p: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int32 {
-            let length = probe.length
-            var s = probe.slot
+            let length = end - start
+            let (h0, h1) = Self.heads(p, start, length)
+            var s = Int(truncatingIfNeeded: Self.hash(p, start, length, h0, h1)) & mask
             while true {
                 let slot = slots[s]
                 if slot.value < 0 { return -1 }
-                if slot.head0 == probe.head0, slot.head1 == probe.head1, Int(slot.offsetAndLength & 127) == length,
+                if slot.head0 == h0, slot.head1 == h1, Int(slot.offsetAndLength & 127) == length,
                     length <= 16
                         || ByteKeyTable.equal(
                             arena, Int(slot.offsetAndLength >> 7) + 16, p, start + 16, length - 16)

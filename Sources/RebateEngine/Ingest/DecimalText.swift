@@ -78,30 +78,6 @@ enum DecimalText {
         guard i < n else { return nil }
         let negative = base[i] == UInt8(ascii: "-")
         if negative { i += 1 }
-        // Most numbers have 1 to 7 integer digits and a short fraction: read them eight bytes at a
-        // time, with no branch per digit (the end of a number of varying length is a branch the
-        // byte loop below mispredicts). 16 readable bytes cover the integer word and the fraction's.
-        if i + 16 <= n {
-            let raw = UnsafeRawPointer(base)
-            let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian
-            let length = leadingDigits(word)
-            if length > 0, length < 8 {
-                var value = Int64(digitsValue(word, length))
-                var j = i + length
-                var digits = 0
-                if base[j] == UInt8(ascii: ".") {
-                    j += 1
-                    let fraction = raw.loadUnaligned(fromByteOffset: j, as: UInt64.self).littleEndian
-                    digits = leadingDigits(fraction)
-                    // No fraction digit, or more than allowed: the general path names it.
-                    guard digits > 0, digits <= maxFraction, digits < 8 else { return nil }
-                    value = value &* tenTo(digits) &+ Int64(digitsValue(fraction, digits))
-                    j += digits
-                }
-                value &*= tenTo(maxFraction - digits)
-                return (negative ? -value : value, j)
-            }
-        }
         let integerStart = i
         var integer: Int64 = 0
         while i < n, base[i] &- 48 < 10 {
@@ -126,50 +102,6 @@ enum DecimalText {
             digits += 1
         }
         return (negative ? -value : value, i)
-    }
-
-    /// 10^`k` for `k` in 0...18 without the global table's lazy-initialisation check, which the hot
-    /// loop would pay at every number (a switch becomes a constant table).
-    @inline(__always)
-    static func tenTo(_ k: Int) -> Int64 {
-        switch k {
-        case 0: 1
-        case 1: 10
-        case 2: 100
-        case 3: 1000
-        case 4: 10000
-        case 5: 100_000
-        case 6: 1_000_000
-        case 7: 10_000_000
-        case 8: 100_000_000
-        default: powersOfTen[k]
-        }
-    }
-
-    /// How many of the word's bytes, from its lowest (the first in the text), are ASCII digits
-    /// before the first that is not (8 when all are).
-    @inline(__always)
-    static func leadingDigits(_ word: UInt64) -> Int {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        // Per byte, no carry between bytes: zero when the high nibble is 3 and the low one below 10.
-        let high = (word & (ones &* 0xF0)) ^ (ones &* 0x30)
-        let low = ((word & (ones &* 0x0F)) &+ (ones &* 0x06)) & (ones &* 0xF0)
-        let notDigit = high | low
-        // The high bit of each byte that is not zero.
-        let flags = (((notDigit & (ones &* 0x7F)) &+ (ones &* 0x7F)) | notDigit) & (ones &* 0x80)
-        return flags.trailingZeroBitCount >> 3
-    }
-
-    /// The value of the word's first `count` bytes (1...8, each an ASCII digit, the first the most
-    /// significant): the digits moved to the top of the word, then pairs, quads and octets combined
-    /// by three multiplies.
-    @inline(__always)
-    static func digitsValue(_ word: UInt64, _ count: Int) -> UInt64 {
-        assert(count >= 1 && count <= 8)
-        var v = word &<< UInt64(64 - 8 * count) // the bytes after the digits fall off; zeros enter as leading digits
-        v = ((v & 0x0F0F_0F0F_0F0F_0F0F) &* 2561) >> 8
-        v = ((v & 0x00FF_00FF_00FF_00FF) &* 6_553_601) >> 16
-        return ((v & 0x0000_FFFF_0000_FFFF) &* 42_949_672_960_001) >> 32
     }
 
     /// Parses a Swift string; see ``parse(_:from:to:maxFraction:scale:)``.

@@ -43,20 +43,18 @@ extension TransactionCSVReader {
         let d = e0 + 1
         guard d + 10 < n, base[d + 10] == comma, let day = CivilDate.dayNumber(base + d, monthStarts: cx.monthStarts)
         else { return nil }
-        // partner_id and product_id: known ids. Both keys are hashed before either table is read,
-        // so that the two reads (each often a cache miss) are in flight together.
+        // partner_id and product_id: known ids.
         let s2 = d + 11
         let e2 = delimiter(base, s2, n)
         guard e2 < n, base[e2] == comma else { return nil }
+        let bytes = cx.bytes
+        let partner = cx.partners.find(bytes, s2, e2)
+        guard partner >= 0 else { return nil }
         let s3 = e2 + 1
         let e3 = delimiter(base, s3, n)
         guard e3 < n, base[e3] == comma else { return nil }
-        let bytes = cx.bytes
-        let partnerProbe = cx.partners.probe(bytes, s2, e2)
-        let productProbe = cx.products.probe(bytes, s3, e3)
-        let partner = cx.partners.find(partnerProbe, bytes, s2)
-        let product = cx.products.find(productProbe, bytes, s3)
-        guard partner >= 0, product >= 0 else { return nil }
+        let product = cx.products.find(bytes, s3, e3)
+        guard product >= 0 else { return nil }
         // quantity (3 decimals); then the amount, in the book currency's decimals or, when a currency
         // column names a listed one, in that currency's, converted at its date's rate (SPEC section 11).
         guard let (quantity, e4) = DecimalText.parsePrefix(base, e3 + 1, n, maxFraction: 3), e4 < n, base[e4] == comma
