@@ -168,27 +168,69 @@ final class ChunkColumns: @unchecked Sendable {
                 currency: foreignLines > 0 ? currency.map { UnsafeBufferPointer(start: $0, count: count) } : nil)
     }
 
+    /// Appends lines through an ``Appender`` that holds the column pointers and the count in locals:
+    /// a store through a column pointer may alias this object's fields, so a loop appending through
+    /// the object would reload them after every store. The count is written back once.
+    @inline(__always)
+    func appending<R>(_ body: (inout Appender) -> R) -> R {
+        var a = Appender(
+            partner: partner, product: product, day: day, quantity: quantity, amount: amount, currency: currency,
+            idHash: idHash, recordOffset: recordOffset, line: line, origin: origin, capacity: capacity, count: count)
+        let result = body(&a)
+        count = a.count
+        foreignLines += a.foreignLines
+        return result
+    }
+
+    /// Appends one line; see ``appending(_:)`` for a loop of them.
     @inline(__always)
     func append(
         partner p: Int32, product k: Int32, day d: Int32, quantity q: Int64, amount a: Int64, currency c: Int,
         idHash h: UInt64, recordStart r: Int, line l: UInt32
     ) {
-        precondition(count < capacity, "chunk capacity is one more than its line breaks")
-        if let currency {
-            currency[count] = UInt8(truncatingIfNeeded: c)
-            if c != 0 { foreignLines += 1 }
+        appending {
+            $0.append(
+                partner: p, product: k, day: d, quantity: q, amount: a, currency: c, idHash: h, recordStart: r, line: l)
         }
-        partner[count] = p
-        product[count] = k
-        day[count] = d
-        quantity[count] = q
-        amount[count] = a
-        idHash[count] = h
-        // The parser starts every record of a chunk at or after its origin, less than 4 GiB past it.
-        assert(r >= origin && r - origin <= Int(UInt32.max))
-        recordOffset[count] = UInt32(truncatingIfNeeded: r &- origin)
-        line[count] = l
-        count += 1
     }
 
+    /// A chunk's columns and count, held by a loop that appends lines (``appending(_:)``).
+    struct Appender {
+        let partner: UnsafeMutablePointer<Int32>
+        let product: UnsafeMutablePointer<Int32>
+        let day: UnsafeMutablePointer<Int32>
+        let quantity: UnsafeMutablePointer<Int64>
+        let amount: UnsafeMutablePointer<Int64>
+        let currency: UnsafeMutablePointer<UInt8>?
+        let idHash: UnsafeMutablePointer<UInt64>
+        let recordOffset: UnsafeMutablePointer<UInt32>
+        let line: UnsafeMutablePointer<UInt32>
+        let origin: Int
+        let capacity: Int
+        var count: Int
+        var foreignLines = 0
+
+        @inline(__always)
+        mutating func append(
+            partner p: Int32, product k: Int32, day d: Int32, quantity q: Int64, amount a: Int64, currency c: Int,
+            idHash h: UInt64, recordStart r: Int, line l: UInt32
+        ) {
+            precondition(count < capacity, "chunk capacity is one more than its line breaks")
+            if let currency {
+                currency[count] = UInt8(truncatingIfNeeded: c)
+                if c != 0 { foreignLines += 1 }
+            }
+            partner[count] = p
+            product[count] = k
+            day[count] = d
+            quantity[count] = q
+            amount[count] = a
+            idHash[count] = h
+            // The parser starts every record of a chunk at or after its origin, less than 4 GiB past it.
+            assert(r >= origin && r - origin <= Int(UInt32.max))
+            recordOffset[count] = UInt32(truncatingIfNeeded: r &- origin)
+            line[count] = l
+            count += 1
+        }
+    }
 }

@@ -405,16 +405,45 @@ struct TransactionCSVReader {
                     break
                 }
                 guard position < to else { break }
-                // The canonical layout's fused path: each byte read once.
-                if canonical, let r = Self.canonicalRecord(cx, base, position, n) {
-                    chunk.totals.linesRead += 1
-                    chunk.accept(
-                        partner: r.partner, product: r.product, day: r.day, quantity: r.quantity, amount: r.amount,
-                        currency: r.currency, invoiced: r.invoiced, idHash: r.idHash, recordStart: position,
-                        line: line, rates: cx.rates)
-                    position = r.lineEnd < n ? r.lineEnd + 1 : r.lineEnd
-                    line += 1
-                    continue
+                // The canonical layout's fused path, each byte read once: a run of records up to a blank
+                // line or one the fused path does not take, with the columns, count and totals in locals.
+                if canonical {
+                    var stoppedOnRecord = false
+                    var accepted = 0
+                    var quantitySum: Int128 = 0
+                    var amountSum: Int128 = 0
+                    let columns = chunk.columns
+                    columns.appending { a in
+                        while position < to {
+                            let c = base[position]
+                            if c == 10 || (c == 13 && position + 1 < n && base[position + 1] == 10) { break }
+                            guard let r = Self.canonicalRecord(cx, base, position, n) else {
+                                stoppedOnRecord = true
+                                break
+                            }
+                            a.append(
+                                partner: r.partner, product: r.product, day: r.day, quantity: r.quantity,
+                                amount: r.amount, currency: r.currency, idHash: r.idHash, recordStart: position,
+                                line: UInt32(line))
+                            accepted += 1
+                            quantitySum += Int128(r.quantity)
+                            amountSum += Int128(r.amount)
+                            if r.currency > 0 {
+                                let listed = cx.rates.currencies[r.currency - 1]
+                                chunk.totals.addForeign(
+                                    listed.code, decimals: listed.decimals, amount: r.invoiced, book: r.amount)
+                            }
+                            position = r.lineEnd < n ? r.lineEnd + 1 : r.lineEnd
+                            line += 1
+                        }
+                    }
+                    chunk.totals.linesRead += accepted
+                    chunk.totals.linesAccepted += accepted
+                    chunk.totals.acceptedQuantity += Quantity(milliUnits: quantitySum)
+                    chunk.totals.acceptedAmount += Money(minorUnits: amountSum)
+                    // At a blank line or the end of the chunk: the loop goes on from there. At a record
+                    // the fused path does not take: the general paths below read it.
+                    guard stoppedOnRecord else { continue }
                 }
                 // Fast path: split on commas up to the line break, eight bytes at a time.
                 var p = position
