@@ -44,14 +44,9 @@ final class LineScratch: @unchecked Sendable {
 final class ChunkColumns: @unchecked Sendable {
     private(set) var count = 0
     let capacity: Int
-    // The scratch's pointers, copied so the parser's append reads them without going through it.
-    let partner: UnsafeMutablePointer<Int32>
-    let product: UnsafeMutablePointer<Int32>
-    let day: UnsafeMutablePointer<Int32>
-    let quantity: UnsafeMutablePointer<Int64>
-    let amount: UnsafeMutablePointer<Int64>
-    /// Each line's currency, when the dataset lists currencies (`nil` otherwise).
-    let currency: UnsafeMutablePointer<UInt8>?
+    /// The value columns (the scratch's, held here too so that reading them needs no optional), with
+    /// a currency column when the dataset lists currencies.
+    let values: MutableColumnPointers
     /// How many lines are in a listed currency: the chunk shows a currency column only if some are.
     private(set) var foreignLines = 0
     /// For duplicate detection: each line's id hash, record start (as an offset from ``origin``, four
@@ -81,12 +76,9 @@ final class ChunkColumns: @unchecked Sendable {
         let values = scratch.columns
         precondition(scratch.capacity >= capacity && (!currencies || values.currency != nil))
         self.scratch = scratch
-        partner = values.partner.baseAddress!
-        product = values.product.baseAddress!
-        day = values.day.baseAddress!
-        quantity = values.quantity.baseAddress!
-        amount = values.amount.baseAddress!
-        currency = currencies ? values.currency?.baseAddress : nil
+        var columns = values
+        if !currencies { columns.currency = nil }
+        self.values = columns
         // Straight from the system, so that freeing really hands the memory back
         // (a malloc heap would keep it, and peak memory would count it twice).
         position = PageMemory.allocate(UInt32.self, max(1, capacity))
@@ -160,12 +152,12 @@ final class ChunkColumns: @unchecked Sendable {
         precondition(scratch != nil, "the chunk's values were released")
         return
             ColumnPointers(
-                partner: UnsafeBufferPointer(start: partner, count: count),
-                product: UnsafeBufferPointer(start: product, count: count),
-                day: UnsafeBufferPointer(start: day, count: count),
-                quantity: UnsafeBufferPointer(start: quantity, count: count),
-                amount: UnsafeBufferPointer(start: amount, count: count),
-                currency: foreignLines > 0 ? currency.map { UnsafeBufferPointer(start: $0, count: count) } : nil)
+                partner: UnsafeBufferPointer(rebasing: values.partner[..<count]),
+                product: UnsafeBufferPointer(rebasing: values.product[..<count]),
+                day: UnsafeBufferPointer(rebasing: values.day[..<count]),
+                quantity: UnsafeBufferPointer(rebasing: values.quantity[..<count]),
+                amount: UnsafeBufferPointer(rebasing: values.amount[..<count]),
+                currency: foreignLines > 0 ? values.currency.map { UnsafeBufferPointer(rebasing: $0[..<count]) } : nil)
     }
 
     /// Appends lines through an ``Appender`` that holds the column pointers and the count in locals:
@@ -174,8 +166,8 @@ final class ChunkColumns: @unchecked Sendable {
     @inline(__always)
     func appending<R>(_ body: (inout Appender) -> R) -> R {
         var a = Appender(
-            partner: partner, product: product, day: day, quantity: quantity, amount: amount, currency: currency,
-            idHash: idHash, recordOffset: recordOffset, line: line, origin: origin, capacity: capacity, count: count)
+            values: values, idHash: idHash, recordOffset: recordOffset, line: line, origin: origin, capacity: capacity,
+            count: count)
         let result = body(&a)
         count = a.count
         foreignLines += a.foreignLines
@@ -196,12 +188,7 @@ final class ChunkColumns: @unchecked Sendable {
 
     /// A chunk's columns and count, held by a loop that appends lines (``appending(_:)``).
     struct Appender {
-        let partner: UnsafeMutablePointer<Int32>
-        let product: UnsafeMutablePointer<Int32>
-        let day: UnsafeMutablePointer<Int32>
-        let quantity: UnsafeMutablePointer<Int64>
-        let amount: UnsafeMutablePointer<Int64>
-        let currency: UnsafeMutablePointer<UInt8>?
+        let values: MutableColumnPointers
         let idHash: UnsafeMutablePointer<UInt64>
         let recordOffset: UnsafeMutablePointer<UInt32>
         let line: UnsafeMutablePointer<UInt32>
@@ -216,15 +203,15 @@ final class ChunkColumns: @unchecked Sendable {
             idHash h: UInt64, recordStart r: Int, line l: UInt32
         ) {
             precondition(count < capacity, "chunk capacity is one more than its line breaks")
-            if let currency {
+            if let currency = values.currency {
                 currency[count] = UInt8(truncatingIfNeeded: c)
                 if c != 0 { foreignLines += 1 }
             }
-            partner[count] = p
-            product[count] = k
-            day[count] = d
-            quantity[count] = q
-            amount[count] = a
+            values.partner[count] = p
+            values.product[count] = k
+            values.day[count] = d
+            values.quantity[count] = q
+            values.amount[count] = a
             idHash[count] = h
             // The parser starts every record of a chunk at or after its origin, less than 4 GiB past it.
             assert(r >= origin && r - origin <= Int(UInt32.max))

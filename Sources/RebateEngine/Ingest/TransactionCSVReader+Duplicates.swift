@@ -60,7 +60,7 @@ extension TransactionCSVReader {
             let start = part.recordStart(i)
             records.append(
                 AcceptedRecord(
-                    file: Int32(chunk.file), partner: part.partner[i], start: start, end: end(start),
+                    file: Int32(chunk.file), partner: part.values.partner[i], start: start, end: end(start),
                     line: Int32(base + Int(part.line[i])), idHash: hashOf[i]))
         }
         return records
