@@ -44,7 +44,7 @@ final class LineScratch: @unchecked Sendable {
 final class ChunkColumns: @unchecked Sendable {
     private(set) var count = 0
     let capacity: Int
-    /// The value columns (the scratch's, held here too so that reading them needs no optional), with
+    /// The value columns, in the scratch (this chunk's own, or lent until ``releaseValues()``), with
     /// a currency column when the dataset lists currencies.
     let values: MutableColumnPointers
     /// How many lines are in a listed currency: the chunk shows a currency column only if some are.
