@@ -94,7 +94,8 @@ struct TransactionCSVReader {
 
         /// Keeps an accepted line: its columns, the accepted totals and, for a line in a listed
         /// currency (`currency` k > 0, `invoiced` its amount as written), that currency's totals.
-        /// Both parse paths accept through here, so the totals reconcile whichever read a line.
+        /// The general paths accept through here; the fused path appends a run of lines and counts
+        /// them through the same two counters, so the totals reconcile whichever path read a line.
         @inline(__always)
         mutating func accept(
             partner: Int32, product: Int32, day: Int32, quantity: Int64, amount: Int64, currency: Int,
@@ -103,13 +104,22 @@ struct TransactionCSVReader {
             columns.append(
                 partner: partner, product: product, day: day, quantity: quantity, amount: amount, currency: currency,
                 idHash: idHash, recordStart: recordStart, line: UInt32(line))
-            totals.linesAccepted += 1
+            countAccepted(lines: 1, quantity: Int128(quantity), amount: Int128(amount))
+            if currency > 0 { countForeign(currency, invoiced: invoiced, book: amount, rates: rates) }
+        }
+
+        /// Counts `lines` accepted lines whose quantities and book amounts add up to `quantity` and `amount`.
+        @inline(__always)
+        mutating func countAccepted(lines: Int, quantity: Int128, amount: Int128) {
+            totals.linesAccepted += lines
             totals.acceptedQuantity += Quantity(milliUnits: quantity)
             totals.acceptedAmount += Money(minorUnits: amount)
-            if currency > 0 {
-                let listed = rates.currencies[currency - 1]
-                totals.addForeign(listed.code, decimals: listed.decimals, amount: invoiced, book: amount)
-            }
+        }
+
+        /// Counts an accepted line in listed currency `currency` (k > 0: `rates.currencies[k - 1]`).
+        mutating func countForeign(_ currency: Int, invoiced: Int64, book: Int64, rates: ExchangeRates) {
+            let listed = rates.currencies[currency - 1]
+            totals.addForeign(listed.code, decimals: listed.decimals, amount: invoiced, book: book)
         }
     }
 
@@ -429,18 +439,14 @@ struct TransactionCSVReader {
                             quantitySum += Int128(r.quantity)
                             amountSum += Int128(r.amount)
                             if r.currency > 0 {
-                                let listed = cx.rates.currencies[r.currency - 1]
-                                chunk.totals.addForeign(
-                                    listed.code, decimals: listed.decimals, amount: r.invoiced, book: r.amount)
+                                chunk.countForeign(r.currency, invoiced: r.invoiced, book: r.amount, rates: cx.rates)
                             }
                             position = r.lineEnd < n ? r.lineEnd + 1 : r.lineEnd
                             line += 1
                         }
                     }
                     chunk.totals.linesRead += accepted
-                    chunk.totals.linesAccepted += accepted
-                    chunk.totals.acceptedQuantity += Quantity(milliUnits: quantitySum)
-                    chunk.totals.acceptedAmount += Money(minorUnits: amountSum)
+                    chunk.countAccepted(lines: accepted, quantity: quantitySum, amount: amountSum)
                     // At a blank line or the end of the chunk: the loop goes on from there. At a record
                     // the fused path does not take: the general paths below read it.
                     guard stoppedOnRecord else { continue }
