@@ -200,4 +200,14 @@ import Testing
             }
         }
     }
+
+    /// Lines whose ids share a hash are told apart by their bytes: with ids X Y X Y under one hash
+    /// (lines 1 to 4) and Z W under another (10, 11), line 3 repeats line 1 and line 4 repeats line 2;
+    /// nothing else is a duplicate, though every later line's hash matched an earlier one.
+    @Test func linesOfOneHashAreComparedByTheirIDs() {
+        let ids: [UInt64: String] = [1: "X", 2: "Y", 3: "X", 4: "Y", 10: "Z", 11: "W"]
+        let sameHash: [(ref: UInt64, first: UInt64)] = [(2, 1), (10 + 1, 10), (3, 1), (4, 1)]
+        let found = TransactionCSVReader.exactDuplicates(sameHash) { Array(ids[$0]!.utf8) }
+        #expect(found.map { [$0.ref, $0.first] }.sorted { $0[0] < $1[0] } == [[3, 1], [4, 2]])
+    }
 }

@@ -1,4 +1,4 @@
-/// Room for one chunk's line values, lent to chunk after chunk.
+/// Room for one chunk's line values and window-lived ids, lent to chunk after chunk.
 ///
 /// The CSV reader parses a window of chunks, groups the window's lines by partner into columns of
 /// their own, and parses the next window into the same scratch: its pages are faulted in and
@@ -9,6 +9,13 @@ final class LineScratch: @unchecked Sendable {
     let capacity: Int
     /// The value columns, `capacity` lines each (a currency column only when asked for).
     let columns: MutableColumnPointers
+    /// What a line's id needs only while its window is grouped: its record start (as an offset from
+    /// the chunk's origin), its line (relative to the chunk), its place in the bucket order, and its
+    /// place in the window's grouped columns. The duplicate check keeps only the hash and that place.
+    let recordOffset: UnsafeMutablePointer<UInt32>
+    let line: UnsafeMutablePointer<UInt32>
+    let bucketOrder: UnsafeMutablePointer<UInt32>
+    let position: UnsafeMutablePointer<UInt32>
 
     init(capacity: Int, currencies: Bool) {
         self.capacity = capacity
@@ -21,6 +28,10 @@ final class LineScratch: @unchecked Sendable {
         columns = MutableColumnPointers(
             partner: column(Int32.self), product: column(Int32.self), day: column(Int32.self),
             quantity: column(Int64.self), amount: column(Int64.self), currency: currencies ? column(UInt8.self) : nil)
+        recordOffset = PageMemory.allocate(UInt32.self, n)
+        line = PageMemory.allocate(UInt32.self, n)
+        bucketOrder = PageMemory.allocate(UInt32.self, n)
+        position = PageMemory.allocate(UInt32.self, n)
     }
 
     deinit {
@@ -31,11 +42,17 @@ final class LineScratch: @unchecked Sendable {
         free(columns.quantity)
         free(columns.amount)
         if let currency = columns.currency { free(currency) }
+        let n = max(1, capacity)
+        PageMemory.free(recordOffset, n)
+        PageMemory.free(line, n)
+        PageMemory.free(bucketOrder, n)
+        PageMemory.free(position, n)
     }
 }
 
-/// The accepted lines of one chunk: their values (in a ``LineScratch``, its own or lent) and, for
-/// the duplicate check that runs once every chunk is parsed, their ids.
+/// The accepted lines of one chunk: their values and window-lived ids (in a ``LineScratch``, its own
+/// or lent) and, for the duplicate check that runs once every chunk is parsed, their id hashes and
+/// places in the grouped columns, in bucket order.
 ///
 /// A class so the parsers append without copy-on-write checks, and so the
 /// storage is freed as soon as it has served.
@@ -49,18 +66,24 @@ final class ChunkColumns: @unchecked Sendable {
     let values: MutableColumnPointers
     /// How many lines are in a listed currency: the chunk shows a currency column only if some are.
     private(set) var foreignLines = 0
-    /// For duplicate detection: each line's id hash, record start (as an offset from ``origin``, four
-    /// bytes where a position would take eight) and line (relative to the chunk).
+    /// For duplicate detection, kept until it has run: each line's id hash (in bucket order once
+    /// the chunk is parsed), and each line's place in the columns its window was grouped into (in
+    /// bucket order, once ``keepPositions()`` has run). Only these 12 bytes a line outlive the
+    /// window: the duplicate check finds a line's record by parsing its chunk again.
     private(set) var idHash: UnsafeMutablePointer<UInt64>
-    private var recordOffset: UnsafeMutablePointer<UInt32>
+    private(set) var keptPosition: UnsafeMutablePointer<UInt32>
+    /// Window-lived, in the scratch (valid until ``releaseValues()``): each line's record start (as
+    /// an offset from ``origin``, four bytes where a position would take eight), its line (relative
+    /// to the chunk), the lines ordered by id bucket (stable), and each line's place in the grouped
+    /// columns (written by the grouping).
+    private let recordOffset: UnsafeMutablePointer<UInt32>
+    let line: UnsafeMutablePointer<UInt32>
+    let bucketOrder: UnsafeMutablePointer<UInt32>
+    let position: UnsafeMutablePointer<UInt32>
     /// Where the chunk's bytes start in its file: no record of the chunk starts before.
     let origin: Int
-    private(set) var line: UnsafeMutablePointer<UInt32>
-    /// The lines ordered by id bucket (stable), and where each bucket starts in that order.
-    private(set) var bucketOrder: UnsafeMutablePointer<UInt32>
+    /// Where each bucket starts in the bucket order.
     private(set) var bucketStarts = [Int32](repeating: 0, count: ChunkColumns.idBuckets + 1)
-    /// Each line's place in the columns its window was grouped into (see ``TransactionCSVReader``).
-    private(set) var position: UnsafeMutablePointer<UInt32>
     private var idsReleased = false
     /// The values' storage: lent (and used again by a later chunk once ``releaseValues()`` is called) or its own.
     private var scratch: LineScratch?
@@ -79,13 +102,14 @@ final class ChunkColumns: @unchecked Sendable {
         var columns = values
         if !currencies { columns.currency = nil }
         self.values = columns
+        recordOffset = scratch.recordOffset
+        line = scratch.line
+        bucketOrder = scratch.bucketOrder
+        position = scratch.position
         // Straight from the system, so that freeing really hands the memory back
         // (a malloc heap would keep it, and peak memory would count it twice).
-        position = PageMemory.allocate(UInt32.self, max(1, capacity))
         idHash = PageMemory.allocate(UInt64.self, max(1, capacity))
-        recordOffset = PageMemory.allocate(UInt32.self, max(1, capacity))
-        line = PageMemory.allocate(UInt32.self, max(1, capacity))
-        bucketOrder = PageMemory.allocate(UInt32.self, max(1, capacity))
+        keptPosition = PageMemory.allocate(UInt32.self, max(1, capacity))
     }
 
     deinit {
@@ -100,7 +124,7 @@ final class ChunkColumns: @unchecked Sendable {
     }
 
     /// Gives the values' storage back (to be lent to another chunk, or freed): once the lines are
-    /// grouped. ``columns`` must not be read afterwards.
+    /// grouped. ``columns`` and the window-lived ids must not be read afterwards.
     func releaseValues() {
         scratch = nil
     }
@@ -111,10 +135,13 @@ final class ChunkColumns: @unchecked Sendable {
         idsReleased = true
         let n = max(1, capacity)
         PageMemory.free(idHash, n)
-        PageMemory.free(recordOffset, n)
-        PageMemory.free(line, n)
-        PageMemory.free(bucketOrder, n)
-        PageMemory.free(position, n)
+        PageMemory.free(keptPosition, n)
+    }
+
+    /// Keeps each line's place in the grouped columns (``position``, written by the grouping) in
+    /// bucket order, beside its hash, before the window's scratch is lent again.
+    func keepPositions() {
+        for k in 0..<count { keptPosition[k] = position[Int(bucketOrder[k])] }
     }
 
     /// Orders this chunk's ids by bucket, keeping file order within a bucket: a counting sort

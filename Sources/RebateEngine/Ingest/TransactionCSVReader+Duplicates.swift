@@ -40,6 +40,9 @@ extension TransactionCSVReader {
                 columns.partnerStarts = starts
                 segment = segments.count
                 segments.append(columns)
+                // The places go to the chunks' own columns: the scratch is lent to the next window.
+                let parts = window.map(\.columns)
+                DispatchQueue.concurrentPerform(iterations: parts.count) { parts[$0].keepPositions() }
             }
             for chunk in window { chunk.columns.releaseValues() }
             chunks += window
@@ -75,36 +78,35 @@ extension TransactionCSVReader {
         let base = read.base
         let fileOf = chunks.map(\.file)
         let parts = chunks.map(\.columns)
-        let lineOf = { (ref: UInt64) -> Int in
-            let c = Int(ref >> 32)
-            let i = Int(ref & 0xFFFF_FFFF)
-            return base[c] + Int(parts[c].line[i])
+        let sameHash = sameHashes(parts: parts, threads: threads)
+        let located = locate(
+            Set(sameHash.flatMap { [$0.ref, $0.first] }), chunks: chunks, base: base, contexts: contexts)
+        let duplicates = exactDuplicates(sameHash) { ref in
+            record(contexts[fileOf[Int(ref >> 32)]], at: located[ref]!.start).id
         }
-        let duplicates = findDuplicates(contexts, parts: parts, fileOf: fileOf, threads: threads)
         // Duplicates become rejects; their lines leave the segments.
         var drops = [[Int]](repeating: [], count: read.segments.count)
         var dropped = [Set<Int>](repeating: [], count: chunks.count)
         var rejects: [TransactionReject] = []
         var totals = IngestTotals()
-        for d in duplicates.joined() {
+        for d in duplicates {
             let c = Int(d.ref >> 32)
-            let i = Int(d.ref & 0xFFFF_FFFF)
+            let here = located[d.ref]!
+            let first = located[d.first]!
             let segment = read.segmentOf[c]
-            let position = Int(parts[c].position[i])
+            let position = Int(parts[c].keptPosition[Int(d.ref & 0xFFFF_FFFF)])
             drops[segment].append(position)
-            dropped[c].insert(i)
-            let start = parts[c].recordStart(i)
+            dropped[c].insert(here.index)
             let cx = contexts[fileOf[c]]
-            let (id, end) = record(cx, at: start)
+            let (id, end) = record(cx, at: here.start)
             let firstFile = contexts[fileOf[Int(d.first >> 32)]].fileName
-            let firstLine = lineOf(d.first)
             rejects.append(
                 TransactionReject(
-                    file: cx.fileName, line: lineOf(d.ref), lineID: String(decoding: id, as: UTF8.self),
+                    file: cx.fileName, line: here.line, lineID: String(decoding: id, as: UTF8.self),
                     reason: firstFile == cx.fileName
-                        ? "line_id: duplicate of line \(firstLine)"
-                        : "line_id: duplicate of \(firstFile) line \(firstLine)",
-                    raw: Array(UnsafeBufferPointer(rebasing: cx.bytes[start..<end]))))
+                        ? "line_id: duplicate of line \(first.line)"
+                        : "line_id: duplicate of \(firstFile) line \(first.line)",
+                    raw: Array(UnsafeBufferPointer(rebasing: cx.bytes[here.start..<end]))))
             totals.move(
                 quantity: read.segments[segment].quantityStorage[position],
                 amount: read.segments[segment].amountStorage[position])
@@ -135,30 +137,26 @@ extension TransactionCSVReader {
         return Output(lines: lines, rejects: rejects, totals: totals, records: records)
     }
 
-    /// Every accepted line whose id an earlier accepted line has (in file order, files in order),
-    /// with a reference to that first line: `chunk << 32 | index`.
+    /// Every accepted line whose id hash an earlier accepted line has (in file order, files in order),
+    /// with the first line of that hash: each as `chunk << 32 | k`, k its place in its chunk's bucket order.
     ///
-    /// Each chunk bucketed its ids by hash as it finished parsing; a bucket is checked on its own,
+    /// Each chunk bucketed its hashes as it finished parsing; a bucket is checked on its own,
     /// reading its run of every chunk in chunk order (so file order), with one reusable table a worker.
+    /// Only hashes are compared: whether the ids are equal is ``exactDuplicates(_:id:)``'s to say.
     // One piece: the per-worker table is reused across buckets inside the parallel loop.
-    static func findDuplicates(_ contexts: [Context], parts: [ChunkColumns], fileOf: [Int], threads: Int)
-        -> [[(ref: UInt64, first: UInt64)]]
-    {
+    static func sameHashes(parts: [ChunkColumns], threads: Int) -> [(ref: UInt64, first: UInt64)] {
         let buckets = ChunkColumns.idBuckets
         var largest = 0
         for b in 0..<buckets { largest = max(largest, parts.reduce(0) { $0 + $1.bucketCount(b) }) }
         var size = 4
         while size < largest * 2 { size <<= 1 }
         let tableSize = size
-        var duplicates = [[(ref: UInt64, first: UInt64)]](repeating: [], count: buckets)
-        // Read-only: the file bytes are not written while the buckets are checked.
-        let shared = UnsafeTransfer(contexts)
-        duplicates.withUnsafeMutableBufferPointer { d in
+        var found = [[(ref: UInt64, first: UInt64)]](repeating: [], count: buckets)
+        found.withUnsafeMutableBufferPointer { d in
             // Disjoint writes: a bucket, claimed once through the atomic counter, writes only its own slot.
             let out = UnsafeTransfer(d)
             let next = Atomic<Int>(0)
             DispatchQueue.concurrentPerform(iterations: max(1, min(threads, buckets))) { _ in
-                let contexts = shared.wrappedValue
                 let empty = UInt64.max
                 var tableHash = [UInt64](repeating: 0, count: tableSize)
                 var tableRef = [UInt64](repeating: empty, count: tableSize)
@@ -170,29 +168,15 @@ extension TransactionCSVReader {
                     var used = 4
                     while used < count * 2 { used <<= 1 }
                     let mask = used - 1
-                    var found: [(ref: UInt64, first: UInt64)] = []
+                    var same: [(ref: UInt64, first: UInt64)] = []
                     for (c, part) in parts.enumerated() {
                         for k in part.bucket(b) {
                             let h = part.idHash[k]
-                            let i = Int(part.bucketOrder[k])
-                            let ref = UInt64(c) << 32 | UInt64(i)
+                            let ref = UInt64(c) << 32 | UInt64(k)
                             var s = Int(truncatingIfNeeded: h >> 8) & mask
-                            var duplicateOf: UInt64?
-                            while tableRef[s] != empty {
-                                if tableHash[s] == h {
-                                    let other = tableRef[s]
-                                    let oc = Int(other >> 32)
-                                    let o = parts[oc].recordStart(Int(other & 0xFFFF_FFFF))
-                                    let id = record(contexts[fileOf[c]], at: part.recordStart(i)).id
-                                    if id == record(contexts[fileOf[oc]], at: o).id {
-                                        duplicateOf = other
-                                        break
-                                    }
-                                }
-                                s = (s + 1) & mask
-                            }
-                            if let first = duplicateOf {
-                                found.append((ref, first))
+                            while tableRef[s] != empty, tableHash[s] != h { s = (s + 1) & mask }
+                            if tableRef[s] != empty {
+                                same.append((ref, tableRef[s]))
                             } else {
                                 tableHash[s] = h
                                 tableRef[s] = ref
@@ -200,10 +184,78 @@ extension TransactionCSVReader {
                         }
                     }
                     for k in 0..<used { tableRef[k] = empty }
-                    out.wrappedValue[b] = found
+                    out.wrappedValue[b] = same
+                }
+            }
+        }
+        return Array(found.joined())
+    }
+
+    /// The duplicates among lines of equal id hashes (``sameHashes(parts:threads:)``): each line with
+    /// the earliest line of the same id bytes, `id` giving a line's id. Two ids may share a hash, so
+    /// the lines of a hash are compared id by id, in file order.
+    /// - Complexity: O(lines given), an `id` call each.
+    static func exactDuplicates(_ sameHash: [(ref: UInt64, first: UInt64)], id: (UInt64) -> [UInt8]) -> [(
+        ref: UInt64, first: UInt64
+    )] {
+        // `sameHash` lists each hash's later lines in file order.
+        var later: [UInt64: [UInt64]] = [:]
+        for pair in sameHash { later[pair.first, default: []].append(pair.ref) }
+        var duplicates: [(ref: UInt64, first: UInt64)] = []
+        for (first, refs) in later {
+            var earliest: [[UInt8]: UInt64] = [id(first): first]
+            for ref in refs {
+                let bytes = id(ref)
+                if let earlier = earliest[bytes] {
+                    duplicates.append((ref, earlier))
+                } else {
+                    earliest[bytes] = ref
                 }
             }
         }
         return duplicates
+    }
+
+    /// Where a line named by the duplicate check is: its index in its chunk, where its record
+    /// starts in its file, and its line number there.
+    struct LocatedLine {
+        var index: Int
+        var start: Int
+        var line: Int
+    }
+
+    /// Finds the lines `refs` (`chunk << 32 | k`, k a place in the chunk's bucket order) by parsing
+    /// their chunks again: of a line's id, only its hash and grouped place outlive its window.
+    /// - Complexity: O(bytes of the chunks named); a chunk's parse lives only while it is read.
+    static func locate(_ refs: Set<UInt64>, chunks: [Chunk], base: [Int], contexts: [Context]) -> [UInt64: LocatedLine]
+    {
+        var wanted: [Int: [Int]] = [:]
+        for ref in refs { wanted[Int(ref >> 32), default: []].append(Int(ref & 0xFFFF_FFFF)) }
+        let named = wanted.sorted { $0.key < $1.key }
+        var found = [[(UInt64, LocatedLine)]](repeating: [], count: named.count)
+        found.withUnsafeMutableBufferPointer { slots in
+            // Disjoint writes: a worker fills only the slot of the chunk it was handed.
+            let out = UnsafeTransfer(slots)
+            // Read-only: the bytes, chunks and look-up tables are not written while the workers run.
+            let shared = UnsafeTransfer((contexts, chunks))
+            DispatchQueue.concurrentPerform(iterations: named.count) { n in
+                let (contexts, chunks) = shared.wrappedValue
+                let (c, places) = named[n]
+                let chunk = chunks[c]
+                // The same bytes parsed the same way: the same lines, hashed into the same bucket order.
+                let again = parse(contexts[chunk.file], from: chunk.start, to: chunk.limit).columns
+                precondition(again.count == chunk.columns.count, "a chunk parsed again gave other lines")
+                out.wrappedValue[n] = places.map { k in
+                    precondition(again.idHash[k] == chunk.columns.idHash[k], "a chunk parsed again gave other ids")
+                    let i = Int(again.bucketOrder[k])
+                    return (
+                        UInt64(c) << 32 | UInt64(k),
+                        LocatedLine(index: i, start: again.recordStart(i), line: base[c] + Int(again.line[i]))
+                    )
+                }
+                again.releaseAll()
+            }
+        }
+        return Dictionary(found.joined().map { $0 }, uniquingKeysWith: { a, _ in a })
     }
 }

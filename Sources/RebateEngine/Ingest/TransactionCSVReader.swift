@@ -85,6 +85,8 @@ struct TransactionCSVReader {
         /// The index of the file the chunk belongs to.
         var file = 0
         var start = 0, end = 0
+        /// The `to` it was parsed with: parsing `start..<limit` again gives the same chunk.
+        var limit = 0
         /// Line breaks between `start` and `end`.
         var lines = 0
         /// Accepted lines; line numbers are relative to `start` until joined.
@@ -381,7 +383,7 @@ struct TransactionCSVReader {
         // Every accepted record takes at least one byte per field (its comma or line break):
         // an upper bound that costs no pass over the bytes, and untouched pages cost no memory.
         var chunk = Chunk(
-            start: from, end: from,
+            start: from, end: from, limit: to,
             columns: ChunkColumns(
                 capacity: (to - from) / max(1, cx.fieldCount) + 1, currencies: !cx.rates.currencies.isEmpty,
                 scratch: scratch, origin: from))
