@@ -9,9 +9,11 @@ final class LineScratch: @unchecked Sendable {
     let capacity: Int
     /// The value columns, `capacity` lines each (a currency column only when asked for).
     let columns: MutableColumnPointers
-    /// What a line's id needs only while its window is grouped: its record start (as an offset from
-    /// the chunk's origin), its line (relative to the chunk), its place in the bucket order, and its
-    /// place in the window's grouped columns. The duplicate check keeps only the hash and that place.
+    /// What a line's id needs only while its window is grouped: its hash in line order, its record
+    /// start (as an offset from the chunk's origin), its line (relative to the chunk), its place in
+    /// the bucket order, and its place in the window's grouped columns. The duplicate check keeps
+    /// only the hash and that place, in bucket order, in columns of the chunk's own.
+    let hash: UnsafeMutablePointer<UInt64>
     let recordOffset: UnsafeMutablePointer<UInt32>
     let line: UnsafeMutablePointer<UInt32>
     let bucketOrder: UnsafeMutablePointer<UInt32>
@@ -28,6 +30,7 @@ final class LineScratch: @unchecked Sendable {
         columns = MutableColumnPointers(
             partner: column(Int32.self), product: column(Int32.self), day: column(Int32.self),
             quantity: column(Int64.self), amount: column(Int64.self), currency: currencies ? column(UInt8.self) : nil)
+        hash = PageMemory.allocate(UInt64.self, n)
         recordOffset = PageMemory.allocate(UInt32.self, n)
         line = PageMemory.allocate(UInt32.self, n)
         bucketOrder = PageMemory.allocate(UInt32.self, n)
@@ -43,6 +46,7 @@ final class LineScratch: @unchecked Sendable {
         free(columns.amount)
         if let currency = columns.currency { free(currency) }
         let n = max(1, capacity)
+        PageMemory.free(hash, n)
         PageMemory.free(recordOffset, n)
         PageMemory.free(line, n)
         PageMemory.free(bucketOrder, n)
@@ -66,16 +70,17 @@ final class ChunkColumns: @unchecked Sendable {
     let values: MutableColumnPointers
     /// How many lines are in a listed currency: the chunk shows a currency column only if some are.
     private(set) var foreignLines = 0
-    /// For duplicate detection, kept until it has run: each line's id hash (in bucket order once
-    /// the chunk is parsed), and each line's place in the columns its window was grouped into (in
+    /// For duplicate detection, kept until it has run: each line's id hash (in bucket order, once
+    /// ``bucketIDs()`` has run), and each line's place in the columns its window was grouped into (in
     /// bucket order, once ``keepPositions()`` has run). Only these 12 bytes a line outlive the
     /// window: the duplicate check finds a line's record by parsing its chunk again.
     private(set) var idHash: UnsafeMutablePointer<UInt64>
     private(set) var keptPosition: UnsafeMutablePointer<UInt32>
-    /// Window-lived, in the scratch (valid until ``releaseValues()``): each line's record start (as
-    /// an offset from ``origin``, four bytes where a position would take eight), its line (relative
+    /// Window-lived, in the scratch (valid until ``releaseValues()``): each line's id hash in line
+    /// order (as the parser appends it), its record start (as an offset from ``origin``, four bytes where a position would take eight), its line (relative
     /// to the chunk), the lines ordered by id bucket (stable), and each line's place in the grouped
     /// columns (written by the grouping).
+    let lineHash: UnsafeMutablePointer<UInt64>
     private let recordOffset: UnsafeMutablePointer<UInt32>
     let line: UnsafeMutablePointer<UInt32>
     let bucketOrder: UnsafeMutablePointer<UInt32>
@@ -102,6 +107,7 @@ final class ChunkColumns: @unchecked Sendable {
         var columns = values
         if !currencies { columns.currency = nil }
         self.values = columns
+        lineHash = scratch.hash
         recordOffset = scratch.recordOffset
         line = scratch.line
         bucketOrder = scratch.bucketOrder
@@ -150,18 +156,18 @@ final class ChunkColumns: @unchecked Sendable {
     func bucketIDs() {
         var starts = [Int32](repeating: 0, count: Self.idBuckets + 1)
         let shift = UInt64(64 - Self.idBuckets.trailingZeroBitCount)
-        for i in 0..<count { starts[Int(idHash[i] >> shift) + 1] += 1 }
+        for i in 0..<count { starts[Int(lineHash[i] >> shift) + 1] += 1 }
         for b in 0..<Self.idBuckets { starts[b + 1] += starts[b] }
         bucketStarts = starts
-        var sorted = [UInt64](repeating: 0, count: count)
+        // Written once, in bucket order, to the chunk's own column: the line-order hashes stay in the scratch.
         for i in 0..<count {
-            let b = Int(idHash[i] >> shift)
+            let h = lineHash[i]
+            let b = Int(h >> shift)
             let k = Int(starts[b])
             bucketOrder[k] = UInt32(i)
-            sorted[k] = idHash[i]
+            idHash[k] = h
             starts[b] += 1
         }
-        sorted.withUnsafeBufferPointer { if let base = $0.baseAddress { idHash.update(from: base, count: count) } }
     }
 
     /// Where line `i`'s record starts in its file.
@@ -193,7 +199,8 @@ final class ChunkColumns: @unchecked Sendable {
     @inline(__always)
     func appending<R>(_ body: (inout Appender) -> R) -> R {
         var a = Appender(
-            values: values, idHash: idHash, recordOffset: recordOffset, line: line, origin: origin, capacity: capacity,
+            values: values, idHash: lineHash, recordOffset: recordOffset, line: line, origin: origin,
+            capacity: capacity,
             count: count)
         let result = body(&a)
         count = a.count

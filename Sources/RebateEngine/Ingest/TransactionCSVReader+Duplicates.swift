@@ -54,9 +54,6 @@ extension TransactionCSVReader {
     /// A chunk's accepted records in input order; `end` finds a record's end from its start.
     static func acceptedRecords(_ chunk: Chunk, base: Int, end: (Int) -> Int) -> [AcceptedRecord] {
         let part = chunk.columns
-        // The parser kept each line's id hash in bucket order: put them back in line order.
-        var hashOf = [UInt64](repeating: 0, count: part.count)
-        for k in 0..<part.count { hashOf[Int(part.bucketOrder[k])] = part.idHash[k] }
         var records: [AcceptedRecord] = []
         records.reserveCapacity(part.count)
         for i in 0..<part.count {
@@ -64,7 +61,7 @@ extension TransactionCSVReader {
             records.append(
                 AcceptedRecord(
                     file: Int32(chunk.file), partner: part.values.partner[i], start: start, end: end(start),
-                    line: Int32(base + Int(part.line[i])), idHash: hashOf[i]))
+                    line: Int32(base + Int(part.line[i])), idHash: part.lineHash[i]))
         }
         return records
     }
