@@ -182,6 +182,59 @@ import Testing
         }
     }
 
+    /// The look-up of numbered ids (one prefix, then a fixed count of digits) against a dictionary:
+    /// every key, every key changed in one byte up or down, one byte longer or shorter, and the numbers
+    /// just outside the range and in its gaps. Sparse or mixed-length keys take the hash table.
+    @Test func numberedIDLookupAgreesWithADictionary() {
+        func ids(_ prefix: String, _ digits: Int, _ numbers: [Int]) -> [[UInt8]] {
+            numbers.map { n in
+                let text = String(n)
+                return Array((prefix + String(repeating: "0", count: digits - text.count) + text).utf8)
+            }
+        }
+        let gappy = (0..<500).filter { $0 % 7 != 3 }
+        let cases: [(keys: [[UInt8]], numbered: Bool)] = [
+            (ids("P", 6, gappy), true),
+            (ids("SKU-", 5, Array(10_000...10_300)), true),
+            (ids("", 4, Array(0...999)), true),
+            (ids("C9", 3, [5]), true),
+            (ids("P", 7, [0, 1_000_000]), false),
+            (ids("P", 6, gappy) + [Array("P12345".utf8)], false),
+        ]
+        for (keys, numbered) in cases {
+            var table = ByteKeyTable(capacity: keys.count)
+            var expected: [[UInt8]: Int32] = [:]
+            for (i, k) in keys.enumerated() {
+                expected[k] = Int32(i)
+                k.withUnsafeBufferPointer { _ = table.insert($0, 0, $0.count, value: Int32(i)) }
+            }
+            let shape = keys[0]
+            let digits = shape.count - shape.prefix { !(48...57).contains($0) }.count
+            let prefix = String(decoding: shape.prefix(shape.count - digits), as: UTF8.self)
+            var probes =
+                keys + ids(prefix, digits, [0, 3, 9_999, 99_999, 999_999].filter { String($0).count <= digits })
+            for k in keys {
+                for i in k.indices {
+                    for delta: UInt8 in [1, 255] {
+                        var changed = k
+                        changed[i] &+= delta
+                        probes.append(changed)
+                    }
+                }
+                probes.append(k + [48])
+                probes.append(Array(k.dropLast()))
+            }
+            table.withLookup { lookup in
+                #expect((lookup.numbered != nil) == numbered, "\(String(decoding: shape, as: UTF8.self))")
+                for probe in probes {
+                    let buffer = [7, 7, 7] + probe + [9, 9]
+                    let found = buffer.withUnsafeBufferPointer { lookup.find($0, 3, 3 + probe.count) }
+                    #expect(found == expected[probe] ?? -1, "\(String(decoding: probe, as: UTF8.self))")
+                }
+            }
+        }
+    }
+
     /// The fused path's number reader (`DecimalText.parsePrefix`) against a reading written here:
     /// numbers of 0 to 14 integer digits and 0 to 9 fraction digits, signed or not, followed by every
     /// kind of byte (the digits' neighbours `/` and `:`, a second point, bytes from 0xF6 up), read with

@@ -110,12 +110,14 @@ extension ByteKeyTable {
     /// A read-only, pointer-based view for lookups from many threads at once.
     ///
     /// Open addressing over 24-byte slots that hold the key's head, filled to at most 5/8: a lookup
-    /// is one random read, where a slot holding only a hash needs a second one for the key.
+    /// is one random read, where a slot holding only a hash needs a second one for the key. When the
+    /// keys are numbered (``NumberedKeys``), a lookup reads the number and a small array instead.
     /// `@unchecked Sendable`: valid only inside ``withLookup(_:)``, during which the table is not mutated.
     struct Lookup {
         let slots: UnsafeBufferPointer<LookupSlot>
         let arena: UnsafeBufferPointer<UInt8>
         let mask: Int
+        let numbered: NumberedKeys?
 
         /// The first 16 bytes of `p[start..<start+length]` as two words, zero above the key's length.
         @inline(__always)
@@ -140,6 +142,7 @@ extension ByteKeyTable {
         /// The value for the key `p[start..<end]`, or -1.
         @inline(__always)
         func find(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int32 {
+            if let numbered { return numbered.find(p, start, end) }
             let length = end - start
             let (h0, h1) = Self.heads(p, start, length)
             var s = Int(truncatingIfNeeded: Self.hash(p, start, length, h0, h1)) & mask
@@ -184,6 +187,77 @@ extension ByteKeyTable {
                 == y.loadUnaligned(fromByteOffset: j + n - 8, as: UInt64.self)
     }
 
+    /// Keys that are all one prefix then a fixed count of decimal digits (`P000123`, `SKU-04711`), whose
+    /// numbers span a range at most four times their count: the value of each number in that range.
+    ///
+    /// A key of that shape is in the table exactly when its number's value is not -1, and a key of
+    /// another shape is not in it, so a lookup reads the digits and one array of 4 bytes a number.
+    /// The hash table's slots take 24 bytes a slot at 5/8 load: 50,000 partner ids take 3 MiB of
+    /// slots, out of cache, against 200 KB of numbers.
+    struct NumberedKeys {
+        let length: Int
+        let prefixLength: Int
+        /// The prefix's first 16 bytes as ``Lookup/heads(_:_:_:)`` reads a key's, and the masks that keep
+        /// only the prefix's bytes of a key's heads.
+        let prefix: (UInt64, UInt64)
+        let prefixMask: (UInt64, UInt64)
+        let lowest: Int
+        let values: UnsafeBufferPointer<Int32>
+
+        /// The value for the key `p[start..<end]`, or -1.
+        @inline(__always)
+        func find(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int32 {
+            guard end - start == length else { return -1 }
+            let (h0, h1) = Lookup.heads(p, start, length)
+            guard h0 & prefixMask.0 == prefix.0, h1 & prefixMask.1 == prefix.1 else { return -1 }
+            var number = 0
+            for i in start + prefixLength..<end {
+                let digit = p[i] &- UInt8(ascii: "0")
+                guard digit < 10 else { return -1 }
+                number = number &* 10 &+ Int(digit)
+            }
+            let n = number &- lowest
+            guard n >= 0, n < values.count else { return -1 }
+            return values[n]
+        }
+
+        /// The numbering of `keys` (`offsets`, `lengths` into `arena`; `values` theirs), if they are numbered.
+        static func values(
+            arena: UnsafeBufferPointer<UInt8>, offsets: [Int], lengths: [Int32], values: [Int32]
+        ) -> (length: Int, prefixLength: Int, lowest: Int, values: [Int32])? {
+            guard let first = offsets.first, let length = lengths.first.map(Int.init), length <= 16,
+                lengths.allSatisfy({ $0 == length })
+            else { return nil }
+            // The longest prefix every key shares, less any digits at its end: the rest must be digits.
+            var prefixLength = length
+            for o in offsets.dropFirst() {
+                var k = 0
+                while k < prefixLength, arena[o + k] == arena[first + k] { k += 1 }
+                prefixLength = k
+            }
+            while prefixLength > 0, arena[first + prefixLength - 1] &- UInt8(ascii: "0") < 10 { prefixLength -= 1 }
+            // At most 16 digits: every number fits an Int.
+            guard length - prefixLength >= 1 else { return nil }
+            var numbers: [Int] = []
+            numbers.reserveCapacity(offsets.count)
+            for o in offsets {
+                var number = 0
+                for i in o + prefixLength..<o + length {
+                    let digit = arena[i] &- UInt8(ascii: "0")
+                    guard digit < 10 else { return nil }
+                    number = number * 10 + Int(digit)
+                }
+                numbers.append(number)
+            }
+            guard let lowest = numbers.min(), let highest = numbers.max(),
+                highest - lowest < max(1024, 4 * numbers.count)
+            else { return nil }
+            var table = [Int32](repeating: -1, count: highest - lowest + 1)
+            for (n, v) in zip(numbers, values) { table[n - lowest] = v }
+            return (length, prefixLength, lowest, table)
+        }
+    }
+
     func withLookup<R>(_ body: (Lookup) -> R) -> R {
         // Keys longer than 127 bytes or an arena over 32 MiB do not fit the packed slot;
         // ids are at most 64 bytes, and the arena holds each id once.
@@ -205,7 +279,24 @@ extension ByteKeyTable {
             }
         }
         return packed.withUnsafeBufferPointer { slots in
-            arena.withUnsafeBufferPointer { arena in body(Lookup(slots: slots, arena: arena, mask: mask)) }
+            arena.withUnsafeBufferPointer { arena in
+                guard let n = NumberedKeys.values(arena: arena, offsets: offsets, lengths: lengths, values: values)
+                else {
+                    return body(Lookup(slots: slots, arena: arena, mask: mask, numbered: nil))
+                }
+                let first = offsets[0]
+                let prefix = Lookup.heads(arena, first, n.prefixLength)
+                let all = UInt64.max
+                let mask0 = n.prefixLength >= 8 ? all : (1 << UInt64(8 * n.prefixLength)) - 1
+                let mask1 =
+                    n.prefixLength >= 16 ? all : n.prefixLength <= 8 ? 0 : (1 << UInt64(8 * (n.prefixLength - 8))) - 1
+                return n.values.withUnsafeBufferPointer { numbers in
+                    let numbered = NumberedKeys(
+                        length: n.length, prefixLength: n.prefixLength, prefix: prefix, prefixMask: (mask0, mask1),
+                        lowest: n.lowest, values: numbers)
+                    return body(Lookup(slots: slots, arena: arena, mask: mask, numbered: numbered))
+                }
+            }
         }
     }
 }
