@@ -143,6 +143,12 @@ extension ByteKeyTable {
         @inline(__always)
         func find(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int32 {
             if let numbered { return numbered.find(p, start, end) }
+            return findHashed(p, start, end)
+        }
+
+        /// ``find(_:_:_:)`` in the hash table: out of line, so that the numbered look-up inlines alone.
+        @inline(never)
+        func findHashed(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int32 {
             let length = end - start
             let (h0, h1) = Self.heads(p, start, length)
             var s = Int(truncatingIfNeeded: Self.hash(p, start, length, h0, h1)) & mask
