@@ -192,8 +192,7 @@ extension ColumnarStore {
                 drops.append(entry.drops.map(\.position))
             }
         }
-        let fileRank = Dictionary(source.files.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-        rejects.sort { (fileRank[$0.file] ?? 0, $0.line) < (fileRank[$1.file] ?? 0, $1.line) }
+        rejects.sortInFileOrder(source.files)
         let bounds = TransactionColumns.LineBounds(
             partners: partners.count, products: products.count, decimals: decimals, currencies: rates.currencies.count)
         let segments = LineSegments(parts: parts, drops: drops, partnerCount: partners.count, checkedFor: bounds)

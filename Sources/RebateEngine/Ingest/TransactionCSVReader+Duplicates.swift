@@ -77,7 +77,8 @@ extension TransactionCSVReader {
         let parts = chunks.map(\.columns)
         let sameHash = sameHashes(parts: parts, threads: threads)
         let located = locate(
-            Set(sameHash.flatMap { [$0.ref, $0.first] }), chunks: chunks, base: base, contexts: contexts)
+            Set(sameHash.flatMap { [$0.ref, $0.first] }), chunks: chunks, base: base, contexts: contexts,
+            threads: threads)
         let duplicates = exactDuplicates(sameHash) { ref in
             record(contexts[fileOf[Int(ref >> 32)]], at: located[ref]!.start).id
         }
@@ -116,8 +117,7 @@ extension TransactionCSVReader {
             }
         }
         // In file order (the files' order given), then line order.
-        let fileRank = Dictionary(contexts.enumerated().map { ($1.fileName, $0) }, uniquingKeysWith: { a, _ in a })
-        rejects.sort { (fileRank[$0.file] ?? 0, $0.line) < (fileRank[$1.file] ?? 0, $1.line) }
+        rejects.sortInFileOrder(contexts.map(\.fileName))
         var records: [AcceptedRecord] = []
         if !read.records.isEmpty {
             records.reserveCapacity(totals.linesAccepted)
@@ -200,6 +200,11 @@ extension TransactionCSVReader {
         for pair in sameHash { later[pair.first, default: []].append(pair.ref) }
         var duplicates: [(ref: UInt64, first: UInt64)] = []
         for (first, refs) in later {
+            // Most hashes are shared by two lines: compare them without a table.
+            if refs.count == 1 {
+                if id(refs[0]) == id(first) { duplicates.append((refs[0], first)) }
+                continue
+            }
             var earliest: [[UInt8]: UInt64] = [id(first): first]
             for ref in refs {
                 let bytes = id(ref)
@@ -223,34 +228,50 @@ extension TransactionCSVReader {
 
     /// Finds the lines `refs` (`chunk << 32 | k`, k a place in the chunk's bucket order) by parsing
     /// their chunks again: of a line's id, only its hash and grouped place outlive its window.
-    /// - Complexity: O(bytes of the chunks named); a chunk's parse lives only while it is read.
-    static func locate(_ refs: Set<UInt64>, chunks: [Chunk], base: [Int], contexts: [Context]) -> [UInt64: LocatedLine]
+    /// - Complexity: O(bytes of the chunks named); each worker parses into one scratch of its own.
+    // One piece: a worker claims chunk after chunk and parses each into the same scratch.
+    static func locate(_ refs: Set<UInt64>, chunks: [Chunk], base: [Int], contexts: [Context], threads: Int)
+        -> [UInt64: LocatedLine]
     {
         var wanted: [Int: [Int]] = [:]
         for ref in refs { wanted[Int(ref >> 32), default: []].append(Int(ref & 0xFFFF_FFFF)) }
         let named = wanted.sorted { $0.key < $1.key }
+        guard !named.isEmpty else { return [:] }
+        // Room for the largest chunk named, as `parse(_:from:to:scratch:)` sizes one.
+        let capacity = named.reduce(1) { most, n in
+            let chunk = chunks[n.key]
+            return max(most, (chunk.limit - chunk.start) / max(1, contexts[chunk.file].fieldCount) + 1)
+        }
+        let currencies = contexts.contains { !$0.rates.currencies.isEmpty }
         var found = [[(UInt64, LocatedLine)]](repeating: [], count: named.count)
         found.withUnsafeMutableBufferPointer { slots in
-            // Disjoint writes: a worker fills only the slot of the chunk it was handed.
+            // Disjoint writes: a chunk, claimed once through the atomic counter, fills only its own slot.
             let out = UnsafeTransfer(slots)
             // Read-only: the bytes, chunks and look-up tables are not written while the workers run.
             let shared = UnsafeTransfer((contexts, chunks))
-            DispatchQueue.concurrentPerform(iterations: named.count) { n in
+            let next = Atomic<Int>(0)
+            DispatchQueue.concurrentPerform(iterations: max(1, min(threads, named.count))) { _ in
                 let (contexts, chunks) = shared.wrappedValue
-                let (c, places) = named[n]
-                let chunk = chunks[c]
-                // The same bytes parsed the same way: the same lines, hashed into the same bucket order.
-                let again = parse(contexts[chunk.file], from: chunk.start, to: chunk.limit).columns
-                precondition(again.count == chunk.columns.count, "a chunk parsed again gave other lines")
-                out.wrappedValue[n] = places.map { k in
-                    precondition(again.idHash[k] == chunk.columns.idHash[k], "a chunk parsed again gave other ids")
-                    let i = Int(again.bucketOrder[k])
-                    return (
-                        UInt64(c) << 32 | UInt64(k),
-                        LocatedLine(index: i, start: again.recordStart(i), line: base[c] + Int(again.line[i]))
-                    )
+                let scratch = LineScratch(capacity: capacity, currencies: currencies)
+                while true {
+                    let n = next.add(1, ordering: .relaxed).oldValue
+                    if n >= named.count { break }
+                    let (c, places) = named[n]
+                    let chunk = chunks[c]
+                    // The same bytes parsed the same way: the same lines, hashed into the same bucket order.
+                    let again = parse(contexts[chunk.file], from: chunk.start, to: chunk.limit, scratch: scratch)
+                        .columns
+                    precondition(again.count == chunk.columns.count, "a chunk parsed again gave other lines")
+                    out.wrappedValue[n] = places.map { k in
+                        precondition(again.idHash[k] == chunk.columns.idHash[k], "a chunk parsed again gave other ids")
+                        let i = Int(again.bucketOrder[k])
+                        return (
+                            UInt64(c) << 32 | UInt64(k),
+                            LocatedLine(index: i, start: again.recordStart(i), line: base[c] + Int(again.line[i]))
+                        )
+                    }
+                    again.releaseAll()
                 }
-                again.releaseAll()
             }
         }
         return Dictionary(found.joined().map { $0 }, uniquingKeysWith: { a, _ in a })

@@ -118,8 +118,7 @@ public enum SplitJob {
             }
         }
         // In file order (the files' order given), then line order, as a whole run writes them.
-        let fileRank = Dictionary(source.files.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-        rejects.sort { (fileRank[$0.file] ?? 0, $0.line) < (fileRank[$1.file] ?? 0, $1.line) }
+        rejects.sortInFileOrder(source.files)
 
         let plan = ShardPlan(
             partners: master.partners, agreements: master.agreements.agreements, linesOfPartner: linesOfPartner,
