@@ -202,22 +202,18 @@ extension ByteKeyTable {
     /// slots, out of cache, against 200 KB of numbers.
     struct NumberedKeys {
         let length: Int
-        let prefixLength: Int
-        /// The prefix's first 16 bytes as ``Lookup/heads(_:_:_:)`` reads a key's, and the masks that keep
-        /// only the prefix's bytes of a key's heads.
-        let prefix: (UInt64, UInt64)
-        let prefixMask: (UInt64, UInt64)
+        /// The prefix: the first `prefix.count` bytes of a key, in the table's arena.
+        let prefix: (arena: UnsafeBufferPointer<UInt8>, start: Int, count: Int)
         let lowest: Int
         let values: UnsafeBufferPointer<Int32>
 
         /// The value for the key `p[start..<end]`, or -1.
         @inline(__always)
         func find(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int32 {
-            guard end - start == length else { return -1 }
-            let (h0, h1) = Lookup.heads(p, start, length)
-            guard h0 & prefixMask.0 == prefix.0, h1 & prefixMask.1 == prefix.1 else { return -1 }
+            guard end - start == length, ByteKeyTable.equal(prefix.arena, prefix.start, p, start, prefix.count)
+            else { return -1 }
             var number = 0
-            for i in start + prefixLength..<end {
+            for i in start + prefix.count..<end {
                 let digit = p[i] &- UInt8(ascii: "0")
                 guard digit < 10 else { return -1 }
                 number = number &* 10 &+ Int(digit)
@@ -227,11 +223,12 @@ extension ByteKeyTable {
             return values[n]
         }
 
-        /// The numbering of `keys` (`offsets`, `lengths` into `arena`; `values` theirs), if they are numbered.
-        static func values(
+        /// How `keys` (`offsets`, `lengths` into `arena`; `values` theirs) are numbered, if they are: the
+        /// prefix's length, the lowest number, and the value of each number from the lowest on.
+        static func numbering(
             arena: UnsafeBufferPointer<UInt8>, offsets: [Int], lengths: [Int32], values: [Int32]
-        ) -> (length: Int, prefixLength: Int, lowest: Int, values: [Int32])? {
-            guard let first = offsets.first, let length = lengths.first.map(Int.init), length <= 16,
+        ) -> (prefixLength: Int, lowest: Int, values: [Int32])? {
+            guard let first = offsets.first, let length = lengths.first.map(Int.init),
                 lengths.allSatisfy({ $0 == length })
             else { return nil }
             // The longest prefix every key shares, less any digits at its end: the rest must be digits.
@@ -242,8 +239,8 @@ extension ByteKeyTable {
                 prefixLength = k
             }
             while prefixLength > 0, arena[first + prefixLength - 1] &- UInt8(ascii: "0") < 10 { prefixLength -= 1 }
-            // At most 16 digits: every number fits an Int.
-            guard length - prefixLength >= 1 else { return nil }
+            // At most 18 digits: every number fits an Int.
+            guard (1...18).contains(length - prefixLength) else { return nil }
             var numbers: [Int] = []
             numbers.reserveCapacity(offsets.count)
             for o in offsets {
@@ -260,7 +257,7 @@ extension ByteKeyTable {
             else { return nil }
             var table = [Int32](repeating: -1, count: highest - lowest + 1)
             for (n, v) in zip(numbers, values) { table[n - lowest] = v }
-            return (length, prefixLength, lowest, table)
+            return (prefixLength, lowest, table)
         }
     }
 
@@ -286,20 +283,14 @@ extension ByteKeyTable {
         }
         return packed.withUnsafeBufferPointer { slots in
             arena.withUnsafeBufferPointer { arena in
-                guard let n = NumberedKeys.values(arena: arena, offsets: offsets, lengths: lengths, values: values)
+                guard let n = NumberedKeys.numbering(arena: arena, offsets: offsets, lengths: lengths, values: values)
                 else {
                     return body(Lookup(slots: slots, arena: arena, mask: mask, numbered: nil))
                 }
-                let first = offsets[0]
-                let prefix = Lookup.heads(arena, first, n.prefixLength)
-                let all = UInt64.max
-                let mask0 = n.prefixLength >= 8 ? all : (1 << UInt64(8 * n.prefixLength)) - 1
-                let mask1 =
-                    n.prefixLength >= 16 ? all : n.prefixLength <= 8 ? 0 : (1 << UInt64(8 * (n.prefixLength - 8))) - 1
                 return n.values.withUnsafeBufferPointer { numbers in
                     let numbered = NumberedKeys(
-                        length: n.length, prefixLength: n.prefixLength, prefix: prefix, prefixMask: (mask0, mask1),
-                        lowest: n.lowest, values: numbers)
+                        length: Int(lengths[0]), prefix: (arena, offsets[0], n.prefixLength), lowest: n.lowest,
+                        values: numbers)
                     return body(Lookup(slots: slots, arena: arena, mask: mask, numbered: numbered))
                 }
             }

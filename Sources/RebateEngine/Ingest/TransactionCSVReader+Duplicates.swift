@@ -274,6 +274,6 @@ extension TransactionCSVReader {
                 }
             }
         }
-        return Dictionary(found.joined().map { $0 }, uniquingKeysWith: { a, _ in a })
+        return Dictionary(uniqueKeysWithValues: found.joined())
     }
 }
