@@ -33,8 +33,16 @@ extension TransactionCSVReader {
     }
 
     /// The record starting at `p`, when it is plainly good; `nil` sends it to the general paths.
+    ///
+    /// `ids` are `cx`'s look-ups, read once into the caller's locals before its loop: read from `cx`
+    /// inside the loop, each look-up was copied to the stack again for every record (the appends'
+    /// stores may alias `cx`), and the copy's unaligned 16-byte stores, read back at once as words,
+    /// stalled store forwarding twice a line.
     @inline(__always)
-    static func canonicalRecord(_ cx: Context, _ base: UnsafePointer<UInt8>, _ p: Int, _ n: Int) -> CanonicalLine? {
+    static func canonicalRecord(
+        _ cx: Context, ids: (partners: ByteKeyTable.Lookup, products: ByteKeyTable.Lookup),
+        _ base: UnsafePointer<UInt8>, _ p: Int, _ n: Int
+    ) -> CanonicalLine? {
         let comma = UInt8(ascii: ",")
         // line_id: 1...64 ASCII bytes.
         let e0 = delimiter(base, p, n)
@@ -48,12 +56,12 @@ extension TransactionCSVReader {
         let e2 = delimiter(base, s2, n)
         guard e2 < n, base[e2] == comma else { return nil }
         let bytes = cx.bytes
-        let partner = cx.partners.find(bytes, s2, e2)
+        let partner = ids.partners.find(bytes, s2, e2)
         guard partner >= 0 else { return nil }
         let s3 = e2 + 1
         let e3 = delimiter(base, s3, n)
         guard e3 < n, base[e3] == comma else { return nil }
-        let product = cx.products.find(bytes, s3, e3)
+        let product = ids.products.find(bytes, s3, e3)
         guard product >= 0 else { return nil }
         // quantity (3 decimals); then the amount, in the book currency's decimals or, when a currency
         // column names a listed one, in that currency's, converted at its date's rate (SPEC section 11).

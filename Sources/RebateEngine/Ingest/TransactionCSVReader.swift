@@ -426,10 +426,11 @@ struct TransactionCSVReader {
                     var amountSum: Int128 = 0
                     let columns = chunk.columns
                     columns.appending { a in
+                        let ids = (partners: cx.partners, products: cx.products)
                         while position < to {
                             let c = base[position]
                             if c == 10 || (c == 13 && position + 1 < n && base[position + 1] == 10) { break }
-                            guard let r = Self.canonicalRecord(cx, base, position, n) else {
+                            guard let r = Self.canonicalRecord(cx, ids: ids, base, position, n) else {
                                 stoppedOnRecord = true
                                 break
                             }
