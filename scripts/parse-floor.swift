@@ -34,22 +34,19 @@ struct Slot {
     return h ^ (h >> 32)
 }
 
-/// The ids of a master file (its first column), 16,384 slots: room for the medium preset's ids.
+/// The ids of a master file (its first column), in slots filled to at most 5/8 as the library's.
 /// Numbered ids (one prefix, then a fixed count of digits, as the presets' are) are found by their
 /// number in an array instead, as the library finds them.
 struct Table {
     let slots: UnsafeMutablePointer<Slot>
-    let mask = 16383
+    let mask: Int
     var numbers: UnsafeMutablePointer<Int32>? = nil
     var count = 0, length = 0, prefixLength = 0, lowest = 0
 
     init(_ path: String) {
-        slots = .allocate(capacity: mask + 1)
-        slots.initialize(repeating: Slot(), count: mask + 1)
         guard let file = fopen(path, "r") else { fatalError("cannot open \(path)") }
         var line: UnsafeMutablePointer<CChar>? = nil
         var capacity = 0
-        var value: Int32 = 0
         var keys: [[UInt8]] = []
         _ = getline(&line, &capacity, file) // the header
         while getline(&line, &capacity, file) > 0 {
@@ -57,14 +54,26 @@ struct Table {
             var n = 0
             while p[n] != 44 { n += 1 }
             keys.append(Array(UnsafeBufferPointer(start: p, count: n)))
-            let h0 = word(p, min(n, 8))
-            let h1 = n > 8 ? word(p + 8, n - 8) : 0
-            var s = Int(truncatingIfNeeded: slotHash(h0, h1, n)) & mask
-            while slots[s].value >= 0 { s = (s + 1) & mask }
-            slots[s] = Slot(head0: h0, head1: h1, value: value, length: UInt32(n))
-            value += 1
         }
         fclose(file)
+        // A fixed size once hung here: a full table has no empty slot to stop a probe.
+        var size = 16
+        while size * 5 < keys.count * 8 { size <<= 1 }
+        mask = size - 1
+        slots = .allocate(capacity: size)
+        slots.initialize(repeating: Slot(), count: size)
+        for (value, key) in keys.enumerated() {
+            // Padded: `word` reads eight bytes, past a shorter key's end.
+            (key + [UInt8](repeating: 0, count: 8)).withUnsafeBufferPointer { k in
+                let p = k.baseAddress!
+                let n = key.count
+                let h0 = word(p, min(n, 8))
+                let h1 = n > 8 ? word(p + 8, n - 8) : 0
+                var s = Int(truncatingIfNeeded: slotHash(h0, h1, n)) & mask
+                while slots[s].value >= 0 { s = (s + 1) & mask }
+                slots[s] = Slot(head0: h0, head1: h1, value: Int32(value), length: UInt32(n))
+            }
+        }
         // Numbered: one length, a shared prefix (less its trailing digits), digits after it.
         length = keys[0].count
         prefixLength = length
