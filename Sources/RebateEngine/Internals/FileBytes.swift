@@ -61,15 +61,3 @@ final class FileBytes: @unchecked Sendable {
         return stat(path, &st) == 0
     }
 }
-
-/// Asks for transparent huge pages on a large buffer not yet touched: far fewer
-/// page faults when it is first written (this machine pays dearly for each).
-func adviseHugePages(_ base: UnsafeMutableRawPointer?, _ bytes: Int) {
-    guard let base, bytes >= 4 << 20 else { return }
-    let huge = UInt(2 << 20)
-    let from = UInt(bitPattern: base)
-    let to = from + UInt(bytes)
-    let start = (from + huge - 1) / huge * huge
-    let end = to / huge * huge
-    if end > start { madvise(UnsafeMutableRawPointer(bitPattern: start), Int(end - start), MADV_HUGEPAGE) }
-}
