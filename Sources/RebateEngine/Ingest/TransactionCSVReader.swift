@@ -400,6 +400,9 @@ struct TransactionCSVReader {
         let canonical = isCanonical(cx)
         // Read only where a record starts before `to`, so where there are bytes.
         let base = n > 0 ? bytes.baseAddress.unsafelyUnwrapped : UnsafePointer(bitPattern: 1).unsafelyUnwrapped
+        // The look-ups in locals, read once: read from `cx` in the loops, each was copied to the stack
+        // again for every record and read back at once, a failed store forward twice a line.
+        let ids = (partners: cx.partners, products: cx.products)
         withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * fieldCount) { range in
             while true {
                 // Blank lines are skipped; they still count for line numbers.
@@ -426,7 +429,6 @@ struct TransactionCSVReader {
                     var amountSum: Int128 = 0
                     let columns = chunk.columns
                     columns.appending { a in
-                        let ids = (partners: cx.partners, products: cx.products)
                         while position < to {
                             let c = base[position]
                             if c == 10 || (c == 13 && position + 1 < n && base[position + 1] == 10) { break }
@@ -495,8 +497,8 @@ struct TransactionCSVReader {
                     let (i4, e4) = f(4)
                     let (i5, e5) = f(5)
                     let date = CivilDate.parse(UnsafeBufferPointer(rebasing: bytes[i1..<e1])[...])
-                    let partner = cx.partners.find(bytes, i2, e2)
-                    let product = cx.products.find(bytes, i3, e3)
+                    let partner = ids.partners.find(bytes, i2, e2)
+                    let product = ids.products.find(bytes, i3, e3)
                     let quantity = DecimalText.parse(bytes, from: i4, to: e4, maxFraction: 3, scale: 3)
                     // The line's currency: 0 the book currency, k the k-th listed one, -1 anything else
                     // (and a line with a rate of its own), which the careful path names.
