@@ -34,10 +34,8 @@ extension TransactionCSVReader {
 
     /// The record starting at `p`, when it is plainly good; `nil` sends it to the general paths.
     ///
-    /// `ids` are `cx`'s look-ups, read once into the caller's locals before its loop: read from `cx`
-    /// inside the loop, each look-up was copied to the stack again for every record (the appends'
-    /// stores may alias `cx`), and the copy's unaligned 16-byte stores, read back at once as words,
-    /// stalled store forwarding twice a line (9 % of the parse's samples at each of two places).
+    /// `ids` are `cx`'s look-ups, which the caller reads into locals once, before its loop (the reason
+    /// is given there).
     @inline(__always)
     static func canonicalRecord(
         _ cx: Context, ids: (partners: ByteKeyTable.Lookup, products: ByteKeyTable.Lookup),
